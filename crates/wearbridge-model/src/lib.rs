@@ -1,0 +1,1 @@
+//! wearbridge-model
