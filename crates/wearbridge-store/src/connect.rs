@@ -1,0 +1,177 @@
+//! Opening pools and applying migrations.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, Executor};
+
+use crate::{Backend, Result, Store, StoreError};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Reader connections on SQLite (WAL lets them run beside the single writer).
+const SQLITE_READERS: u32 = 8;
+/// Connections per process on PostgreSQL; several nodes share the server's limit.
+const POSTGRES_CONNECTIONS: u32 = 16;
+/// How long a caller waits for a pooled connection before getting an error.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Per-connection SQLite settings. `busy_timeout` comes first so the WAL switch waits
+/// for a lock instead of failing; `synchronous=NORMAL` is durable in WAL mode except for
+/// the last transactions before a power loss, the usual trade for write throughput.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; \
+     PRAGMA foreign_keys = ON; \
+     PRAGMA synchronous = NORMAL;";
+
+pub(crate) fn backend_of(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::UnsupportedUrl(redact(url)))
+    }
+}
+
+/// Drops everything after the scheme so a password never reaches an error message.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, _)) => format!("{scheme}://…"),
+        None => url.chars().take(16).collect(),
+    }
+}
+
+/// Registers the SQLite and PostgreSQL drivers with `Any` (idempotent).
+pub(crate) fn connect_drivers() {
+    install_default_drivers();
+}
+
+pub(crate) async fn connect(url: &str) -> Result<Store> {
+    connect_drivers();
+    match backend_of(url)? {
+        Backend::Sqlite => connect_sqlite(url).await,
+        Backend::Postgres => connect_postgres(url).await,
+    }
+}
+
+async fn connect_postgres(url: &str) -> Result<Store> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect(url)
+        .await?;
+    Ok(Store {
+        read: pool.clone(),
+        write: pool,
+        backend: Backend::Postgres,
+    })
+}
+
+/// Whether an SQLite URL names an in-memory database, where every connection would see
+/// its own empty database: then reader and writer must be the same single connection.
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Adds `mode=rwc` (create the file if missing) unless the URL chose a mode.
+fn with_create_mode(url: &str) -> String {
+    if url.contains("mode=") || is_in_memory(url) {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+fn sqlite_pool_options(max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_connect(|conn: &mut AnyConnection, _meta| {
+            Box::pin(async move {
+                conn.execute(SQLITE_PRAGMAS).await?;
+                Ok(())
+            })
+        })
+}
+
+async fn connect_sqlite(url: &str) -> Result<Store> {
+    let url = with_create_mode(url);
+    if is_in_memory(&url) {
+        let pool = sqlite_pool_options(1)
+            // An idle in-memory connection must never be closed: it *is* the database.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect(&url)
+            .await?;
+        return Ok(Store {
+            read: pool.clone(),
+            write: pool,
+            backend: Backend::Sqlite,
+        });
+    }
+    // The writer connects first so the file exists and is in WAL mode before readers open.
+    let write = sqlite_pool_options(1).connect(&url).await?;
+    let read = sqlite_pool_options(SQLITE_READERS).connect(&url).await?;
+    Ok(Store {
+        read,
+        write,
+        backend: Backend::Sqlite,
+    })
+}
+
+pub(crate) async fn migrate(store: &Store) -> Result<()> {
+    let migrator = match store.backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.run(&store.write).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_read_from_the_scheme() {
+        assert_eq!(backend_of("sqlite://x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(backend_of("sqlite::memory:").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            backend_of("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(backend_of("mysql://u:secret@h/db").is_err());
+    }
+
+    #[test]
+    fn unsupported_url_errors_hide_credentials() {
+        let message = backend_of("mysql://u:secret@h/db")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!message.contains("secret"), "{message}");
+    }
+
+    #[test]
+    fn create_mode_is_added_once() {
+        assert_eq!(with_create_mode("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(
+            with_create_mode("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(
+            with_create_mode("sqlite://a.db?mode=ro"),
+            "sqlite://a.db?mode=ro"
+        );
+        assert_eq!(with_create_mode("sqlite::memory:"), "sqlite::memory:");
+    }
+}

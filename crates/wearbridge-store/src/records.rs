@@ -1,0 +1,236 @@
+//! Normalised data records (activity, sleep, ...), upserted by identity and served as
+//! the stored JSON text.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::ids::{DeveloperId, UserId};
+use crate::rows::json_list;
+use crate::types::{NewRecord, RecordQuery, UpsertOutcome};
+use crate::{Backend, Result, Store, StoreError, StoreTx, now_micros};
+
+/// Inserts, or replaces when the content hash differs. The `SELECT ... WHERE EXISTS`
+/// makes the write conditional on the user belonging to the developer, in the same
+/// statement. `version` is 1 after an insert and larger after an update, and no row comes
+/// back when the hash was equal (or the user is not visible), so one round trip tells all
+/// three outcomes apart on both backends.
+const UPSERT: &str = "INSERT INTO records \
+     (user_id, data_type, identity, developer_id, start_ts, end_ts, local_date, payload, \
+      payload_no_samples, content_hash, version, created_at, updated_at) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11 \
+     WHERE EXISTS (SELECT 1 FROM users \
+                   WHERE id = $1 AND developer_id = $4 AND deauthenticated = 0) \
+     ON CONFLICT (user_id, data_type, identity) DO UPDATE SET \
+       start_ts = excluded.start_ts, end_ts = excluded.end_ts, \
+       local_date = excluded.local_date, payload = excluded.payload, \
+       payload_no_samples = excluded.payload_no_samples, \
+       content_hash = excluded.content_hash, version = records.version + 1, \
+       updated_at = excluded.updated_at \
+     WHERE records.content_hash <> excluded.content_hash \
+     RETURNING version";
+const USER_VISIBLE: &str = "SELECT 1 AS one FROM users \
+     WHERE developer_id = $1 AND id = $2 AND deauthenticated = 0";
+/// Keeps `users.most_recent_data_at` at the latest record start without a read.
+const BUMP_MOST_RECENT: &str = "UPDATE users SET most_recent_data_at = $3 \
+     WHERE developer_id = $1 AND id = $2 \
+     AND (most_recent_data_at IS NULL OR most_recent_data_at < $3)";
+const QUERY_WITH_SAMPLES: &str = "SELECT payload AS body FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND start_ts >= $4 AND start_ts < $5 ORDER BY start_ts, identity";
+const QUERY_NO_SAMPLES: &str = "SELECT payload_no_samples AS body FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND start_ts >= $4 AND start_ts < $5 ORDER BY start_ts, identity";
+const DELETE_SQLITE: &str = "DELETE FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND identity IN (SELECT value FROM json_each($4)) RETURNING identity";
+const DELETE_POSTGRES: &str = "DELETE FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND identity IN (SELECT jsonb_array_elements_text($4::jsonb)) RETURNING identity";
+const COUNT: &str = "SELECT COUNT(*) AS n FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3";
+
+async fn upsert(
+    conn: &mut AnyConnection,
+    dev: &DeveloperId,
+    user: &UserId,
+    record: &NewRecord,
+) -> Result<UpsertOutcome> {
+    let row = sqlx::query(UPSERT)
+        .bind(user.as_str())
+        .bind(&record.data_type)
+        .bind(&record.identity)
+        .bind(dev.as_str())
+        .bind(record.start_ts)
+        .bind(record.end_ts)
+        .bind(&record.local_date)
+        .bind(&record.payload)
+        .bind(&record.payload_no_samples)
+        .bind(&record.content_hash)
+        .bind(now_micros())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return unchanged_or_not_found(conn, dev, user).await;
+    };
+    let version: i64 = row.try_get("version")?;
+    sqlx::query(BUMP_MOST_RECENT)
+        .bind(dev.as_str())
+        .bind(user.as_str())
+        .bind(record.start_ts)
+        .execute(conn)
+        .await?;
+    Ok(if version == 1 {
+        UpsertOutcome::Inserted
+    } else {
+        UpsertOutcome::Updated
+    })
+}
+
+/// The upsert wrote nothing: either the content was equal or the user is not visible.
+async fn unchanged_or_not_found(
+    conn: &mut AnyConnection,
+    dev: &DeveloperId,
+    user: &UserId,
+) -> Result<UpsertOutcome> {
+    let visible = sqlx::query(USER_VISIBLE)
+        .bind(dev.as_str())
+        .bind(user.as_str())
+        .fetch_optional(conn)
+        .await?;
+    match visible {
+        Some(_) => Ok(UpsertOutcome::Unchanged),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+async fn delete(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    dev: &DeveloperId,
+    user: &UserId,
+    data_type: &str,
+    identities: &[String],
+) -> Result<Vec<(String, bool)>> {
+    if identities.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = match backend {
+        Backend::Sqlite => DELETE_SQLITE,
+        Backend::Postgres => DELETE_POSTGRES,
+    };
+    let rows = sqlx::query(sql)
+        .bind(dev.as_str())
+        .bind(user.as_str())
+        .bind(data_type)
+        .bind(json_list(identities)?)
+        .fetch_all(conn)
+        .await?;
+    let deleted = rows
+        .iter()
+        .map(|row| row.try_get::<String, _>("identity"))
+        .collect::<Result<std::collections::HashSet<_>, _>>()?;
+    Ok(identities
+        .iter()
+        .map(|identity| (identity.clone(), deleted.contains(identity)))
+        .collect())
+}
+
+impl Store {
+    /// The stored JSON of `user`'s records of `data_type` whose start lies in
+    /// `[query.start_ts, query.end_ts)`, ordered by start time. Returns the text exactly
+    /// as stored; nothing is parsed.
+    pub async fn query_records(
+        &self,
+        dev: &DeveloperId,
+        user: &UserId,
+        data_type: &str,
+        query: RecordQuery,
+    ) -> Result<Vec<String>> {
+        let sql = if query.with_samples {
+            QUERY_WITH_SAMPLES
+        } else {
+            QUERY_NO_SAMPLES
+        };
+        let rows = sqlx::query(sql)
+            .bind(dev.as_str())
+            .bind(user.as_str())
+            .bind(data_type)
+            .bind(query.start_ts)
+            .bind(query.end_ts)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get::<String, _>("body")?))
+            .collect()
+    }
+
+    /// Number of `user`'s records of `data_type` (tests and benchmarks).
+    pub async fn count_records(
+        &self,
+        dev: &DeveloperId,
+        user: &UserId,
+        data_type: &str,
+    ) -> Result<i64> {
+        let row = sqlx::query(COUNT)
+            .bind(dev.as_str())
+            .bind(user.as_str())
+            .bind(data_type)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// [`StoreTx::upsert_record`] in its own transaction.
+    pub async fn upsert_record(
+        &self,
+        dev: &DeveloperId,
+        user: &UserId,
+        record: &NewRecord,
+    ) -> Result<UpsertOutcome> {
+        let mut tx = self.begin().await?;
+        let outcome = tx.upsert_record(dev, user, record).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// [`StoreTx::delete_records`] in its own transaction.
+    pub async fn delete_records(
+        &self,
+        dev: &DeveloperId,
+        user: &UserId,
+        data_type: &str,
+        identities: &[String],
+    ) -> Result<Vec<(String, bool)>> {
+        let mut tx = self.begin().await?;
+        let result = tx.delete_records(dev, user, data_type, identities).await?;
+        tx.commit().await?;
+        Ok(result)
+    }
+}
+
+impl StoreTx<'_> {
+    /// Inserts the record, replaces it when its content hash changed, or leaves it alone
+    /// (`Unchanged`) when the hash is equal, so callers emit exactly one event per new or
+    /// changed record. Also advances the user's `most_recent_data_at`.
+    /// `NotFound` when `dev` cannot see the user.
+    pub async fn upsert_record(
+        &mut self,
+        dev: &DeveloperId,
+        user: &UserId,
+        record: &NewRecord,
+    ) -> Result<UpsertOutcome> {
+        upsert(&mut self.tx, dev, user, record).await
+    }
+
+    /// Deletes the named records; for each identity (in input order) whether a record
+    /// was deleted.
+    pub async fn delete_records(
+        &mut self,
+        dev: &DeveloperId,
+        user: &UserId,
+        data_type: &str,
+        identities: &[String],
+    ) -> Result<Vec<(String, bool)>> {
+        let backend = self.backend;
+        delete(&mut self.tx, backend, dev, user, data_type, identities).await
+    }
+}
