@@ -1,1 +1,3 @@
 //! wearbridge-sim
+pub mod person;
+mod prng;
