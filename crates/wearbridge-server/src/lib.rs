@@ -1,1 +1,24 @@
-//! wearbridge-server
+//! wearbridge-server: the HTTP API (Terra v2 surface), its auth, errors, configuration,
+//! metrics and background-worker plumbing.
+//!
+//! Entry points: [`config::Config`] (what to run), [`state::AppState`] (what handlers
+//! share), [`app::serve`] / [`app::RunningServer`] (run it), [`developers`] (credentials,
+//! shared with the CLI).
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod dates;
+pub mod developers;
+pub mod error;
+pub mod extract;
+// TEMP pub mod ingest;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod secrets;
+pub mod state;
+pub mod wire;
+pub mod workers;

@@ -1,0 +1,124 @@
+//! Assembling the application: routes, middleware, and the serve loop with graceful
+//! shutdown of the HTTP server and the background workers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::metrics::track_requests;
+use crate::routes;
+use crate::state::AppState;
+use crate::workers::start_workers;
+
+/// How long workers get to finish their current item after the HTTP server stopped.
+const WORKER_GRACE: Duration = Duration::from_secs(10);
+
+/// The complete router: every resource, JSON 404/405 fallbacks, the body limit, metrics,
+/// tracing, gzip, and a panic-catching layer as the last resort (a panic becomes a plain
+/// 500 envelope instead of a dropped connection).
+pub fn build_router(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    routes::router()
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            track_requests,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
+async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::Rejected {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        message: format!("method {method} is not allowed on {}", uri.path()),
+    }
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned());
+    ApiError::internal(anyhow::anyhow!("handler panicked: {detail}")).into_response()
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, with the background workers
+/// running alongside; then drains in-flight requests and stops the workers.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let workers = start_workers(&state);
+    let app = build_router(state);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    workers.shutdown(WORKER_GRACE).await;
+    served
+}
+
+/// A server running in a background task (integration tests, `demo`).
+#[derive(Debug)]
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Binds `bind` (port 0 picks a free port) and serves in a spawned task.
+    pub async fn start(state: AppState, bind: SocketAddr) -> std::io::Result<RunningServer> {
+        let listener = TcpListener::bind(bind).await?;
+        let local_addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Ok(RunningServer {
+            local_addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// `http://<addr>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// Stops serving and waits for the task.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(join_error) => Err(std::io::Error::other(join_error)),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The one error type of the HTTP boundary, rendered in Terra's SDK-era envelope
+//! `{"status": "error", "message": "<text>"}` (terra-api-notes A.2).
+//!
+//! Client errors carry a stable message naming the problem. Internal errors are logged
+//! once, here, with their cause chain, and answered with a plain 500 whose body leaks
+//! nothing.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::dates::DateError;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed or invalid input (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Missing or wrong `dev-id` / `x-api-key` (401).
+    #[error("unauthorized")]
+    Unauthorized,
+    /// The thing named does not exist for this developer (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request body exceeds the configured limit (413).
+    #[error("request body is larger than the configured limit")]
+    PayloadTooLarge,
+    /// An extractor rejection that keeps its own status (415, 405, ...).
+    #[error("{message}")]
+    Rejected { status: StatusCode, message: String },
+    /// A failure on our side (500). Logged when rendered.
+    #[error("internal server error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// Terra's SDK-era error body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Always `"error"`.
+    pub status: &'static str,
+    /// What went wrong, in words a client developer can act on.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::NotFound(message.into())
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> ApiError {
+        ApiError::Internal(error.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Rejected { status, .. } => *status,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(
+                error = format!("{cause:#}"),
+                "request failed with an internal error"
+            );
+        }
+        let body = ErrorBody {
+            status: "error",
+            message: self.to_string(),
+        };
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl From<DateError> for ApiError {
+    fn from(error: DateError) -> ApiError {
+        ApiError::BadRequest(error.to_string())
+    }
+}
+
+impl From<wearbridge_store::StoreError> for ApiError {
+    fn from(error: wearbridge_store::StoreError) -> ApiError {
+        ApiError::Internal(error.into())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        from_rejection(
+            rejection.status(),
+            "invalid JSON body",
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        from_rejection(
+            rejection.status(),
+            "invalid query string",
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> ApiError {
+        from_rejection(rejection.status(), "invalid path", rejection.body_text())
+    }
+}
+
+/// Keeps axum's status (400, 413, 415, 422, ...) but speaks Terra's envelope. A 422 from
+/// axum (well-formed JSON of the wrong shape) becomes 400: Terra's SDKs declare 400, not
+/// 422, for malformed input.
+fn from_rejection(status: StatusCode, what: &str, detail: String) -> ApiError {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
+            ApiError::BadRequest(format!("{what}: {detail}"))
+        }
+        status if status.is_server_error() => {
+            ApiError::Internal(anyhow::anyhow!("{what}: {detail}"))
+        }
+        status => ApiError::Rejected {
+            status,
+            message: format!("{what}: {detail}"),
+        },
+    }
+}

@@ -1,0 +1,54 @@
+//! Our OpenAPI document, generated from the handlers' annotations and served at
+//! `/openapi.json`. A snapshot test (`openapi.snapshot.json`) fails when it drifts.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{data, integrations, ops, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Wearbridge",
+        description = "A self-hostable server speaking Terra's v2 wearables API.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "data", description = "Health and fitness records"),
+        (name = "users", description = "Connected users"),
+        (name = "integrations", description = "Providers offered by this deployment"),
+        (name = "operations", description = "Health, readiness, metrics")
+    )
+)]
+struct BaseApi;
+
+/// Terra's two credential headers.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "dev_id",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("dev-id"))),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+        );
+    }
+}
+
+/// The complete document. The version is fixed (not the crate version) so the snapshot
+/// changes only when the API does.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut document = BaseApi::openapi();
+    document.info.version = "2".to_owned();
+    document.merge(ops::OpsApi::openapi());
+    document.merge(data::DataApi::openapi());
+    // TEMP document.merge(writes::WritesApi::openapi());
+    document.merge(users::UsersApi::openapi());
+    document.merge(integrations::IntegrationsApi::openapi());
+    document
+}

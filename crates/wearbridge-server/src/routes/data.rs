@@ -1,0 +1,217 @@
+//! `GET /v2/{activity,athlete,body,daily,menstruation,nutrition,sleep}`: stored records for
+//! one user and date range.
+//!
+//! With `to_webhook=false` the response is `{user, data, type}` built from the stored JSON
+//! text without parsing it (see [`crate::wire::data_response_body`]). `to_webhook=true`,
+//! Terra's default, needs webhook delivery, which is not built yet: it answers 400 saying
+//! so, rather than pretending to deliver.
+
+use axum::Router;
+use axum::routing::get;
+use serde::Deserialize;
+use wearbridge_store::ids::UserId;
+use wearbridge_store::{RecordQuery, User};
+
+use crate::auth::AuthDeveloper;
+use crate::dates::DateRange;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::QueryParams;
+use crate::routes::params::{lookup_user, parse_bool, require};
+use crate::state::AppState;
+use crate::wire::{RawJson, TerraUser, data_response_body};
+
+/// Query parameters of the data endpoints. Everything arrives as text so that each bad
+/// value gets a message naming its parameter.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DataQuery {
+    /// Terra user id (UUID).
+    pub user_id: Option<String>,
+    /// `YYYY-MM-DD` or unix seconds. Required (except on `/athlete`).
+    pub start_date: Option<String>,
+    /// `YYYY-MM-DD` (whole day included) or unix seconds (exclusive); default start + 1 day.
+    pub end_date: Option<String>,
+    /// `false` returns the data in the response; `true` (default) is not available yet.
+    pub to_webhook: Option<String>,
+    /// Include sample arrays (default `false`).
+    pub with_samples: Option<String>,
+}
+
+/// Message of the 400 answered to `to_webhook=true` until webhook delivery exists.
+pub const TO_WEBHOOK_UNAVAILABLE: &str = "to_webhook=true (delivery to your webhook) is not available on this server yet; pass to_webhook=false to receive the data in the response";
+
+/// Serves one data type's records for the calling developer's user.
+async fn fetch_records(
+    state: &AppState,
+    developer: &AuthDeveloper,
+    query: &DataQuery,
+    data_type: &'static str,
+) -> Result<RawJson, ApiError> {
+    let user_id = require(query.user_id.as_deref(), "user_id")?;
+    let start = require(query.start_date.as_deref(), "start_date")?;
+    let range = DateRange::parse(start, query.end_date.as_deref())?;
+    let with_samples = parse_bool(query.with_samples.as_deref(), "with_samples", false)?;
+    let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
+    let user = lookup_user(state, developer, user_id).await?;
+    if to_webhook {
+        return Err(ApiError::bad_request(TO_WEBHOOK_UNAVAILABLE));
+    }
+    let records = state
+        .store
+        .query_records(
+            developer.id(),
+            &user.id,
+            data_type,
+            RecordQuery {
+                start_ts: range.start_micros(),
+                end_ts: range.end_micros(),
+                with_samples,
+            },
+        )
+        .await?;
+    tracing::debug!(user.id = %user.id, data.type = data_type, records = records.len(), "served records");
+    data_response_body(&TerraUser::from(&user), &records, data_type).map(RawJson)
+}
+
+/// `GET /v2/athlete`: the user's athlete profile, `{athlete, user, type: "athlete"}`.
+/// Terra takes only `user_id` and `to_webhook` here.
+async fn fetch_athlete(
+    state: &AppState,
+    developer: &AuthDeveloper,
+    query: &DataQuery,
+) -> Result<RawJson, ApiError> {
+    let user_id = require(query.user_id.as_deref(), "user_id")?;
+    let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
+    let user = lookup_user(state, developer, user_id).await?;
+    if to_webhook {
+        return Err(ApiError::bad_request(TO_WEBHOOK_UNAVAILABLE));
+    }
+    let athlete = latest_athlete(state, developer, &user.id).await?;
+    athlete_body(&user, athlete.as_deref()).map(RawJson)
+}
+
+/// The most recently started athlete record, if any (athlete profiles carry no period;
+/// the whole time axis is searched).
+async fn latest_athlete(
+    state: &AppState,
+    developer: &AuthDeveloper,
+    user_id: &UserId,
+) -> Result<Option<String>, ApiError> {
+    let mut records = state
+        .store
+        .query_records(
+            developer.id(),
+            user_id,
+            "athlete",
+            RecordQuery {
+                start_ts: i64::MIN,
+                end_ts: i64::MAX,
+                with_samples: true,
+            },
+        )
+        .await?;
+    Ok(records.pop())
+}
+
+/// `{"athlete": <raw>, "user": ..., "type": "athlete"}`; with nothing stored, Terra's
+/// `NoDataReturned` shape `{"status", "message", "type": "no_data", "user"}`.
+fn athlete_body(user: &User, athlete: Option<&str>) -> Result<String, ApiError> {
+    let user_json = serde_json::to_string(&TerraUser::from(user)).map_err(ApiError::internal)?;
+    Ok(match athlete {
+        Some(raw) => format!(r#"{{"athlete":{raw},"user":{user_json},"type":"athlete"}}"#),
+        None => format!(
+            r#"{{"status":"success","message":"no athlete data is stored for this user","type":"no_data","user":{user_json}}}"#
+        ),
+    })
+}
+
+/// One handler per data type, each with its OpenAPI description.
+macro_rules! data_endpoint {
+    ($fn_name:ident, $path:literal, $data_type:literal, $operation:literal) => {
+        #[utoipa::path(
+            get,
+            path = $path,
+            operation_id = $operation,
+            tag = "data",
+            params(DataQuery),
+            security(("dev_id" = [], "api_key" = [])),
+            responses(
+                (status = 200, description = "`{user, data, type}` with the stored records, ordered by start time", content_type = "application/json"),
+                (status = 400, description = "Malformed parameter, bad range, or `to_webhook=true`", body = ErrorBody),
+                (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+                (status = 404, description = "Unknown user", body = ErrorBody),
+            )
+        )]
+        async fn $fn_name(
+            axum::extract::State(state): axum::extract::State<AppState>,
+            developer: AuthDeveloper,
+            QueryParams(query): QueryParams<DataQuery>,
+        ) -> Result<RawJson, ApiError> {
+            fetch_records(&state, &developer, &query, $data_type).await
+        }
+    };
+}
+
+data_endpoint!(get_activity, "/v2/activity", "activity", "activity_fetch");
+data_endpoint!(get_body, "/v2/body", "body", "body_fetch");
+data_endpoint!(get_daily, "/v2/daily", "daily", "daily_fetch");
+data_endpoint!(
+    get_menstruation,
+    "/v2/menstruation",
+    "menstruation",
+    "menstruation_fetch"
+);
+data_endpoint!(
+    get_nutrition,
+    "/v2/nutrition",
+    "nutrition",
+    "nutrition_fetch"
+);
+data_endpoint!(get_sleep, "/v2/sleep", "sleep", "sleep_fetch");
+
+#[utoipa::path(
+    get,
+    path = "/v2/athlete",
+    operation_id = "athlete_fetch",
+    tag = "data",
+    params(DataQuery),
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "`{athlete, user, type}`, or `{status, message, type: no_data, user}` when nothing is stored", content_type = "application/json"),
+        (status = 400, description = "Malformed parameter or `to_webhook=true`", body = ErrorBody),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+        (status = 404, description = "Unknown user", body = ErrorBody),
+    )
+)]
+async fn get_athlete(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    developer: AuthDeveloper,
+    QueryParams(query): QueryParams<DataQuery>,
+) -> Result<RawJson, ApiError> {
+    fetch_athlete(&state, &developer, &query).await
+}
+
+/// The data read routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v2/activity", get(get_activity))
+        .route("/v2/athlete", get(get_athlete))
+        .route("/v2/body", get(get_body))
+        .route("/v2/daily", get(get_daily))
+        .route("/v2/menstruation", get(get_menstruation))
+        .route("/v2/nutrition", get(get_nutrition))
+        .route("/v2/sleep", get(get_sleep))
+}
+
+/// The OpenAPI paths of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    get_activity,
+    get_athlete,
+    get_body,
+    get_daily,
+    get_menstruation,
+    get_nutrition,
+    get_sleep
+))]
+pub struct DataApi;

@@ -1,0 +1,23 @@
+//! Every HTTP route, one module per resource; each module ends with its `router()`, and
+//! [`router`] merges them here, in one place. A new resource adds a module and one line.
+
+pub mod data;
+pub mod integrations;
+pub mod ops;
+pub mod params;
+pub mod users;
+// TEMP pub mod writes;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// All resource routers merged (without middleware; see [`crate::app::build_router`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(ops::router())
+        .merge(data::router())
+        // TEMP .merge(writes::router())
+        .merge(users::router())
+        .merge(integrations::router())
+}

@@ -1,0 +1,251 @@
+//! The writes Terra's official SDKs still call (terra-api-notes B.3): `POST /v2/activity`,
+//! `POST /v2/body`, `POST /v2/nutrition`, `DELETE /v2/body`, `DELETE /v2/nutrition`.
+//!
+//! Terra forwards these to the user's provider. Wearbridge stores them like fetched data,
+//! so they are readable back through the GET endpoints. The spec declares no user
+//! parameter on the POSTs (open question 9); we require `user_id` in the query string,
+//! as Terra's DELETE and `plannedWorkout` writes do.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wearbridge_model::{Activity, Body, Nutrition, TerraRecord};
+
+use crate::auth::AuthDeveloper;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{JsonBody, QueryParams};
+use crate::ingest::{parse_record, prepare_record, store_records};
+use crate::routes::params::{lookup_user, require};
+use crate::state::AppState;
+use crate::wire::TerraUser;
+
+/// Most records accepted in one write.
+const MAX_RECORDS_PER_WRITE: usize = 1_000;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WriteQuery {
+    /// The user the records belong to (required).
+    pub user_id: Option<String>,
+}
+
+/// `{"data": [<record>, ...]}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct WriteBody {
+    #[schema(value_type = Vec<Object>)]
+    pub data: Vec<Value>,
+}
+
+/// `{"user", "log_ids", "message"}` (201).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WriteResponse {
+    pub user: TerraUser,
+    /// Identities of the stored records, in request order.
+    pub log_ids: Vec<String>,
+    pub message: &'static str,
+}
+
+/// Parses, validates and stores the posted records of one type.
+async fn write_records<T: TerraRecord>(
+    state: &AppState,
+    developer: &AuthDeveloper,
+    query: &WriteQuery,
+    body: WriteBody,
+    message: &'static str,
+) -> Result<(StatusCode, Json<WriteResponse>), ApiError> {
+    let user_id = require(query.user_id.as_deref(), "user_id")?;
+    check_batch_size(body.data.len(), "data")?;
+    let mut rows = Vec::with_capacity(body.data.len());
+    for (index, value) in body.data.into_iter().enumerate() {
+        let record: T = parse_record(value, index).map_err(ApiError::BadRequest)?;
+        let row = prepare_record(&record, index).map_err(|error| ApiError::bad_request(error.to_string()))?;
+        rows.push(row);
+    }
+    let user = lookup_user(state, developer, user_id).await?;
+    store_records(&state.store, developer.id(), &user.id, &rows).await?;
+    let log_ids = rows.into_iter().map(|row| row.identity).collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(WriteResponse {
+            user: TerraUser::from(&user),
+            log_ids,
+            message,
+        }),
+    ))
+}
+
+fn check_batch_size(len: usize, field: &str) -> Result<(), ApiError> {
+    if len == 0 {
+        return Err(ApiError::bad_request(format!("{field} must not be empty")));
+    }
+    if len > MAX_RECORDS_PER_WRITE {
+        return Err(ApiError::bad_request(format!(
+            "{field} holds {len} entries; at most {MAX_RECORDS_PER_WRITE} are accepted"
+        )));
+    }
+    Ok(())
+}
+
+macro_rules! write_endpoint {
+    ($fn_name:ident, $model:ty, $path:literal, $operation:literal, $message:literal) => {
+        #[utoipa::path(
+            post,
+            path = $path,
+            operation_id = $operation,
+            tag = "data",
+            params(WriteQuery),
+            request_body = WriteBody,
+            security(("dev_id" = [], "api_key" = [])),
+            responses(
+                (status = 201, description = "Stored; readable back through GET", body = WriteResponse),
+                (status = 400, description = "Malformed body or parameter", body = ErrorBody),
+                (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+                (status = 404, description = "Unknown user", body = ErrorBody),
+                (status = 413, description = "Body over the configured limit", body = ErrorBody),
+            )
+        )]
+        async fn $fn_name(
+            State(state): State<AppState>,
+            developer: AuthDeveloper,
+            QueryParams(query): QueryParams<WriteQuery>,
+            JsonBody(body): JsonBody<WriteBody>,
+        ) -> Result<(StatusCode, Json<WriteResponse>), ApiError> {
+            write_records::<$model>(&state, &developer, &query, body, $message).await
+        }
+    };
+}
+
+write_endpoint!(post_activity, Activity, "/v2/activity", "activity_write", "Activity successfully logged");
+write_endpoint!(post_body, Body, "/v2/body", "body_write", "Body data successfully logged");
+write_endpoint!(post_nutrition, Nutrition, "/v2/nutrition", "nutrition_write", "Nutrition successfully logged");
+
+/// `DELETE /v2/body` body: `{"log_ids": [...]}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DeleteBodyRequest {
+    pub log_ids: Vec<String>,
+}
+
+/// `DELETE /v2/nutrition` body: `{"data": [...]}` (Terra's key differs from `/body`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DeleteNutritionRequest {
+    pub data: Vec<String>,
+}
+
+/// `{"user", "processed_data": [{"id", "response_code"}]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeleteResponse {
+    pub user: TerraUser,
+    pub processed_data: Vec<ProcessedRecord>,
+}
+
+/// Per-record outcome: 200 deleted, 404 no such record for this user.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProcessedRecord {
+    pub id: String,
+    pub response_code: u16,
+}
+
+/// Deletes records by identity; 200 when all were deleted, 207 when some were not.
+async fn delete_records(
+    state: &AppState,
+    developer: &AuthDeveloper,
+    query: &WriteQuery,
+    data_type: &'static str,
+    ids: Vec<String>,
+    field: &str,
+) -> Result<(StatusCode, Json<DeleteResponse>), ApiError> {
+    let user_id = require(query.user_id.as_deref(), "user_id")?;
+    check_batch_size(ids.len(), field)?;
+    let user = lookup_user(state, developer, user_id).await?;
+    let mut tx = state.store.begin().await?;
+    let results = tx
+        .delete_records(developer.id(), &user.id, data_type, &ids)
+        .await?;
+    tx.commit().await?;
+    let all_deleted = results.iter().all(|(_, deleted)| *deleted);
+    let processed_data = results
+        .into_iter()
+        .map(|(id, deleted)| ProcessedRecord {
+            id,
+            response_code: if deleted { 200 } else { 404 },
+        })
+        .collect();
+    let status = if all_deleted {
+        StatusCode::OK
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    Ok((
+        status,
+        Json(DeleteResponse {
+            user: TerraUser::from(&user),
+            processed_data,
+        }),
+    ))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v2/body",
+    operation_id = "body_delete",
+    tag = "data",
+    params(WriteQuery),
+    request_body = DeleteBodyRequest,
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "Every record deleted", body = DeleteResponse),
+        (status = 207, description = "Some records were not found", body = DeleteResponse),
+        (status = 400, description = "Malformed body or parameter", body = ErrorBody),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+        (status = 404, description = "Unknown user", body = ErrorBody),
+    )
+)]
+async fn delete_body(
+    State(state): State<AppState>,
+    developer: AuthDeveloper,
+    QueryParams(query): QueryParams<WriteQuery>,
+    JsonBody(body): JsonBody<DeleteBodyRequest>,
+) -> Result<(StatusCode, Json<DeleteResponse>), ApiError> {
+    delete_records(&state, &developer, &query, Body::DATA_TYPE.as_str(), body.log_ids, "log_ids").await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v2/nutrition",
+    operation_id = "nutrition_delete",
+    tag = "data",
+    params(WriteQuery),
+    request_body = DeleteNutritionRequest,
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "Every record deleted", body = DeleteResponse),
+        (status = 207, description = "Some records were not found", body = DeleteResponse),
+        (status = 400, description = "Malformed body or parameter", body = ErrorBody),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+        (status = 404, description = "Unknown user", body = ErrorBody),
+    )
+)]
+async fn delete_nutrition(
+    State(state): State<AppState>,
+    developer: AuthDeveloper,
+    QueryParams(query): QueryParams<WriteQuery>,
+    JsonBody(body): JsonBody<DeleteNutritionRequest>,
+) -> Result<(StatusCode, Json<DeleteResponse>), ApiError> {
+    delete_records(&state, &developer, &query, Nutrition::DATA_TYPE.as_str(), body.data, "data").await
+}
+
+/// The write routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v2/activity", post(post_activity))
+        .route("/v2/body", post(post_body).delete(delete_body))
+        .route("/v2/nutrition", post(post_nutrition).delete(delete_nutrition))
+}
+
+/// The OpenAPI paths of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(post_activity, post_body, post_nutrition, delete_body, delete_nutrition))]
+pub struct WritesApi;

@@ -1,0 +1,51 @@
+//! The state every handler and worker shares.
+
+use std::sync::Arc;
+
+use wearbridge_providers::Registry;
+use wearbridge_store::Store;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::crypto::Cipher;
+use crate::metrics::Metrics;
+
+/// Shared application state; cheap to clone (everything is behind `Arc` or is a pool
+/// handle).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    /// Encrypts secrets at rest (webhook signing secrets, provider tokens).
+    pub cipher: Arc<Cipher>,
+    pub providers: Arc<Registry>,
+    pub metrics: Arc<Metrics>,
+    /// "Now" for handlers and workers; replaceable in tests.
+    pub clock: SharedClock,
+}
+
+impl AppState {
+    /// State with the built-in provider registry, fresh metrics and the system clock.
+    pub fn new(store: Store, config: Config, cipher: Cipher) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            cipher: Arc::new(cipher),
+            providers: Arc::new(Registry::builtin()),
+            metrics: Arc::new(Metrics::new()),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Replaces the clock (schedule tests inject a [`crate::clock::ManualClock`]).
+    pub fn with_clock(mut self, clock: SharedClock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the provider registry.
+    pub fn with_providers(mut self, providers: Registry) -> AppState {
+        self.providers = Arc::new(providers);
+        self
+    }
+}
