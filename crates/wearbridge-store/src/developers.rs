@@ -110,6 +110,6 @@ impl Store {
 impl StoreTx<'_> {
     /// Creates a developer inside this transaction.
     pub async fn create_developer(&mut self, new: NewDeveloper) -> Result<Developer> {
-        insert(&mut *self.tx, new).await
+        insert(&mut self.tx, new).await
     }
 }

@@ -159,8 +159,10 @@ mod tests {
         assert_eq!(DeveloperId::parse(dev.as_str()), Ok(dev.clone()));
         let user = UserId::new();
         assert_eq!(user.as_str().parse::<UserId>(), Ok(user.clone()));
-        assert_eq!(EventId::parse(EventId::new().as_str()).is_ok(), true);
-        assert_eq!(JobId::parse(JobId::new().as_str()).is_ok(), true);
+        let event = EventId::new();
+        assert_eq!(EventId::parse(event.as_str()), Ok(event));
+        let job = JobId::new();
+        assert_eq!(JobId::parse(job.as_str()), Ok(job));
     }
 
     #[test]

@@ -43,13 +43,15 @@ enum Guard {
 }
 
 /// A URL for a new, empty database of `backend` and its guard; `Ok(None)` (with a note
-/// on stderr) when `backend` is PostgreSQL and [`POSTGRES_URL_VAR`] is unset.
+/// on stderr) when `backend` is PostgreSQL and [`POSTGRES_URL_VAR`] is unset or empty.
 pub async fn fresh_database_url(backend: Backend) -> Result<Option<(String, TestDatabase)>> {
     match backend {
         Backend::Sqlite => fresh_sqlite().map(Some),
         Backend::Postgres => match env::var(POSTGRES_URL_VAR) {
-            Ok(admin_url) => fresh_postgres(admin_url).await.map(Some),
-            Err(_) => {
+            Ok(admin_url) if !admin_url.trim().is_empty() => {
+                fresh_postgres(admin_url).await.map(Some)
+            }
+            _ => {
                 eprintln!("note: {POSTGRES_URL_VAR} is unset; skipping the PostgreSQL variant");
                 Ok(None)
             }

@@ -113,7 +113,7 @@ async fn users_are_scoped_to_their_developer(store: Store) -> TestResult {
     assert!(store.list_all_users(&bob.id).await?.is_empty());
     assert!(
         store
-            .get_users(&bob.id, &[user.id.clone()])
+            .get_users(&bob.id, std::slice::from_ref(&user.id))
             .await?
             .is_empty()
     );
@@ -286,7 +286,7 @@ async fn deauthenticated_users_disappear(store: Store) -> TestResult {
     );
     assert!(
         store
-            .get_users(&dev.id, &[user.id.clone()])
+            .get_users(&dev.id, std::slice::from_ref(&user.id))
             .await?
             .is_empty()
     );
