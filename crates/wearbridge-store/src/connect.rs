@@ -174,4 +174,41 @@ mod tests {
         );
         assert_eq!(with_create_mode("sqlite::memory:"), "sqlite::memory:");
     }
+
+    async fn pragma(pool: &sqlx::AnyPool, name: &str) -> Result<String> {
+        use sqlx::Row;
+        let row = sqlx::query(&format!("PRAGMA {name}")).fetch_one(pool).await?;
+        // PRAGMAs answer either text or an integer; normalise to text for comparison.
+        match row.try_get::<String, _>(0) {
+            Ok(text) => Ok(text),
+            Err(_) => Ok(row.try_get::<i64, _>(0)?.to_string()),
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_is_created_with_the_documented_settings() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let path = dir.path().join("new.db");
+        assert!(!path.exists());
+        let store = connect(&format!("sqlite://{}", path.display())).await?;
+        assert!(path.exists(), "the database file was not created");
+        for pool in [&store.read, &store.write] {
+            assert_eq!(pragma(pool, "journal_mode").await?, "wal");
+            assert_eq!(pragma(pool, "busy_timeout").await?, "5000");
+            assert_eq!(pragma(pool, "foreign_keys").await?, "1");
+            // 1 = NORMAL (0 OFF, 2 FULL, 3 EXTRA).
+            assert_eq!(pragma(pool, "synchronous").await?, "1");
+        }
+        store.close().await;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn in_memory_sqlite_shares_one_connection() -> Result<()> {
+        let store = connect("sqlite::memory:").await?;
+        store.migrate().await?;
+        // Migrated tables are visible through the read pool: it is the same database.
+        assert_eq!(store.count_developers().await?, 0);
+        Ok(())
+    }
 }
