@@ -35,11 +35,14 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
-/// Terra's SDK-era error body.
+/// Terra's SDK-era error body. The 401 body is `{"message": "unauthorized"}` without
+/// `status`, exactly as the SDK-era spec declares it; every other error carries
+/// `"status": "error"`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// Always `"error"`.
-    pub status: &'static str,
+    /// `"error"`; absent on 401.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
     /// What went wrong, in words a client developer can act on.
     pub message: String,
 }
@@ -77,8 +80,12 @@ impl IntoResponse for ApiError {
                 "request failed with an internal error"
             );
         }
+        let status = match self {
+            ApiError::Unauthorized => None,
+            _ => Some("error"),
+        };
         let body = ErrorBody {
-            status: "error",
+            status,
             message: self.to_string(),
         };
         (self.status(), axum::Json(body)).into_response()

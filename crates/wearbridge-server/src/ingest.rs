@@ -16,8 +16,6 @@ use wearbridge_store::{NewRecord, Store, StoreError, UpsertOutcome};
 pub enum IngestError {
     #[error("record {index}: has no identity (metadata.summary_id or metadata.start_time)")]
     MissingIdentity { index: usize },
-    #[error("record {index}: metadata.start_time is not a valid timestamp")]
-    BadStartTime { index: usize },
     #[error("record {index}: could not be serialized: {source}")]
     Serialize {
         index: usize,
@@ -36,19 +34,19 @@ pub fn prepare_record<T: TerraRecord>(record: &T, index: usize) -> Result<NewRec
         .identity()
         .filter(|identity| !identity.is_empty())
         .ok_or(IngestError::MissingIdentity { index })?;
-    let start_ts = match record.start_time() {
-        Some(start) => timestamp_micros(&start).ok_or(IngestError::BadStartTime { index })?,
-        None => NO_PERIOD_START,
-    };
+    let start_ts = record
+        .start_time()
+        .map_or(NO_PERIOD_START, |start| timestamp_micros(&start));
     let end_ts = record
         .end_time()
-        .and_then(|end| timestamp_micros(&end))
-        .unwrap_or(start_ts)
+        .map_or(start_ts, |end| timestamp_micros(&end))
         .max(start_ts);
-    let local_date = record
-        .local_date()
-        .map_or_else(|| "1970-01-01".to_owned(), |date| date.format("%Y-%m-%d").to_string());
-    let mut value = serde_json::to_value(record).map_err(|source| IngestError::Serialize { index, source })?;
+    let local_date = record.local_date().map_or_else(
+        || "1970-01-01".to_owned(),
+        |date| date.format("%Y-%m-%d").to_string(),
+    );
+    let mut value =
+        serde_json::to_value(record).map_err(|source| IngestError::Serialize { index, source })?;
     let payload = value.to_string();
     strip_samples(&mut value, T::DATA_TYPE);
     let payload_no_samples = value.to_string();
@@ -64,8 +62,14 @@ pub fn prepare_record<T: TerraRecord>(record: &T, index: usize) -> Result<NewRec
     })
 }
 
-fn timestamp_micros(timestamp: &wearbridge_model::Timestamp) -> Option<i64> {
-    timestamp.to_datetime().map(|instant| instant.timestamp_micros())
+/// Unix microseconds of a record time. A time without an offset is the user's local
+/// wall-clock time (Terra: "without one, the value is the user's local time"); it is
+/// ordered as if it were UTC, which keeps it on its local calendar day.
+fn timestamp_micros(timestamp: &wearbridge_model::Timestamp) -> i64 {
+    timestamp.to_datetime().map_or_else(
+        || timestamp.local().and_utc().timestamp_micros(),
+        |instant| instant.timestamp_micros(),
+    )
 }
 
 /// SHA-256 hex of the full payload: equal payloads are "unchanged" for the upsert.

@@ -14,7 +14,7 @@ pub mod dates;
 pub mod developers;
 pub mod error;
 pub mod extract;
-// TEMP pub mod ingest;
+pub mod ingest;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

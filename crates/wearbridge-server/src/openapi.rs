@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{data, integrations, ops, users};
+use crate::routes::{data, integrations, ops, users, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -47,7 +47,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.info.version = "2".to_owned();
     document.merge(ops::OpsApi::openapi());
     document.merge(data::DataApi::openapi());
-    // TEMP document.merge(writes::WritesApi::openapi());
+    document.merge(writes::WritesApi::openapi());
     document.merge(users::UsersApi::openapi());
     document.merge(integrations::IntegrationsApi::openapi());
     document

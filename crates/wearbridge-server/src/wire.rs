@@ -4,35 +4,47 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use wearbridge_model::{TerraUser, Timestamp};
 use wearbridge_store::User;
 
 use crate::error::ApiError;
 
-/// Terra's `TerraUser` object (schema `TerraUser`; `created_at` from the current spec).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TerraUser {
-    pub user_id: String,
-    pub provider: String,
-    pub created_at: Option<String>,
-    pub last_webhook_update: Option<String>,
-    pub scopes: Option<String>,
-    pub reference_id: Option<String>,
-    pub active: bool,
+/// Terra's `TerraUser` for a stored user (the model type, so the wire keys are Terra's;
+/// absent values are omitted, as the model does everywhere).
+pub fn terra_user(user: &User) -> TerraUser {
+    TerraUser {
+        user_id: user.id.to_string(),
+        provider: user.provider.clone(),
+        created_at: timestamp(user.created_at),
+        last_webhook_update: user.last_webhook_update.and_then(timestamp),
+        scopes: user.scopes.clone(),
+        reference_id: user.reference_id.clone(),
+        active: Some(user.active),
+    }
 }
 
-impl From<&User> for TerraUser {
-    fn from(user: &User) -> TerraUser {
-        TerraUser {
-            user_id: user.id.to_string(),
-            provider: user.provider.clone(),
-            created_at: terra_timestamp(user.created_at),
-            last_webhook_update: user.last_webhook_update.and_then(terra_timestamp),
-            scopes: user.scopes.clone(),
-            reference_id: user.reference_id.clone(),
-            active: user.active,
-        }
-    }
+/// A stored UTC time (unix microseconds) as a Terra timestamp with offset `+00:00`.
+pub fn timestamp(micros: i64) -> Option<Timestamp> {
+    DateTime::<Utc>::from_timestamp_micros(micros)
+        .map(|instant| Timestamp::from_datetime(instant.fixed_offset()))
+}
+
+/// Documentation-only mirror of [`TerraUser`] for the OpenAPI document (the model crate
+/// stays free of OpenAPI derives).
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(as = TerraUser)]
+#[expect(
+    dead_code,
+    reason = "describes the wire shape in /openapi.json; never built"
+)]
+pub struct TerraUserDoc {
+    user_id: String,
+    provider: String,
+    created_at: Option<String>,
+    last_webhook_update: Option<String>,
+    scopes: Option<String>,
+    reference_id: Option<String>,
+    active: Option<bool>,
 }
 
 /// Formats unix microseconds the way Terra writes timestamps:
@@ -96,11 +108,10 @@ mod tests {
         TerraUser {
             user_id: "8e2c5d4a-1f3b-4c6d-9e8f-0a1b2c3d4e5f".into(),
             provider: "SANDBOX".into(),
-            created_at: terra_timestamp(1_700_000_000_000_000),
-            last_webhook_update: None,
-            scopes: None,
+            created_at: timestamp(1_700_000_000_000_000),
             reference_id: Some("ref \"quoted\"".into()),
-            active: true,
+            active: Some(true),
+            ..TerraUser::default()
         }
     }
 

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
 use crate::routes::params::{lookup_user, parse_bool, require};
 use crate::state::AppState;
-use crate::wire::{RawJson, TerraUser, data_response_body};
+use crate::wire::{RawJson, data_response_body, terra_user};
 
 /// Query parameters of the data endpoints. Everything arrives as text so that each bad
 /// value gets a message naming its parameter.
@@ -70,7 +70,7 @@ async fn fetch_records(
         )
         .await?;
     tracing::debug!(user.id = %user.id, data.type = data_type, records = records.len(), "served records");
-    data_response_body(&TerraUser::from(&user), &records, data_type).map(RawJson)
+    data_response_body(&terra_user(&user), &records, data_type).map(RawJson)
 }
 
 /// `GET /v2/athlete`: the user's athlete profile, `{athlete, user, type: "athlete"}`.
@@ -113,15 +113,13 @@ async fn latest_athlete(
     Ok(records.pop())
 }
 
-/// `{"athlete": <raw>, "user": ..., "type": "athlete"}`; with nothing stored, Terra's
-/// `NoDataReturned` shape `{"status", "message", "type": "no_data", "user"}`.
+/// Terra's `AthleteCollection`: `{"athlete": <raw>, "user": ..., "type": "athlete"}`, with
+/// `athlete` omitted (the schema makes it optional) when no profile is stored.
 fn athlete_body(user: &User, athlete: Option<&str>) -> Result<String, ApiError> {
-    let user_json = serde_json::to_string(&TerraUser::from(user)).map_err(ApiError::internal)?;
+    let user_json = serde_json::to_string(&terra_user(user)).map_err(ApiError::internal)?;
     Ok(match athlete {
         Some(raw) => format!(r#"{{"athlete":{raw},"user":{user_json},"type":"athlete"}}"#),
-        None => format!(
-            r#"{{"status":"success","message":"no athlete data is stored for this user","type":"no_data","user":{user_json}}}"#
-        ),
+        None => format!(r#"{{"user":{user_json},"type":"athlete"}}"#),
     })
 }
 
@@ -177,7 +175,7 @@ data_endpoint!(get_sleep, "/v2/sleep", "sleep", "sleep_fetch");
     params(DataQuery),
     security(("dev_id" = [], "api_key" = [])),
     responses(
-        (status = 200, description = "`{athlete, user, type}`, or `{status, message, type: no_data, user}` when nothing is stored", content_type = "application/json"),
+        (status = 200, description = "`{athlete, user, type}`; `athlete` is omitted when no profile is stored", content_type = "application/json"),
         (status = 400, description = "Malformed parameter or `to_webhook=true`", body = ErrorBody),
         (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
         (status = 404, description = "Unknown user", body = ErrorBody),

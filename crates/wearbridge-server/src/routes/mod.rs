@@ -6,7 +6,7 @@ pub mod integrations;
 pub mod ops;
 pub mod params;
 pub mod users;
-// TEMP pub mod writes;
+pub mod writes;
 
 use axum::Router;
 
@@ -17,7 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(ops::router())
         .merge(data::router())
-        // TEMP .merge(writes::router())
+        .merge(writes::router())
         .merge(users::router())
         .merge(integrations::router())
 }

@@ -13,7 +13,10 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::routes::params::{USER_NOT_FOUND, lookup_user, parse_user_id};
 use crate::state::AppState;
-use crate::wire::TerraUser;
+use wearbridge_model::TerraUser;
+use wearbridge_model::api::UserInfoUser;
+
+use crate::wire::{TerraUserDoc, terra_user, timestamp};
 
 /// `per_page` default of `/subscriptions` (Terra's).
 const DEFAULT_PER_PAGE: u32 = 500;
@@ -31,10 +34,12 @@ pub struct UserInfoQuery {
     pub reference_id: Option<String>,
 }
 
-/// `{"user", "status": "success", "is_authenticated"}`.
+/// `{"user", "status": "success", "is_authenticated"}`; `user` also carries the current
+/// spec's `last_polled_at` and `most_recent_data_at`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserInfoResponse {
-    pub user: TerraUser,
+    #[schema(value_type = TerraUserDoc)]
+    pub user: UserInfoUser,
     pub status: &'static str,
     pub is_authenticated: bool,
 }
@@ -61,7 +66,11 @@ async fn user_info(
     if let Some(user_id) = query.user_id.as_deref().filter(|v| !v.is_empty()) {
         let user = lookup_user(&state, &developer, user_id).await?;
         let body = UserInfoResponse {
-            user: TerraUser::from(&user),
+            user: UserInfoUser {
+                user: terra_user(&user),
+                last_polled_at: user.last_polled_at.and_then(timestamp),
+                most_recent_data_at: user.most_recent_data_at.and_then(timestamp),
+            },
             status: "success",
             // Deauthenticated users are never returned by the store, so every user found
             // is authenticated.
@@ -91,6 +100,7 @@ pub struct SubscriptionsQuery {
 /// `{"users": [...]}` (no `page`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AllUsers {
+    #[schema(value_type = Vec<TerraUserDoc>)]
     pub users: Vec<TerraUser>,
 }
 
@@ -104,6 +114,7 @@ pub struct PagedUsers {
 pub struct UserPage {
     pub next: Option<u32>,
     pub max_page: u32,
+    #[schema(value_type = Vec<TerraUserDoc>)]
     pub results: Vec<TerraUser>,
 }
 
@@ -181,7 +192,7 @@ fn parse_count(value: Option<&str>, name: &str, default: u32) -> Result<u32, Api
     request_body(content = Vec<String>, description = "A bare JSON array of user ids"),
     security(("dev_id" = [], "api_key" = [])),
     responses(
-        (status = 200, description = "A bare array of TerraUser, in request order", body = Vec<TerraUser>),
+        (status = 200, description = "A bare array of TerraUser, in request order", body = Vec<TerraUserDoc>),
         (status = 400, description = "Not an array of user ids, or too many", body = ErrorBody),
         (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
         (status = 404, description = "One of the users is unknown (the message names it)", body = ErrorBody),
@@ -208,7 +219,7 @@ async fn bulk_user_info(
             .iter()
             .find(|user| &user.id == user_id)
             .ok_or_else(|| ApiError::not_found(format!("{USER_NOT_FOUND}: {user_id}")))?;
-        ordered.push(TerraUser::from(user));
+        ordered.push(terra_user(user));
     }
     Ok(Json(ordered))
 }
@@ -237,6 +248,7 @@ fn present_or_null<'de, D: Deserializer<'de>>(
 /// `{"user", "status": "success"}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModifyUserResponse {
+    #[schema(value_type = TerraUserDoc)]
     pub user: TerraUser,
     pub status: &'static str,
 }
@@ -273,13 +285,13 @@ async fn modify_user(
         .await?
         .ok_or_else(|| ApiError::not_found(USER_NOT_FOUND))?;
     Ok(Json(ModifyUserResponse {
-        user: TerraUser::from(&user),
+        user: terra_user(&user),
         status: "success",
     }))
 }
 
 fn terra_users(users: &[User]) -> Vec<TerraUser> {
-    users.iter().map(TerraUser::from).collect()
+    users.iter().map(terra_user).collect()
 }
 
 /// The user routes.

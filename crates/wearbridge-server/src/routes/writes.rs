@@ -20,7 +20,9 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::ingest::{parse_record, prepare_record, store_records};
 use crate::routes::params::{lookup_user, require};
 use crate::state::AppState;
-use crate::wire::TerraUser;
+use wearbridge_model::TerraUser;
+
+use crate::wire::{TerraUserDoc, terra_user};
 
 /// Most records accepted in one write.
 const MAX_RECORDS_PER_WRITE: usize = 1_000;
@@ -42,6 +44,7 @@ pub struct WriteBody {
 /// `{"user", "log_ids", "message"}` (201).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WriteResponse {
+    #[schema(value_type = TerraUserDoc)]
     pub user: TerraUser,
     /// Identities of the stored records, in request order.
     pub log_ids: Vec<String>,
@@ -61,7 +64,8 @@ async fn write_records<T: TerraRecord>(
     let mut rows = Vec::with_capacity(body.data.len());
     for (index, value) in body.data.into_iter().enumerate() {
         let record: T = parse_record(value, index).map_err(ApiError::BadRequest)?;
-        let row = prepare_record(&record, index).map_err(|error| ApiError::bad_request(error.to_string()))?;
+        let row = prepare_record(&record, index)
+            .map_err(|error| ApiError::bad_request(error.to_string()))?;
         rows.push(row);
     }
     let user = lookup_user(state, developer, user_id).await?;
@@ -70,7 +74,7 @@ async fn write_records<T: TerraRecord>(
     Ok((
         StatusCode::CREATED,
         Json(WriteResponse {
-            user: TerraUser::from(&user),
+            user: terra_user(&user),
             log_ids,
             message,
         }),
@@ -118,9 +122,27 @@ macro_rules! write_endpoint {
     };
 }
 
-write_endpoint!(post_activity, Activity, "/v2/activity", "activity_write", "Activity successfully logged");
-write_endpoint!(post_body, Body, "/v2/body", "body_write", "Body data successfully logged");
-write_endpoint!(post_nutrition, Nutrition, "/v2/nutrition", "nutrition_write", "Nutrition successfully logged");
+write_endpoint!(
+    post_activity,
+    Activity,
+    "/v2/activity",
+    "activity_write",
+    "Activity successfully logged"
+);
+write_endpoint!(
+    post_body,
+    Body,
+    "/v2/body",
+    "body_write",
+    "Body data successfully logged"
+);
+write_endpoint!(
+    post_nutrition,
+    Nutrition,
+    "/v2/nutrition",
+    "nutrition_write",
+    "Nutrition successfully logged"
+);
 
 /// `DELETE /v2/body` body: `{"log_ids": [...]}`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -137,6 +159,7 @@ pub struct DeleteNutritionRequest {
 /// `{"user", "processed_data": [{"id", "response_code"}]}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeleteResponse {
+    #[schema(value_type = TerraUserDoc)]
     pub user: TerraUser,
     pub processed_data: Vec<ProcessedRecord>,
 }
@@ -181,7 +204,7 @@ async fn delete_records(
     Ok((
         status,
         Json(DeleteResponse {
-            user: TerraUser::from(&user),
+            user: terra_user(&user),
             processed_data,
         }),
     ))
@@ -209,7 +232,15 @@ async fn delete_body(
     QueryParams(query): QueryParams<WriteQuery>,
     JsonBody(body): JsonBody<DeleteBodyRequest>,
 ) -> Result<(StatusCode, Json<DeleteResponse>), ApiError> {
-    delete_records(&state, &developer, &query, Body::DATA_TYPE.as_str(), body.log_ids, "log_ids").await
+    delete_records(
+        &state,
+        &developer,
+        &query,
+        Body::DATA_TYPE.as_str(),
+        body.log_ids,
+        "log_ids",
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -234,7 +265,15 @@ async fn delete_nutrition(
     QueryParams(query): QueryParams<WriteQuery>,
     JsonBody(body): JsonBody<DeleteNutritionRequest>,
 ) -> Result<(StatusCode, Json<DeleteResponse>), ApiError> {
-    delete_records(&state, &developer, &query, Nutrition::DATA_TYPE.as_str(), body.data, "data").await
+    delete_records(
+        &state,
+        &developer,
+        &query,
+        Nutrition::DATA_TYPE.as_str(),
+        body.data,
+        "data",
+    )
+    .await
 }
 
 /// The write routes.
@@ -242,10 +281,19 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v2/activity", post(post_activity))
         .route("/v2/body", post(post_body).delete(delete_body))
-        .route("/v2/nutrition", post(post_nutrition).delete(delete_nutrition))
+        .route(
+            "/v2/nutrition",
+            post(post_nutrition).delete(delete_nutrition),
+        )
 }
 
 /// The OpenAPI paths of this module.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(post_activity, post_body, post_nutrition, delete_body, delete_nutrition))]
+#[openapi(paths(
+    post_activity,
+    post_body,
+    post_nutrition,
+    delete_body,
+    delete_nutrition
+))]
 pub struct WritesApi;

@@ -1,0 +1,294 @@
+//! `GET /v2/{activity,athlete,body,daily,menstruation,nutrition,sleep}`.
+
+use serde_json::Value;
+use wearbridge_model::{Activity, Athlete, Body, Daily, Menstruation, Nutrition, Sleep};
+
+use crate::fixtures::{self, day};
+use crate::harness::{TestApp, TestDeveloper, backend_test};
+
+fn path(kind: &str, user: &impl std::fmt::Display, query: &str) -> String {
+    format!("/v2/{kind}?user_id={user}&to_webhook=false{query}")
+}
+
+/// Seeds `days` daily records (UTC) starting 2024-01-01, in reverse order so the
+/// response order proves sorting.
+async fn seed_days(
+    app: &TestApp,
+    dev: &TestDeveloper,
+    user: &wearbridge_store::ids::UserId,
+    days: u64,
+) {
+    let records: Vec<Value> = (0..days)
+        .rev()
+        .map(|n| fixtures::daily(day(n), "+00:00", 1000 + u32::try_from(n).unwrap_or(0)))
+        .collect();
+    app.seed::<Daily>(dev, user, &records).await;
+}
+
+fn steps(body: &Value) -> Vec<i64> {
+    body["data"]
+        .as_array()
+        .map(|data| {
+            data.iter()
+                .filter_map(|d| d["distance_data"]["steps"].as_i64())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+backend_test!(daily_round_trip_is_ordered_and_schema_valid, |app| {
+    let dev = app.developer("acme").await;
+    let user = app.user(&dev, Some("ref-1")).await;
+    seed_days(&app, &dev, &user, 5).await;
+    let client = app.client(&dev);
+
+    let response = client
+        .get(
+            &path("daily", &user, "&start_date=2024-01-01&end_date=2024-01-05"),
+            200,
+        )
+        .await;
+    assert_eq!(response.headers["content-type"], "application/json");
+    let body = response.valid("api/DataResponse.daily");
+    assert_eq!(steps(&body), vec![1000, 1001, 1002, 1003, 1004]);
+    assert_eq!(body["type"], "daily");
+    assert_eq!(body["user"]["user_id"], user.to_string());
+    assert_eq!(body["user"]["reference_id"], "ref-1");
+    assert!(
+        body["data"][0]["heart_rate_data"]["detailed"]
+            .get("hr_samples")
+            .is_none(),
+        "samples are off by default"
+    );
+
+    let with_samples = client
+        .get(
+            &path(
+                "daily",
+                &user,
+                "&start_date=2024-01-01&end_date=2024-01-01&with_samples=true",
+            ),
+            200,
+        )
+        .await
+        .valid("api/DataResponse.daily");
+    assert_eq!(
+        steps(&with_samples),
+        vec![1000],
+        "a date end_date includes that day only"
+    );
+    assert_eq!(
+        with_samples["data"][0]["heart_rate_data"]["detailed"]["hr_samples"][1]["bpm"],
+        63.0
+    );
+});
+
+backend_test!(unix_seconds_and_default_end, |app| {
+    let dev = app.developer("acme").await;
+    let user = app.user(&dev, None).await;
+    seed_days(&app, &dev, &user, 4).await;
+    let client = app.client(&dev);
+    // 2024-01-02T00:00:00Z = 1704153600; no end_date means one day.
+    let one = client
+        .get(&path("daily", &user, "&start_date=1704153600"), 200)
+        .await
+        .json();
+    assert_eq!(steps(&one), vec![1001]);
+    // [2024-01-02, 2024-01-04) with an exclusive unix end.
+    let two = client
+        .get(
+            &path("daily", &user, "&start_date=1704153600&end_date=1704326400"),
+            200,
+        )
+        .await
+        .json();
+    assert_eq!(steps(&two), vec![1001, 1002]);
+    let none = client
+        .get(&path("daily", &user, "&start_date=2030-01-01"), 200)
+        .await
+        .valid("api/DataResponse.daily");
+    assert_eq!(none["data"], serde_json::json!([]));
+});
+
+backend_test!(every_data_type_round_trips, |app| {
+    let dev = app.developer("acme").await;
+    let user = app.user(&dev, None).await;
+    app.seed::<Activity>(&dev, &user, &[fixtures::activity("run-1", day(1), 400.0)])
+        .await;
+    app.seed::<Body>(&dev, &user, &[fixtures::body(day(1), 70.5)])
+        .await;
+    app.seed::<Daily>(&dev, &user, &[fixtures::daily(day(1), "+00:00", 42)])
+        .await;
+    app.seed::<Menstruation>(&dev, &user, &[fixtures::menstruation(day(1))])
+        .await;
+    app.seed::<Nutrition>(&dev, &user, &[fixtures::nutrition(day(1), 2100.0)])
+        .await;
+    app.seed::<Sleep>(&dev, &user, &[fixtures::sleep("night-1", day(1))])
+        .await;
+    let client = app.client(&dev);
+    for kind in [
+        "activity",
+        "body",
+        "daily",
+        "menstruation",
+        "nutrition",
+        "sleep",
+    ] {
+        let body = client
+            .get(
+                &path(
+                    kind,
+                    &user,
+                    "&start_date=2024-01-01&end_date=2024-01-03&with_samples=true",
+                ),
+                200,
+            )
+            .await
+            .valid(&format!("api/DataResponse.{kind}"));
+        assert_eq!(body["type"], kind);
+        assert_eq!(
+            body["data"].as_array().map(Vec::len),
+            Some(1),
+            "{kind}: {body}"
+        );
+    }
+
+    let empty = client
+        .get(&format!("/v2/athlete?user_id={user}&to_webhook=false"), 200)
+        .await
+        .valid("v2/AthleteCollection");
+    assert!(empty.get("athlete").is_none());
+    app.seed::<Athlete>(&dev, &user, &[fixtures::athlete()])
+        .await;
+    let athlete = client
+        .get(&format!("/v2/athlete?user_id={user}&to_webhook=false"), 200)
+        .await
+        .valid("v2/AthleteCollection");
+    assert_eq!(athlete["athlete"]["first_name"], "Ada");
+    assert_eq!(athlete["type"], "athlete");
+});
+
+backend_test!(bad_input_gets_a_named_4xx, |app| {
+    let dev = app.developer("acme").await;
+    let user = app.user(&dev, None).await;
+    let client = app.client(&dev);
+    let cases: Vec<(String, u16, &str)> = vec![
+        (
+            "/v2/daily?start_date=2024-01-01&to_webhook=false".into(),
+            400,
+            "user_id",
+        ),
+        (path("daily", &user, ""), 400, "start_date"),
+        (
+            path("daily", &user, "&start_date=2024-13-01"),
+            400,
+            "start_date",
+        ),
+        (
+            path("daily", &user, "&start_date=yesterday"),
+            400,
+            "start_date",
+        ),
+        (
+            path("daily", &user, "&start_date=2024-01-01&end_date=01/02/2024"),
+            400,
+            "end_date",
+        ),
+        (
+            path("daily", &user, "&start_date=2024-01-02&end_date=2024-01-01"),
+            400,
+            "before start_date",
+        ),
+        (
+            path("daily", &user, "&start_date=2015-01-01&end_date=2024-01-01"),
+            400,
+            "1825",
+        ),
+        (
+            path("daily", &user, "&start_date=2024-01-01&with_samples=yes"),
+            400,
+            "with_samples",
+        ),
+        (
+            path("sleep", &user, "&start_date=2024-01-01&to_webhook=maybe"),
+            400,
+            "to_webhook",
+        ),
+        (
+            format!("/v2/activity?user_id={user}&start_date=2024-01-01"),
+            400,
+            "to_webhook=true",
+        ),
+        (
+            "/v2/daily?user_id=not-a-uuid&start_date=2024-01-01&to_webhook=false".into(),
+            400,
+            "user_id",
+        ),
+        (
+            path(
+                "daily",
+                &wearbridge_store::ids::UserId::new(),
+                "&start_date=2024-01-01",
+            ),
+            404,
+            "user not found",
+        ),
+        (
+            format!(
+                "/v2/athlete?user_id={}&to_webhook=false",
+                wearbridge_store::ids::UserId::new()
+            ),
+            404,
+            "user not found",
+        ),
+        ("/v2/daily?user_id=%ZZ&start_date=x".into(), 400, ""),
+    ];
+    for (request, status, needle) in cases {
+        let message = client.get(&request, status).await.error_message();
+        assert!(
+            message.contains(needle),
+            "{request}: {message:?} lacks {needle:?}"
+        );
+    }
+    let schema_400 = client
+        .get(&path("daily", &user, "&start_date=nope"), 400)
+        .await;
+    crate::harness::assert_valid("api/sdk/Daily_Fetch.400", &schema_400.json());
+});
+
+backend_test!(another_developers_user_is_not_found, |app| {
+    let owner = app.developer("owner").await;
+    let intruder = app.developer("intruder").await;
+    let user = app.user(&owner, None).await;
+    app.seed::<Daily>(&owner, &user, &[fixtures::daily(day(0), "+00:00", 7)])
+        .await;
+    let unknown = wearbridge_store::ids::UserId::new();
+    for kind in [
+        "activity",
+        "body",
+        "daily",
+        "menstruation",
+        "nutrition",
+        "sleep",
+    ] {
+        let stolen = app
+            .client(&intruder)
+            .get(&path(kind, &user, "&start_date=2024-01-01"), 404)
+            .await;
+        let missing = app
+            .client(&intruder)
+            .get(&path(kind, &unknown, "&start_date=2024-01-01"), 404)
+            .await;
+        assert_eq!(
+            stolen.json(),
+            missing.json(),
+            "isolation must be indistinguishable from absence"
+        );
+    }
+    app.client(&intruder)
+        .get(&format!("/v2/athlete?user_id={user}&to_webhook=false"), 404)
+        .await;
+    app.client(&owner)
+        .get(&path("daily", &user, "&start_date=2024-01-01"), 200)
+        .await;
+});

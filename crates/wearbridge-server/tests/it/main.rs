@@ -1,0 +1,14 @@
+//! Integration tests: the real server on 127.0.0.1:0 against a fresh database, once on
+//! SQLite and once on PostgreSQL (`WEARBRIDGE_TEST_POSTGRES_URL`; the PostgreSQL variant
+//! is skipped with a note when it is unset). One test binary keeps linking cheap: new
+//! areas add a module here.
+
+mod harness;
+
+mod auth;
+mod data;
+mod fixtures;
+mod integrations;
+mod ops;
+mod users;
+mod writes;
