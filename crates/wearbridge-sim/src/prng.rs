@@ -18,7 +18,6 @@ pub(crate) enum Stream {
     Workout = 4,
     Body = 5,
     Meals = 6,
-    Faults = 7,
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014; constants from Vigna's reference implementation).

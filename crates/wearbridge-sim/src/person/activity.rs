@@ -23,7 +23,9 @@ const HOURLY_ACTIVITY: [f64; 24] = [
 /// A 15-minute slice of the day. `kcal` is basal + active.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Interval {
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub start: DateTime<FixedOffset>,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub end: DateTime<FixedOffset>,
     pub steps: u32,
     pub distance_m: f64,
@@ -92,7 +94,9 @@ impl WorkoutKind {
 pub struct Workout {
     pub id: String,
     pub kind: WorkoutKind,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub start: DateTime<FixedOffset>,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub end: DateTime<FixedOffset>,
     pub duration_s: i64,
     /// Cumulative distance at the last sample (0 indoors).

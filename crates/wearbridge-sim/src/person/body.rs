@@ -11,6 +11,7 @@ use crate::prng::Stream;
 /// A morning weigh-in on a body-composition scale.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BodyMeasurement {
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub measured_at: DateTime<FixedOffset>,
     pub weight_kg: f64,
     pub body_fat_percent: f64,
@@ -67,6 +68,7 @@ pub struct Meal {
     pub id: String,
     pub meal_type: MealType,
     pub name: String,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub eaten_at: DateTime<FixedOffset>,
     pub kcal: f64,
     pub carbohydrates_g: f64,

@@ -24,7 +24,7 @@ use crate::prng::{SplitMix64, Stream, seed_from_str};
 pub use activity::{Interval, Workout, WorkoutKind, WorkoutSample, haversine_m};
 pub use body::{BodyMeasurement, CyclePhase, FlowLevel, Meal, MealType, MenstruationDay};
 pub use sleep::{Sleep, SleepStage, SleepStageSpan, TimedValue};
-pub use time::UtcOffset;
+pub use time::{UtcOffset, rfc3339};
 
 /// A deterministic synthetic person.
 #[derive(Clone, Debug)]

@@ -25,13 +25,16 @@ pub enum SleepStage {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SleepStageSpan {
     pub stage: SleepStage,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub start: DateTime<FixedOffset>,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub end: DateTime<FixedOffset>,
 }
 
 /// One timestamped value; `time` is the start of the averaging window.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimedValue {
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub time: DateTime<FixedOffset>,
     pub value: f64,
 }
@@ -41,7 +44,9 @@ pub struct TimedValue {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sleep {
     pub id: String,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub start: DateTime<FixedOffset>,
+    #[serde(serialize_with = "crate::person::rfc3339")]
     pub end: DateTime<FixedOffset>,
     pub in_bed_s: i64,
     /// Light + deep + REM.

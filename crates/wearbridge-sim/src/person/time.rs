@@ -1,7 +1,9 @@
 //! Local-time helpers. The person lives at a fixed UTC offset; these helpers never panic, even
 //! for dates at the edge of chrono's range (they saturate instead).
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, Offset, TimeDelta, Utc};
+use chrono::{
+    DateTime, Days, FixedOffset, NaiveDate, NaiveTime, Offset, SecondsFormat, TimeDelta, Utc,
+};
 use serde::{Serialize, Serializer};
 
 /// A fixed UTC offset, serialized as `"+01:00"` / `"-05:00"` / `"+05:30"`.
@@ -33,6 +35,15 @@ impl std::fmt::Display for UtcOffset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
     }
+}
+
+/// Serializes an instant as RFC 3339 with whole seconds and an explicit numeric offset
+/// (`+00:00`, never `Z`), so every timestamp shows the person's offset the same way.
+pub fn rfc3339<S: Serializer>(
+    instant: &DateTime<FixedOffset>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&instant.to_rfc3339_opts(SecondsFormat::Secs, false))
 }
 
 /// The instant `seconds` after local midnight of `date` at `offset` (may spill into the next

@@ -1,0 +1,205 @@
+//! One module per simulated provider cloud. Each module owns its paths, its OAuth settings
+//! and its wire format; this file registers them and wraps every provider router in the
+//! shared fault-injection and request-logging layer.
+//!
+//! Adding a provider: add a variant to [`SimProvider`], a module with `oauth_settings()` and
+//! `router()`, and one arm in each `match` below.
+
+pub(crate) mod common;
+pub mod sandbox;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::SimState;
+use crate::faults::{FaultKind, RequestClass};
+use crate::oauth::{OAuthServer, OAuthSettings};
+use crate::requests::RequestRecord;
+
+/// A simulated provider. The lowercase name is both the path prefix (`/sandbox/...`) and the
+/// key used by the fault and request-log APIs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimProvider {
+    Sandbox,
+}
+
+impl SimProvider {
+    pub const ALL: [SimProvider; 1] = [SimProvider::Sandbox];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+        }
+    }
+
+    pub(crate) fn oauth_settings(self) -> OAuthSettings {
+        match self {
+            Self::Sandbox => sandbox::oauth_settings(),
+        }
+    }
+
+    fn router(self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
+        match self {
+            Self::Sandbox => sandbox::router(oauth, sim),
+        }
+    }
+
+    /// Which kind of endpoint a path is, for fault targeting and the request log.
+    fn classify(self, path: &str) -> RequestClass {
+        match self {
+            Self::Sandbox => sandbox::classify(path),
+        }
+    }
+}
+
+impl std::fmt::Display for SimProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown provider name.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown simulated provider {0:?}")]
+pub struct UnknownProvider(pub String);
+
+impl FromStr for SimProvider {
+    type Err = UnknownProvider;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(name))
+            .ok_or_else(|| UnknownProvider(name.to_owned()))
+    }
+}
+
+/// The routers of all enabled providers, each behind the fault/log layer.
+pub(crate) fn routers(sim: &Arc<SimState>) -> Router {
+    sim.providers
+        .iter()
+        .fold(Router::new(), |app, (provider, oauth)| {
+            let layer = LayerContext {
+                provider: *provider,
+                sim: Arc::clone(sim),
+            };
+            let router = provider
+                .router(Arc::clone(oauth), Arc::clone(sim))
+                .layer(middleware::from_fn_with_state(layer, fault_and_log));
+            app.merge(router)
+        })
+}
+
+#[derive(Clone)]
+struct LayerContext {
+    provider: SimProvider,
+    sim: Arc<SimState>,
+}
+
+async fn fault_and_log(
+    State(context): State<LayerContext>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let provider = context.provider.as_str();
+    let class = context.provider.classify(request.uri().path());
+    let method = request.method().to_string();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let at = chrono::Utc::now();
+    let fault = match class {
+        RequestClass::Authorize => None,
+        _ => context.sim.faults.take(provider, class),
+    };
+    let started = Instant::now();
+    let response = apply_fault(fault.clone(), request, next).await;
+    tracing::debug!(
+        provider.name = provider,
+        http.method = %method,
+        http.status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        fault = ?fault,
+        "simulated provider request"
+    );
+    context.sim.requests.record(RequestRecord {
+        provider: provider.to_owned(),
+        method,
+        path,
+        class,
+        at,
+        status: response.status().as_u16(),
+        fault: fault.map(|f| fault_name(&f).to_owned()),
+    });
+    response
+}
+
+fn fault_name(kind: &FaultKind) -> &'static str {
+    match kind {
+        FaultKind::RateLimit { .. } => "rate_limit",
+        FaultKind::ServerError { .. } => "server_error",
+        FaultKind::Hang { .. } => "hang",
+        FaultKind::MalformedJson => "malformed_json",
+    }
+}
+
+async fn apply_fault(fault: Option<FaultKind>, request: Request, next: Next) -> Response {
+    match fault {
+        None => next.run(request).await,
+        Some(FaultKind::RateLimit { retry_after_s }) => {
+            let body = serde_json::json!({
+                "error": "rate_limited",
+                "error_description": "too many requests (simulated)",
+            });
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&retry_after_s.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(FaultKind::ServerError { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = serde_json::json!({
+                "error": "server_error",
+                "error_description": "internal error (simulated)",
+            });
+            (status, axum::Json(body)).into_response()
+        }
+        Some(FaultKind::Hang { seconds }) => {
+            tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+            next.run(request).await
+        }
+        Some(FaultKind::MalformedJson) => truncate_body(next.run(request).await).await,
+    }
+}
+
+/// Keeps status and headers but cuts the body in half (at least one byte short of a complete
+/// JSON document), as a dropped connection or buggy proxy would.
+async fn truncate_body(response: Response) -> Response {
+    const LIMIT: usize = 256 * 1024 * 1024;
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, LIMIT).await.unwrap_or_default();
+    let cut = if bytes.len() < 2 {
+        axum::body::Bytes::from_static(b"{\"data\": [")
+    } else {
+        bytes.slice(..bytes.len() / 2)
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(cut))
+}
