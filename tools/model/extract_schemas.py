@@ -76,6 +76,22 @@ def rewrite_refs(node, mapping):
     return out
 
 
+def drop_skipped_members(node):
+    """Remove `oneOf`/`anyOf` members that point at skipped (lab report) files,
+    so `WebhookEventType` stays resolvable without them."""
+    if isinstance(node, list):
+        return [drop_skipped_members(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("oneOf", "anyOf") and isinstance(value, list):
+            value = [m for m in value if not (isinstance(m, dict) and
+                                              str(m.get("$ref", "")).startswith(SKIP_PREFIX))]
+        out[key] = drop_skipped_members(value)
+    return out
+
+
 def write(rel, schema):
     path = os.path.join(OUT, rel + ".json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -91,6 +107,7 @@ def extract_core(src):
             continue
         schema = load_yaml(os.path.join(core_dir, name))
         schema = rewrite_refs(strip(schema), lambda r: re.sub(r"\.yaml$", ".json", r))
+        schema = drop_skipped_members(schema)
         write("core/" + name[:-5], schema)
 
 
@@ -106,7 +123,7 @@ def extract_components(bundle, spec):
     for name, schema in bundle["components"]["schemas"].items():
         if name.startswith(SKIP_PREFIX):
             continue
-        schema = rewrite_refs(strip(schema), component_ref)
+        schema = drop_skipped_members(rewrite_refs(strip(schema), component_ref))
         schema.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
         write(f"{spec}/{name}", schema)
 
@@ -152,6 +169,13 @@ def extract_operations(bundle, spec, index):
                 name = f"api/{spec}/{op_id}.{code}"
                 write(name, api_schema(schema, spec))
                 index.append((name, method.upper(), path, f"{code} response"))
+                # The 200 unions are `oneOf` over open objects without required
+                # keys, so one body often matches several members and fails
+                # `oneOf`; each member is also written on its own.
+                for position, member in enumerate(schema.get("oneOf", [])):
+                    member_name = f"{name}.{position}"
+                    write(member_name, api_schema(member, spec))
+                    index.append((member_name, method.upper(), path, f"{code} response, oneOf member {position}"))
 
 
 # Short aliases for the data-in-body response `{user, data, type}` (the first

@@ -160,6 +160,8 @@ class Generator:
         self.structs = []  # code blocks
         self.events = []  # (variant, rust type, type const, status const)
         self.enum_blocks = []
+        self.struct_defs = {}  # Rust name -> (schema source, [(field, base type, shape, prop)])
+        self.enum_defs = {}  # Rust name -> (schema source, numeric)
 
     # ---- type resolution -------------------------------------------------
     def ref_type(self, spec, ref):
@@ -250,6 +252,7 @@ class Generator:
         lines.append("    }")
         macro = "numeric_enum" if numeric else "string_enum"
         self.enum_blocks.append(f"{macro}! {{\n" + "\n".join(lines) + "\n}\n")
+        self.enum_defs[rust] = (f"{spec}/{schema_name}", numeric)
 
     def is_enum(self, schema):
         branches = schema.get("oneOf") or schema.get("anyOf")
@@ -265,6 +268,8 @@ class Generator:
                  "#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]",
                  f"pub struct {rust} {{"]
         seen = set()
+        fields = []
+        self.struct_defs[rust] = (source[: -len(".json")] if source.endswith(".json") else None, fields)
         for wire, prop in props.items():
             if wire in skip_fields:
                 continue
@@ -304,6 +309,7 @@ class Generator:
             if attrs:
                 lines.append(f"    #[serde({', '.join(attrs)})]")
             lines.append(f"    pub {fname}: {full},")
+            fields.append((fname, ty, "plain" if full == ty else "option", prop))
         lines.append("}\n")
         self.structs.append("\n".join(lines))
 
@@ -349,6 +355,7 @@ class Generator:
         for name, rust in SDK_EVENTS.items():
             self.event("sdk", name, load("sdk/" + name), rust)
         self.write()
+        TestSupport(self).write()
 
     def event(self, spec, name, schema, rust):
         props = dict(schema.get("properties") or {})
@@ -440,6 +447,206 @@ class Generator:
                    + "\n        }\n    };\n}\n\npub(crate) use for_each_webhook_event;\n")
         with open(OUT, "w") as f:
             f.write("\n".join(out))
+
+
+TEST_OUT = os.path.join(ROOT, "tests", "support", "generated.rs")
+# Record models the property tests cover (issue 2: "each of the seven models").
+PROP_ROOTS = ["Activity", "Athlete", "Body", "Daily", "Menstruation", "Nutrition", "Sleep"]
+
+
+def bounds(prop):
+    """(minimum, maximum) declared on a property or inside its non-null branch."""
+    lo, hi = prop.get("minimum"), prop.get("maximum")
+    for branch in prop.get("anyOf", []):
+        lo = branch.get("minimum", lo)
+        hi = branch.get("maximum", hi)
+    return lo, hi
+
+
+def first_string_example(prop):
+    for example in prop.get("examples", []):
+        if isinstance(example, str):
+            return example
+    return None
+
+
+def inline_enum(prop):
+    for node in [prop] + prop.get("anyOf", []):
+        if "enum" in node:
+            return node["enum"]
+    return None
+
+
+class TestSupport:
+    """Emits `tests/support/generated.rs`: a fully populated value of every
+    generated type, proptest strategies for the seven record models, and the
+    list of (type, schema) pairs the schema tests walk."""
+
+    def __init__(self, gen):
+        self.gen = gen
+
+    # -- fully populated values ------------------------------------------------
+    def value(self, owner, ty, prop, wire):
+        lo, hi = bounds(prop)
+        if ty == "f64":
+            lo = lo if lo is not None else 0
+            hi = hi if hi is not None else lo + 100
+            return f"{(lo + hi) / 2 + 0.25:.2f}_f64" if hi - lo >= 1 else f"{lo}_f64"
+        if ty == "i64":
+            lo = int(lo) if lo is not None else 0
+            hi = int(hi) if hi is not None else lo + 100
+            return f"{(lo + hi) // 2}_i64"
+        if ty == "bool":
+            return "true"
+        if ty == "String":
+            allowed = inline_enum(prop)
+            text = allowed[0] if allowed else first_string_example(prop) or f"{wire} value"
+            return f"{json.dumps(text)}.to_owned()"
+        if ty == "Timestamp":
+            return "ts()"
+        if ty == "serde_json::Value":
+            return "serde_json::Value::from(1)"
+        if ty == "BTreeMap<String, f64>":
+            return "BTreeMap::from([(\"contributor\".to_owned(), 42.5)])"
+        if ty == "Vec<f64>":
+            return "vec![51.5074, -0.1278]"
+        if ty.startswith("Vec<Option<"):
+            inner = ty[len("Vec<Option<"):-2]
+            return f"vec![Some({self.value(owner, inner, prop.get('items', {}), wire)})]"
+        if ty.startswith("Vec<"):
+            inner = ty[4:-1]
+            if inner == owner:
+                return "Vec::new()"  # recursive step lists: one level is enough
+            return f"vec![{self.value(owner, inner, {}, wire)}]"
+        return f"{ty}::populated()"
+
+    def populated_impls(self):
+        out = []
+        for rust, (_, fields) in sorted(self.gen.struct_defs.items()):
+            body = []
+            for fname, ty, shape, prop in fields:
+                value = self.value(rust, ty, prop, fname)
+                body.append(f"            {fname}: {value if shape == 'plain' else f'Some({value})'},")
+            out.append(f"impl Populated for {rust} {{\n    fn populated() -> Self {{\n        Self {{\n"
+                       + "\n".join(body) + "\n        }\n    }\n}\n")
+        for rust in sorted(self.gen.enum_defs):
+            # The last named value: rarely the default, so a bug that ignores
+            # the field shows up.
+            out.append(f"impl Populated for {rust} {{\n    fn populated() -> Self {{\n"
+                       f"        {rust}::KNOWN.last().cloned().unwrap_or_default()\n    }}\n}}\n")
+        return out
+
+    # -- proptest strategies --------------------------------------------------
+    def reachable(self):
+        seen, pending = set(), list(PROP_ROOTS) + ["TerraUser"]
+        while pending:
+            name = pending.pop()
+            if name in seen or name not in self.gen.struct_defs:
+                continue
+            seen.add(name)
+            for _, ty, _, _ in self.gen.struct_defs[name][1]:
+                pending.extend(re.findall(r"[A-Z]\w*", ty))
+        return seen
+
+    def strategy(self, ty, prop):
+        lo, hi = bounds(prop)
+        if ty == "f64":
+            # Quarter steps: exactly representable, so JSON round trips are exact.
+            lo = int((lo if lo is not None else -250_000) * 4)
+            hi = int((hi if hi is not None else 250_000) * 4)
+            return f"({lo}_i64..={hi}_i64).prop_map(|q| q as f64 / 4.0)"
+        if ty == "i64":
+            lo = int(lo) if lo is not None else -1_000_000
+            hi = int(hi) if hi is not None else 1_000_000
+            return f"{lo}_i64..={hi}_i64"
+        if ty == "bool":
+            return "any::<bool>()"
+        if ty == "String":
+            allowed = inline_enum(prop)
+            if allowed:
+                return "proptest::sample::select(vec![" + ", ".join(f"{json.dumps(a)}.to_owned()" for a in allowed) + "])"
+            min_len = prop.get("minLength", 0)
+            return f"arb_text({min_len})"
+        if ty == "Timestamp":
+            return "arb_timestamp()"
+        if ty == "BTreeMap<String, f64>":
+            return "proptest::collection::btree_map(arb_text(1), (-4000_i64..4000).prop_map(|q| q as f64 / 4.0), 0..3)"
+        if ty == "Vec<f64>":
+            return "proptest::collection::vec((-720_i64..=720).prop_map(|q| q as f64 / 4.0), 2..=2)"
+        if ty.startswith("Vec<Option<"):
+            inner = ty[len("Vec<Option<"):-2]
+            return f"proptest::collection::vec(proptest::option::of({self.strategy(inner, {})}), 0..3)"
+        if ty.startswith("Vec<"):
+            return f"proptest::collection::vec({self.strategy(ty[4:-1], {})}, 0..3)"
+        if ty in self.gen.enum_defs:
+            return f"proptest::sample::select({ty}::KNOWN.to_vec())"
+        return f"arb_{snake(ty)}()"
+
+    def strategies(self):
+        out = []
+        for rust in sorted(self.reachable()):
+            fields = self.gen.struct_defs[rust][1]
+            strategies = []
+            for fname, ty, shape, prop in fields:
+                strat = self.strategy(ty, prop)
+                strategies.append(strat if shape == "plain" else f"proptest::option::of({strat})")
+            chunks = [list(range(i, min(i + 10, len(fields)))) for i in range(0, len(fields), 10)] or [[]]
+            tuple_expr = "(" + ", ".join("(" + "".join(strategies[i] + ", " for i in chunk) + ")"
+                                         for chunk in chunks) + ",)"
+            pattern = "(" + ", ".join("(" + "".join(fields[i][0].replace("r#", "") + "_, " for i in chunk) + ")"
+                                      for chunk in chunks) + ",)"
+            init = ", ".join(f"{f[0]}: {f[0].replace('r#', '')}_" for f in fields)
+            out.append(f"pub fn arb_{snake(rust)}() -> BoxedStrategy<{rust}> {{\n"
+                       f"    {tuple_expr}\n        .prop_map(|{pattern}| {rust} {{ {init} }})\n        .boxed()\n}}\n")
+        return out
+
+    # -- schema cases ---------------------------------------------------------
+    def cases(self):
+        events = {rust for _, rust, _, _, _ in self.gen.events}
+        # Checked member-wise by `planned_workout_validates_member_wise` (oneOf ambiguity).
+        merged = set(SDK_UNIONS.values()) | {"PlannedWorkout"}
+        rows = []
+        for rust, (source, _) in sorted(self.gen.struct_defs.items()):
+            if source is None or rust in merged or rust in events:
+                continue
+            rows.append(f"    case::<{rust}>(\"{source}\"),")
+        event_rows = [f"    {'sdk_' if schema.startswith('sdk/') else ''}event_case::<{rust}>(\"{schema}\"),"
+                      for _, rust, _, _, schema in self.gen.events]
+        enum_rows = [f"    enum_case(\"{source}\", || known_json({rust}::KNOWN), reparse::<{rust}>, {str(numeric).lower()}),"
+                     for rust, (source, numeric) in sorted(self.gen.enum_defs.items())]
+        return ("/// Every generated struct with the schema it mirrors.\npub fn struct_cases() -> Vec<Case> {\n    vec![\n"
+                + "\n".join(rows) + "\n    ]\n}\n\n"
+                "/// Every webhook event with its schema (validated through `WebhookEvent`).\n"
+                "pub fn event_cases() -> Vec<Case> {\n    vec![\n" + "\n".join(event_rows) + "\n    ]\n}\n\n"
+                "/// Every generated enum with its schema.\npub fn enum_cases() -> Vec<EnumCase> {\n    vec![\n"
+                + "\n".join(enum_rows) + "\n    ]\n}\n")
+
+    def write(self):
+        out = [
+            "//! Generated by `tools/model/gen_rust.py`; do not edit by hand.",
+            "#![allow(dead_code, reason = \"each test binary uses a different part\")]",
+            "",
+            "use std::collections::BTreeMap;",
+            "",
+            "use proptest::prelude::*;",
+            "use wearbridge_model::*;",
+            "",
+            "use super::{",
+            "    Case, EnumCase, Populated, arb_text, arb_timestamp, case, enum_case, event_case, known_json,",
+            "    reparse, sdk_event_case, ts,",
+            "};",
+            "",
+        ]
+        out += self.populated_impls()
+        out += self.strategies()
+        out.append(self.cases())
+        os.makedirs(os.path.dirname(TEST_OUT), exist_ok=True)
+        with open(TEST_OUT, "w") as f:
+            f.write("\n".join(out))
+
+
+def snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 # Names for enum values whose schema gives no title.

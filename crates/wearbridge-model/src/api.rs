@@ -242,11 +242,14 @@ pub struct GenerateAuthTokenResponse {
 }
 
 /// `GET /userInfo` 200: one user (by `user_id`) or a bare array (by `reference_id`).
+///
+/// `Many` comes first: serde's untagged matching would otherwise read an array
+/// positionally into the all-optional [`UserInfo`] struct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum UserInfoResponse {
-    Single(UserInfo),
     Many(Vec<TerraUser>),
+    Single(UserInfo),
 }
 
 /// `GET /userInfo?user_id=` 200 body.
