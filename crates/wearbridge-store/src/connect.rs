@@ -177,7 +177,9 @@ mod tests {
 
     async fn pragma(pool: &sqlx::AnyPool, name: &str) -> Result<String> {
         use sqlx::Row;
-        let row = sqlx::query(&format!("PRAGMA {name}")).fetch_one(pool).await?;
+        let row = sqlx::query(&format!("PRAGMA {name}"))
+            .fetch_one(pool)
+            .await?;
         // PRAGMAs answer either text or an integer; normalise to text for comparison.
         match row.try_get::<String, _>(0) {
             Ok(text) => Ok(text),

@@ -76,12 +76,33 @@ async fn upsert_requires_a_visible_user(store: Store) -> TestResult {
         .upsert_record(&alice.id, &missing_user(), &daily(0, "x"))
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    store
+        .upsert_record(&alice.id, &user.id, &daily(1, "kept"))
+        .await?;
+    let foreign_change = store
+        .upsert_record(&bob.id, &user.id, &daily(1, "stolen"))
+        .await;
+    assert!(
+        matches!(foreign_change, Err(StoreError::NotFound)),
+        "{foreign_change:?}"
+    );
     store.mark_deauthenticated(&alice.id, &user.id).await?;
     let gone = store
         .upsert_record(&alice.id, &user.id, &daily(0, "x"))
         .await;
     assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
-    assert_eq!(store.count_records(&alice.id, &user.id, "daily").await?, 0);
+    let changed = store
+        .upsert_record(&alice.id, &user.id, &daily(1, "changed"))
+        .await;
+    assert!(matches!(changed, Err(StoreError::NotFound)), "{changed:?}");
+    let same = store
+        .upsert_record(&alice.id, &user.id, &daily(1, "kept"))
+        .await;
+    assert!(matches!(same, Err(StoreError::NotFound)), "{same:?}");
+    let stored = store
+        .query_records(&alice.id, &user.id, "daily", ALL_TIME)
+        .await?;
+    assert_eq!(stored, vec![daily(1, "kept").payload]);
     Ok(())
 }
 
