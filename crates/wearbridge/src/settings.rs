@@ -23,19 +23,19 @@ pub struct Overrides {
 /// Loads and validates the configuration. `config_file` is `--config`; when given it
 /// must exist.
 pub fn load(config_file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Config> {
-    let file_layer = match config_file {
-        Some(path) => {
-            if !path.exists() {
-                bail!("configuration file {} does not exist", path.display());
-            }
-            Toml::file_exact(path)
+    let file = match config_file {
+        Some(path) if !path.exists() => {
+            bail!("configuration file {} does not exist", path.display())
         }
-        // `file_exact`: figment's `file` would also search parent directories.
-        None => Toml::file_exact(DEFAULT_CONFIG_FILE),
+        Some(path) => Some(path),
+        None => Some(Path::new(DEFAULT_CONFIG_FILE)).filter(|path| path.exists()),
     };
-    let mut figment = Figment::from(Toml::string(DEFAULTS_TOML))
-        .merge(file_layer)
-        .merge(environment());
+    let mut figment = Figment::from(Toml::string(DEFAULTS_TOML));
+    if let Some(path) = file {
+        // `file_exact`: figment's `file` would also search parent directories.
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    figment = figment.merge(environment());
     if let Some(bind) = overrides.bind {
         figment = figment.merge(("bind", bind));
     }

@@ -1,0 +1,181 @@
+//! The real `wearbridge` binary: configuration layering and the developer commands.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Runs the binary in `dir` with a clean `WEARBRIDGE_*` environment plus `env`.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wearbridge"));
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("WEARBRIDGE_") {
+            command.env_remove(key);
+        }
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
+
+#[test]
+fn developer_create_prints_exactly_one_json_object() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = [("WEARBRIDGE_ENCRYPTION_KEY", KEY)];
+    let output = run(
+        dir.path(),
+        &[
+            "developer",
+            "create",
+            "--name",
+            "Acme",
+            "--webhook-url",
+            "https://example.com/hook",
+        ],
+        &env,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let created: Value =
+        serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let mut keys: Vec<&String> = created
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    keys.sort();
+    assert_eq!(keys, ["api_key", "dev_id", "webhook_signing_secret"]);
+    assert!(
+        dir.path().join("wearbridge.db").exists(),
+        "default database created"
+    );
+
+    let dev_id = created["dev_id"].as_str().unwrap_or_default();
+    let listed = run(dir.path(), &["developer", "list"], &env);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let list = stdout(&listed);
+    assert!(
+        list.contains(dev_id) && list.contains("https://example.com/hook"),
+        "{list}"
+    );
+    assert!(
+        !list.contains(created["api_key"].as_str().unwrap_or("x")),
+        "no secrets in list"
+    );
+
+    let rotated = run(
+        dir.path(),
+        &["developer", "rotate-key", "--dev-id", dev_id],
+        &env,
+    );
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let rotated: Value = serde_json::from_str(stdout(&rotated).trim()).unwrap_or_default();
+    assert_ne!(rotated["api_key"], created["api_key"]);
+
+    let webhook = run(
+        dir.path(),
+        &[
+            "developer",
+            "set-webhook",
+            "--dev-id",
+            dev_id,
+            "--url",
+            "not a url",
+        ],
+        &env,
+    );
+    assert!(!webhook.status.success());
+    assert!(
+        stderr(&webhook).contains("not a url"),
+        "{}",
+        stderr(&webhook)
+    );
+    let unknown = run(
+        dir.path(),
+        &[
+            "developer",
+            "rotate-key",
+            "--dev-id",
+            "dev_00000000000000000000000000000000",
+        ],
+        &env,
+    );
+    assert!(!unknown.status.success());
+}
+
+#[test]
+fn invalid_configuration_names_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[("WEARBRIDGE_MAX_BODY_BYTES", "lots")], "max_body_bytes"),
+        (&[("WEARBRIDGE_DATABASE_URL", "mysql://x")], "database_url"),
+        (&[("WEARBRIDGE_BIND", "not-an-address")], "bind"),
+        (
+            &[("WEARBRIDGE_ENCRYPTION_KEY", "c2hvcnQ=")],
+            "encryption_key",
+        ),
+    ];
+    for (env, key) in cases {
+        let output = run(dir.path(), &["migrate"], env);
+        assert!(!output.status.success(), "{env:?} accepted");
+        let message = stderr(&output).to_ascii_lowercase();
+        assert!(message.contains(key), "{env:?}: {message}");
+    }
+}
+
+#[test]
+fn layers_apply_in_order_file_then_env_then_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("wearbridge.toml"),
+        "database_url = \"sqlite://from-file.db\"\n",
+    )
+    .expect("write config");
+    let from_file = run(dir.path(), &["migrate"], &[]);
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    assert!(dir.path().join("from-file.db").exists());
+
+    let from_env = run(
+        dir.path(),
+        &["migrate"],
+        &[("WEARBRIDGE_DATABASE_URL", "sqlite://from-env.db")],
+    );
+    assert!(from_env.status.success(), "{}", stderr(&from_env));
+    assert!(dir.path().join("from-env.db").exists());
+
+    let from_flag = run(
+        dir.path(),
+        &["migrate", "--database-url", "sqlite://from-flag.db"],
+        &[("WEARBRIDGE_DATABASE_URL", "sqlite://from-env.db")],
+    );
+    assert!(from_flag.status.success(), "{}", stderr(&from_flag));
+    assert!(dir.path().join("from-flag.db").exists());
+
+    std::fs::write(dir.path().join("typo.toml"), "databse_url = \"x\"\n").expect("write config");
+    let typo = run(dir.path(), &["--config", "typo.toml", "migrate"], &[]);
+    assert!(!typo.status.success());
+    assert!(stderr(&typo).contains("databse_url"), "{}", stderr(&typo));
+}
+
+#[test]
+fn without_a_key_outside_development_mode_create_refuses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = run(dir.path(), &["developer", "create", "--name", "x"], &[]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("encryption_key"),
+        "{}",
+        stderr(&output)
+    );
+}
