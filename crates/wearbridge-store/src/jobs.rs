@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 
 use crate::ids::JobId;
-use crate::rows::{self, job_columns, json_list};
+use crate::rows::{self, job_columns, json_list, lease_micros};
 use crate::types::{Job, JobFilter, NewJob};
 use crate::{Backend, DEFAULT_LIST_LIMIT, Result, Store, StoreError, StoreTx, now_micros};
 
@@ -78,11 +78,6 @@ const LIST: &str = concat!(
      AND ($4 IS NULL OR user_id = $4) \
      ORDER BY id LIMIT $5"
 );
-
-/// A lease length in microseconds, saturating instead of overflowing.
-fn lease_micros(lease: Duration) -> i64 {
-    i64::try_from(lease.as_micros()).unwrap_or(i64::MAX)
-}
 
 async fn enqueue(conn: &mut AnyConnection, job: &NewJob) -> Result<Option<JobId>> {
     if job.max_attempts < 1 {

@@ -134,3 +134,8 @@ pub(crate) fn json_list<S: AsRef<str>>(values: &[S]) -> Result<String> {
     serde_json::to_string(&texts)
         .map_err(|e| crate::StoreError::InvalidInput(format!("cannot encode list: {e}")))
 }
+
+/// A lease length in microseconds, saturating instead of overflowing.
+pub(crate) fn lease_micros(lease: std::time::Duration) -> i64 {
+    i64::try_from(lease.as_micros()).unwrap_or(i64::MAX)
+}
