@@ -25,7 +25,7 @@ fn event(dev: &DeveloperId, user: &UserId, n: usize) -> NewEvent {
         user_id: Some(user.clone()),
         event_type: "activity".to_owned(),
         body: format!(r#"{{"n":{n},"text":"quote \" and unicode é"}}"#),
-        reference: (n % 2 == 0).then(|| format!("ref-{n}")),
+        reference: n.is_multiple_of(2).then(|| format!("ref-{n}")),
     }
 }
 
