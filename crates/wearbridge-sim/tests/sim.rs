@@ -270,6 +270,57 @@ async fn default_account_is_fresh_and_recorded() -> TestResult {
     Ok(())
 }
 
+/// An authorization code for `redirect`, without PKCE.
+async fn code_with_redirect(
+    ctx: &Ctx,
+    redirect: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let url = format!(
+        "{}?response_type=code&client_id={CLIENT_ID}&redirect_uri={}&consent=allow&sim_user=zed",
+        ctx.url("/sandbox/oauth/authorize"),
+        urlencode(redirect)
+    );
+    let response = ctx.http.get(url).send().await?;
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .ok_or("no Location")?
+        .to_str()?;
+    let code = url::Url::parse(location)?
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned());
+    Ok(code.ok_or("no code")?)
+}
+
+#[tokio::test]
+async fn redirect_uri_must_match_exactly_as_sent() -> TestResult {
+    let ctx = start().await?;
+    // Without a path: a URL parser would normalize this to ".../", which must not matter.
+    let bare = "http://127.0.0.1:9";
+    let code = code_with_redirect(&ctx, bare).await?;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", "http://127.0.0.1:9/"),
+    ];
+    let (status, body) = ctx.token_request(&form).await?;
+    assert_eq!(
+        (status, str_of(&body, "error")),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
+
+    let code = code_with_redirect(&ctx, bare).await?;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", bare),
+    ];
+    let (status, body) = ctx.token_request(&form).await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn deny_redirects_with_access_denied() -> TestResult {
     let ctx = start().await?;

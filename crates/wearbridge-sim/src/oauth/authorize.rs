@@ -73,6 +73,9 @@ fn authorize(server: &OAuthServer, params: AuthorizeParams) -> Response {
 struct ValidRequest {
     client_id: String,
     redirect_uri: Url,
+    /// As sent: the token request must repeat it byte for byte (RFC 6749 §4.1.3), and `Url`
+    /// normalizes (e.g. adds a trailing `/`), so the parsed form cannot be compared.
+    redirect_uri_raw: String,
     code_challenge: Option<String>,
 }
 
@@ -114,6 +117,7 @@ impl ValidRequest {
         Ok(Self {
             client_id: client_id.to_owned(),
             redirect_uri,
+            redirect_uri_raw: redirect_text.to_owned(),
             code_challenge,
         })
     }
@@ -149,7 +153,7 @@ fn allow(
     server.record_consent(&account);
     let code = server.issue_code(PendingCodeInput {
         client_id: request.client_id,
-        redirect_uri: request.redirect_uri.to_string(),
+        redirect_uri: request.redirect_uri_raw,
         account,
         scope: params.scope.clone().unwrap_or_default(),
         code_challenge: request.code_challenge,

@@ -93,8 +93,8 @@ fn authenticate_client(
     Ok(client_id)
 }
 
-/// Parses `Authorization: Basic base64(client_id:client_secret)`. Ids and secrets are used
-/// verbatim (the simulator's clients never need RFC 6749's form-encoding of the two parts).
+/// Parses `Authorization: Basic base64(client_id:client_secret)`. RFC 6749 §2.3.1 has both
+/// parts form-urlencoded before base64 (the `oauth2` crate does this), so they are decoded.
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
@@ -107,7 +107,15 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
     let pair = String::from_utf8(decoded).map_err(|_| malformed())?;
     let (id, secret) = pair.split_once(':').ok_or_else(malformed)?;
-    Ok(Some((id.to_owned(), secret.to_owned())))
+    Ok(Some((form_decode(id), form_decode(secret))))
+}
+
+/// Decodes one `application/x-www-form-urlencoded` value (`+` and `%XX`).
+fn form_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("v={text}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
 }
 
 fn redeem_code(
@@ -238,7 +246,116 @@ pub fn revoke(server: &OAuthServer, headers: &HeaderMap, body: &[u8]) -> Respons
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::oauth::{OAuthSettings, PendingCodeInput};
+
+    fn server(client_auth: ClientAuthStyle, rotate: bool, code_ttl: Duration) -> OAuthServer {
+        OAuthServer::new(OAuthSettings {
+            display_name: "Test",
+            authorize_path: "/test/authorize",
+            client_auth,
+            access_token_ttl: Duration::from_secs(60),
+            code_ttl,
+            rotate_refresh_tokens: rotate,
+        })
+    }
+
+    fn code(server: &OAuthServer) -> String {
+        server.issue_code(PendingCodeInput {
+            client_id: "app".into(),
+            redirect_uri: "http://localhost/cb".into(),
+            account: "acct".into(),
+            scope: String::new(),
+            code_challenge: None,
+        })
+    }
+
+    fn basic() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        // base64("app:secret")
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic YXBwOnNlY3JldA=="),
+        );
+        headers
+    }
+
+    fn code_form(code: &str, with_body_credentials: bool) -> Vec<u8> {
+        let mut form = format!(
+            "grant_type=authorization_code&code={code}&redirect_uri=http%3A%2F%2Flocalhost%2Fcb"
+        );
+        if with_body_credentials {
+            form.push_str("&client_id=app&client_secret=secret");
+        }
+        form.into_bytes()
+    }
+
+    #[test]
+    fn basic_only_provider_refuses_body_credentials() {
+        let server = server(ClientAuthStyle::Basic, true, Duration::from_secs(60));
+        let body = code_form(&code(&server), true);
+        let refused = exchange(&server, &HeaderMap::new(), &body);
+        assert_eq!(
+            refused.err().map(|e| e.error_code()),
+            Some("invalid_client")
+        );
+        let body = code_form(&code(&server), false);
+        assert!(exchange(&server, &basic(), &body).is_ok());
+    }
+
+    #[test]
+    fn body_only_provider_refuses_basic_credentials() {
+        let server = server(ClientAuthStyle::Body, true, Duration::from_secs(60));
+        let body = code_form(&code(&server), false);
+        let refused = exchange(&server, &basic(), &body);
+        assert_eq!(
+            refused.err().map(|e| e.error_code()),
+            Some("invalid_client")
+        );
+        let body = code_form(&code(&server), true);
+        assert!(exchange(&server, &HeaderMap::new(), &body).is_ok());
+    }
+
+    #[test]
+    fn registered_clients_must_present_their_secret() {
+        let server = server(ClientAuthStyle::Either, true, Duration::from_secs(60));
+        server.register_client("app", "other-secret");
+        let refused = exchange(&server, &basic(), &code_form(&code(&server), false));
+        assert_eq!(
+            refused.err().map(|e| e.error_code()),
+            Some("invalid_client")
+        );
+    }
+
+    #[test]
+    fn expired_codes_are_refused() {
+        let server = server(ClientAuthStyle::Either, true, Duration::ZERO);
+        let refused = exchange(&server, &basic(), &code_form(&code(&server), false));
+        assert_eq!(refused.err().map(|e| e.error_code()), Some("invalid_grant"));
+    }
+
+    #[test]
+    fn non_rotating_provider_keeps_the_refresh_token() {
+        let server = server(ClientAuthStyle::Either, false, Duration::from_secs(60));
+        let first = exchange(&server, &basic(), &code_form(&code(&server), false));
+        let Ok(first) = first else {
+            panic!("code exchange failed")
+        };
+        let form = format!(
+            "grant_type=refresh_token&refresh_token={}",
+            first.refresh_token
+        );
+        for _ in 0..3 {
+            let refreshed = exchange(&server, &basic(), form.as_bytes());
+            let Ok(refreshed) = refreshed else {
+                panic!("refresh failed")
+            };
+            assert_eq!(refreshed.refresh_token, first.refresh_token);
+            assert_ne!(refreshed.access_token, first.access_token);
+        }
+    }
 
     #[test]
     fn pkce_accepts_the_rfc_7636_example_and_rejects_others() {
@@ -261,6 +378,13 @@ mod tests {
         );
         let parsed = basic_credentials(&headers).ok().flatten();
         assert_eq!(parsed, Some(("id".to_owned(), "secret".to_owned())));
+        // base64("my+app:s%26cret") decodes to ("my app", "s&cret").
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic bXkrYXBwOnMlMjZjcmV0"),
+        );
+        let parsed = basic_credentials(&headers).ok().flatten();
+        assert_eq!(parsed, Some(("my app".to_owned(), "s&cret".to_owned())));
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic %%%"));
         assert!(basic_credentials(&headers).is_err());
     }
