@@ -22,6 +22,7 @@
 //! (Terra's semantics for `start_date`/`end_date`). Results are ordered by start time.
 
 mod connect;
+pub mod delivery;
 mod developers;
 mod error;
 mod events;
