@@ -995,3 +995,69 @@ async fn person_days_are_identical_across_simulators() -> TestResult {
     assert_ne!(a, other);
     Ok(())
 }
+
+// ------------------------------------------------------------------------------------------
+// Compatibility with the `oauth2` crate the provider adapters use.
+
+#[tokio::test]
+async fn the_oauth2_crate_completes_the_flow_and_refreshes() -> TestResult {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+        RedirectUrl, Scope, TokenResponse, TokenUrl,
+    };
+
+    let ctx = start().await?;
+    let client = BasicClient::new(ClientId::new("wearbridge app".into()))
+        .set_client_secret(ClientSecret::new("s3cret&more".into()))
+        .set_auth_uri(AuthUrl::new(ctx.url("/sandbox/oauth/authorize"))?)
+        .set_token_uri(TokenUrl::new(ctx.url("/sandbox/oauth/token"))?)
+        .set_redirect_uri(RedirectUrl::new(REDIRECT_URI.into())?);
+    ctx.sim
+        .oauth(SimProvider::Sandbox)
+        .ok_or("sandbox not enabled")?
+        .register_client("wearbridge app", "s3cret&more");
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (auth_url, csrf) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scope(Scope::new("daily".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let response = ctx
+        .http
+        .get(format!("{auth_url}&consent=allow&sim_user=olivia"))
+        .send()
+        .await?;
+    let params = location_params(&response)?;
+    assert_eq!(param(&params, "state"), Some(csrf.secret().as_str()));
+    let code = param(&params, "code").ok_or("no code")?.to_owned();
+
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&ctx.http)
+        .await?;
+    let refresh = tokens.refresh_token().ok_or("no refresh token")?;
+    assert_eq!(tokens.expires_in(), Some(Duration::from_secs(3_600)));
+    assert_eq!(
+        ctx.api(tokens.access_token().secret(), "/me")
+            .await?
+            .status(),
+        StatusCode::OK
+    );
+
+    let renewed = client
+        .exchange_refresh_token(refresh)
+        .request_async(&ctx.http)
+        .await?;
+    assert_ne!(
+        renewed.refresh_token().map(|t| t.secret()),
+        Some(refresh.secret())
+    );
+    let reused = client
+        .exchange_refresh_token(refresh)
+        .request_async(&ctx.http)
+        .await;
+    assert!(reused.is_err(), "a used refresh token must be refused");
+    Ok(())
+}
