@@ -22,6 +22,7 @@
 //! (Terra's semantics for `start_date`/`end_date`). Results are ordered by start time.
 
 mod connect;
+pub mod connections;
 pub mod delivery;
 mod developers;
 mod error;
@@ -30,6 +31,7 @@ pub mod ids;
 mod jobs;
 mod records;
 mod rows;
+pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod types;
