@@ -28,7 +28,8 @@ async fn main() -> anyhow::Result<()> {
     let Some(database_url) = std::env::args().nth(1) else {
         bail!("usage: bench_seed <database-url>");
     };
-    let key = std::env::var("WEARBRIDGE_ENCRYPTION_KEY").context("WEARBRIDGE_ENCRYPTION_KEY must be set")?;
+    let key = std::env::var("WEARBRIDGE_ENCRYPTION_KEY")
+        .context("WEARBRIDGE_ENCRYPTION_KEY must be set")?;
     let cipher = Cipher::from_key_spec(&key)?;
     let store = Store::connect(&database_url).await?;
     store.migrate().await?;
@@ -46,7 +47,9 @@ async fn main() -> anyhow::Result<()> {
     let start = NaiveDate::from_ymd_opt(2024, 1, 1).context("valid date")?;
     let mut rows = Vec::new();
     for offset in 0..DAYS {
-        let date = start.checked_add_days(Days::new(offset)).context("valid date")?;
+        let date = start
+            .checked_add_days(Days::new(offset))
+            .context("valid date")?;
         let daily: Daily = serde_json::from_value(daily_json(date, offset)?)?;
         rows.push(prepare_record(&daily, usize::try_from(offset)?)?);
     }

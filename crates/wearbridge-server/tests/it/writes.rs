@@ -185,15 +185,36 @@ backend_test!(bad_writes_are_named_4xx, |app| {
         .json(Method::POST, &post, &valid, 404)
         .await
         .error_message();
-    app.client(&other)
-        .json(
+    let foreign_calls = [
+        (
+            Method::POST,
+            format!("/v2/body?user_id={user}"),
+            json!({"data": [fixtures::body(day(0), 70.0)]}),
+        ),
+        (
+            Method::POST,
+            format!("/v2/nutrition?user_id={user}"),
+            json!({"data": [fixtures::nutrition(day(0), 1.0)]}),
+        ),
+        (
             Method::DELETE,
-            &format!("/v2/body?user_id={user}"),
-            &json!({"log_ids": ["2024-01-01"]}),
-            404,
-        )
-        .await
-        .error_message();
+            format!("/v2/body?user_id={user}"),
+            json!({"log_ids": ["2024-01-01"]}),
+        ),
+        (
+            Method::DELETE,
+            format!("/v2/nutrition?user_id={user}"),
+            json!({"data": ["2024-01-01"]}),
+        ),
+    ];
+    for (method, path, body) in foreign_calls {
+        let message = app
+            .client(&other)
+            .json(method, &path, &body, 404)
+            .await
+            .error_message();
+        assert_eq!(message, "user not found", "{path}");
+    }
     client
         .raw(
             Method::POST,
