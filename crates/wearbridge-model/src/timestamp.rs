@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A wall-clock date-time plus the UTC offset the source reported, if any.
@@ -112,35 +112,103 @@ impl FromStr for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let nanos = self.local.nanosecond();
-        if nanos.is_multiple_of(1_000) {
-            write!(f, "{}", self.local.format("%Y-%m-%dT%H:%M:%S%.6f"))?;
-        } else {
-            write!(f, "{}", self.local.format("%Y-%m-%dT%H:%M:%S%.9f"))?;
-        }
-        match self.offset {
-            Some(offset) => write_offset(f, offset),
-            None => Ok(()),
+        let mut buffer = TerraFormat::default();
+        f.write_str(buffer.format(self))
+    }
+}
+
+/// Stack buffer for Terra's timestamp form. Hand-written because chrono's
+/// `format()` interprets its pattern on every call and made serialising a
+/// sample-heavy day 3x slower than a `serde_json::Value` round trip (see
+/// `benches/day.rs`); this writes the fixed layout directly.
+struct TerraFormat {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Default for TerraFormat {
+    fn default() -> Self {
+        Self {
+            bytes: [0; 48],
+            len: 0,
         }
     }
 }
 
-/// `+HH:MM`; seconds-level offsets (historic LMT zones) are written as `+HH:MM:SS`.
-fn write_offset(f: &mut fmt::Formatter<'_>, offset: FixedOffset) -> fmt::Result {
-    let total = offset.local_minus_utc();
-    let sign = if total < 0 { '-' } else { '+' };
-    let abs = total.unsigned_abs();
-    let (hours, minutes, seconds) = (abs / 3600, (abs / 60) % 60, abs % 60);
-    if seconds == 0 {
-        write!(f, "{sign}{hours:02}:{minutes:02}")
-    } else {
-        write!(f, "{sign}{hours:02}:{minutes:02}:{seconds:02}")
+impl TerraFormat {
+    fn format(&mut self, ts: &Timestamp) -> &str {
+        let date = ts.local.date();
+        let time = ts.local.time();
+        let year = date.year();
+        if (0..=9999).contains(&year) {
+            self.digits(year.unsigned_abs(), 4);
+        } else {
+            // Outside ISO 8601's basic range: rare enough for the slow path.
+            let text = date.format("%Y").to_string();
+            text.bytes().for_each(|byte| self.push(byte));
+        }
+        self.push(b'-');
+        self.digits(date.month(), 2);
+        self.push(b'-');
+        self.digits(date.day(), 2);
+        self.push(b'T');
+        self.digits(time.hour(), 2);
+        self.push(b':');
+        self.digits(time.minute(), 2);
+        self.push(b':');
+        self.digits(time.second(), 2);
+        self.push(b'.');
+        let nanos = time.nanosecond();
+        if nanos.is_multiple_of(1_000) {
+            self.digits(nanos / 1_000, 6);
+        } else {
+            self.digits(nanos, 9);
+        }
+        if let Some(offset) = ts.offset {
+            self.offset(offset);
+        }
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// `+HH:MM`; seconds-level offsets (historic LMT zones) as `+HH:MM:SS`.
+    fn offset(&mut self, offset: FixedOffset) {
+        let total = offset.local_minus_utc();
+        self.push(if total < 0 { b'-' } else { b'+' });
+        let abs = total.unsigned_abs();
+        self.digits(abs / 3600, 2);
+        self.push(b':');
+        self.digits((abs / 60) % 60, 2);
+        if !abs.is_multiple_of(60) {
+            self.push(b':');
+            self.digits(abs % 60, 2);
+        }
+    }
+
+    /// `value` zero-padded to `width` digits.
+    fn digits(&mut self, mut value: u32, width: usize) {
+        let start = self.len;
+        for position in (0..width).rev() {
+            let digit = (value % 10) as u8;
+            value /= 10;
+            if let Some(slot) = self.bytes.get_mut(start + position) {
+                *slot = b'0' + digit;
+            }
+        }
+        self.len = (start + width).min(self.bytes.len());
+    }
+
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        let mut buffer = TerraFormat::default();
+        serializer.serialize_str(buffer.format(self))
     }
 }
 
@@ -187,6 +255,31 @@ mod tests {
             parse("2022-10-28T10:00:00.123456789+02:00").to_string(),
             "2022-10-28T10:00:00.123456789+02:00"
         );
+    }
+
+    #[test]
+    fn writes_negative_and_second_level_offsets_and_odd_years() {
+        assert_eq!(
+            parse("0999-01-02T03:04:05.000006-09:30").to_string(),
+            "0999-01-02T03:04:05.000006-09:30"
+        );
+        assert_eq!(
+            parse("2022-10-28T10:00:00.000000+00:00").to_string(),
+            "2022-10-28T10:00:00.000000+00:00"
+        );
+        let lmt =
+            FixedOffset::east_opt(-(4 * 3600 + 56 * 60 + 2)).unwrap_or_else(|| unreachable!());
+        let local = parse("1880-01-01T00:00:00").local();
+        let ts =
+            Timestamp::from_datetime(local.and_local_timezone(lmt).single().unwrap_or_default());
+        assert_eq!(ts.to_string(), "1880-01-01T00:00:00.000000-04:56:02");
+        let far = Timestamp::from_local(
+            parse("2022-01-01T00:00:00")
+                .local()
+                .with_year(12345)
+                .unwrap_or_default(),
+        );
+        assert_eq!(far.to_string(), "+12345-01-01T00:00:00.000000");
     }
 
     #[test]
