@@ -1,7 +1,9 @@
 //! Store micro-benchmarks on SQLite and (when `WEARBRIDGE_TEST_POSTGRES_URL` is set)
 //! PostgreSQL:
-//! - `query_30_days`: the read behind `GET /v2/daily` for 30 days, samples off;
-//! - `append_events_100`: 100 outbox rows in one transaction (the webhook path);
+//! - `query_30_days`, `query_1_day`: the read behind `GET /v2/daily`, samples off
+//!   (the pair separates fixed per-query cost from per-row cost);
+//! - `append_events_100[_batched]`: 100 outbox rows in one transaction, one INSERT each
+//!   or through `append_events` (the webhook path);
 //! - `upsert_unchanged`: re-upserting an identical record (a re-sync that changes nothing).
 //!
 //! Run: `WEARBRIDGE_TEST_POSTGRES_URL=postgres://... cargo bench -p wearbridge-store`.
@@ -63,18 +65,30 @@ async fn seed(store: &Store) -> Result<(DeveloperId, UserId), StoreError> {
     Ok((dev.id, user.id))
 }
 
-async fn append_events(store: &Store, dev: &DeveloperId, user: &UserId) -> Result<(), StoreError> {
+fn events(dev: &DeveloperId, user: &UserId) -> Vec<NewEvent> {
+    let event = NewEvent {
+        developer_id: dev.clone(),
+        user_id: Some(user.clone()),
+        event_type: "daily".to_owned(),
+        body: r#"{"type":"daily","user":{},"data":[]}"#.to_owned(),
+        reference: None,
+    };
+    vec![event; 100]
+}
+
+/// 100 events in one transaction, one INSERT each.
+async fn append_one_by_one(store: &Store, events: &[NewEvent]) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
-    for _ in 0..100 {
-        let event = NewEvent {
-            developer_id: dev.clone(),
-            user_id: Some(user.clone()),
-            event_type: "daily".to_owned(),
-            body: r#"{"type":"daily","user":{},"data":[]}"#.to_owned(),
-            reference: None,
-        };
-        tx.append_event(&event).await?;
+    for event in events {
+        tx.append_event(event).await?;
     }
+    tx.commit().await
+}
+
+/// 100 events in one transaction through the multi-row batch path.
+async fn append_batched(store: &Store, events: &[NewEvent]) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    tx.append_events(events).await?;
     tx.commit().await
 }
 
@@ -93,9 +107,20 @@ fn bench_backend(c: &mut Criterion, runtime: &Runtime, backend: Backend) -> Resu
     group.bench_function("query_30_days", |b| {
         b.iter(|| runtime.block_on(store.query_records(&dev, &user, "daily", month)))
     });
+    let day = RecordQuery {
+        end_ts: JAN_1 + DAY,
+        ..month
+    };
+    group.bench_function("query_1_day", |b| {
+        b.iter(|| runtime.block_on(store.query_records(&dev, &user, "daily", day)))
+    });
     group.throughput(Throughput::Elements(100));
+    let batch = events(&dev, &user);
     group.bench_function("append_events_100", |b| {
-        b.iter(|| runtime.block_on(append_events(&store, &dev, &user)))
+        b.iter(|| runtime.block_on(append_one_by_one(&store, &batch)))
+    });
+    group.bench_function("append_events_100_batched", |b| {
+        b.iter(|| runtime.block_on(append_batched(&store, &batch)))
     });
     group.throughput(Throughput::Elements(1));
     let record = daily(0);
