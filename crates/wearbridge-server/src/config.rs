@@ -40,6 +40,9 @@ pub struct Config {
     /// Development mode (see the defaults file).
     #[serde(default)]
     pub development: bool,
+    /// Webhook delivery (`[webhooks]`; see [`crate::delivery::DeliveryConfig`]).
+    #[serde(default)]
+    pub webhooks: crate::delivery::DeliveryConfig,
 }
 
 /// A configuration value that cannot be used; `key` is the configuration key.
@@ -69,6 +72,7 @@ impl Config {
             encryption_key: None,
             max_body_bytes: 10 * 1024 * 1024,
             development: false,
+            webhooks: crate::delivery::DeliveryConfig::default(),
         }
     }
 
@@ -97,6 +101,9 @@ impl Config {
                 format!("must be between 1 and {MAX_BODY_LIMIT}"),
             ));
         }
+        self.webhooks
+            .validate()
+            .map_err(|(key, message)| ConfigError::new(key, message))?;
         if let Some(key) = &self.encryption_key {
             Cipher::from_key_spec(key.expose_secret())
                 .map_err(|error| ConfigError::new("encryption_key", error.to_string()))?;

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod dates;
+pub mod delivery;
 pub mod developers;
 pub mod error;
 pub mod extract;

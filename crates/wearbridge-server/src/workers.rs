@@ -11,6 +11,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+pub mod backfill;
+
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -110,10 +112,22 @@ fn log_exit(joined: Result<(&'static str, anyhow::Result<()>), tokio::task::Join
     }
 }
 
-/// Starts every background worker this build has. None exist yet: webhook delivery and
-/// the sync engine register here when they land.
-pub fn start_workers(_state: &AppState) -> WorkerSet {
-    WorkerSet::new()
+/// Starts every background worker this build has.
+pub fn start_workers(state: &AppState) -> WorkerSet {
+    let mut workers = WorkerSet::new();
+    workers.spawn("backfill", |shutdown| backfill::run(state.clone(), shutdown));
+    if state.config.webhooks.enabled {
+        workers.spawn("webhook-delivery", |shutdown| {
+            crate::delivery::run(state.clone(), shutdown)
+        });
+        workers.spawn("data-requests", |shutdown| {
+            crate::delivery::data_request::run(state.clone(), shutdown)
+        });
+        workers.spawn("healthchecks", |shutdown| {
+            crate::delivery::healthcheck::run(state.clone(), shutdown)
+        });
+    }
+    workers
 }
 
 #[cfg(test)]

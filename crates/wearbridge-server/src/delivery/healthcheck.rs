@@ -1,0 +1,114 @@
+//! The periodic `healthcheck` event (terra-api-notes D.3): `status`,
+//! `creation_timestamp`, `sent_webhooks_last_hour` and `trend_percentage` (the change of
+//! that count against the hour before, in percent). One per developer with a webhook
+//! URL per interval across all nodes (the store hands the slot to exactly one).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use wearbridge_store::ids::DeveloperId;
+use wearbridge_store::{NewEvent, Store};
+
+use super::DeliveryError;
+use crate::state::AppState;
+use crate::wire::terra_timestamp;
+use crate::workers::ShutdownSignal;
+
+const HOUR_MICROS: i64 = 3_600_000_000;
+/// How often the producer checks whether a healthcheck is due.
+const TICK: Duration = Duration::from_secs(60);
+
+/// Percent change from `previous` to `current`, rounded toward zero; 0 when both are 0,
+/// 100 when traffic appears from nothing.
+pub fn trend_percentage(previous: i64, current: i64) -> i64 {
+    match previous {
+        0 if current == 0 => 0,
+        0 => 100,
+        _ => (current - previous).saturating_mul(100) / previous,
+    }
+}
+
+/// The event body for one developer at `now`.
+pub async fn healthcheck_body(
+    store: &Store,
+    dev: &DeveloperId,
+    now: DateTime<Utc>,
+) -> Result<String, DeliveryError> {
+    let now_micros = now.timestamp_micros();
+    let hour_ago = now_micros - HOUR_MICROS;
+    let last_hour = store
+        .count_delivered_between(dev, hour_ago, now_micros)
+        .await?;
+    let hour_before = store
+        .count_delivered_between(dev, hour_ago - HOUR_MICROS, hour_ago)
+        .await?;
+    Ok(serde_json::json!({
+        "type": "healthcheck",
+        "status": "success",
+        "creation_timestamp": terra_timestamp(now_micros),
+        "trend_percentage": trend_percentage(hour_before, last_hour),
+        "sent_webhooks_last_hour": last_hour,
+    })
+    .to_string())
+}
+
+/// Appends a healthcheck for every developer with a webhook URL whose last one is at
+/// least `interval` old; returns how many were appended.
+pub async fn produce_due(state: &AppState, interval: Duration) -> Result<usize, DeliveryError> {
+    let now = state.clock.now();
+    let mut appended = 0;
+    for developer in state.store.list_developers().await? {
+        if developer.webhook_url.is_none() {
+            continue;
+        }
+        let event = NewEvent {
+            developer_id: developer.id.clone(),
+            user_id: None,
+            event_type: "healthcheck".to_owned(),
+            body: healthcheck_body(&state.store, &developer.id, now).await?,
+            reference: None,
+        };
+        if state
+            .store
+            .append_healthcheck_if_due(&event, interval, now.timestamp_micros())
+            .await?
+        {
+            appended += 1;
+        }
+    }
+    if appended > 0 {
+        super::wake();
+    }
+    Ok(appended)
+}
+
+/// The background producer; does nothing when the interval is 0.
+pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
+    let interval = Duration::from_secs(state.config.webhooks.healthcheck_interval_secs);
+    if interval.is_zero() {
+        return Ok(());
+    }
+    while !shutdown.is_shutting_down() {
+        if let Err(error) = produce_due(&state, interval).await {
+            tracing::error!(error = %error, "healthcheck producer failed");
+        }
+        tokio::select! {
+            () = shutdown.wait() => break,
+            () = tokio::time::sleep(TICK.min(interval)) => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trend_is_percent_change() {
+        assert_eq!(trend_percentage(0, 0), 0);
+        assert_eq!(trend_percentage(0, 5), 100);
+        assert_eq!(trend_percentage(10, 15), 50);
+        assert_eq!(trend_percentage(10, 5), -50);
+    }
+}

@@ -1,0 +1,411 @@
+//! Webhook delivery: the outbox worker that never loses an event (issue 5).
+//!
+//! - [`Deliverer::run_due_now`] claims a batch of due events with a lease, POSTs each to
+//!   its developer's URL (signed, [`signing`]), and records the attempt together with the
+//!   event's new state in one transaction. Tests drive it step by step with a
+//!   [`crate::clock::ManualClock`]; the background [`run`] loop calls the same method.
+//! - A crash between sending and recording leaves the lease to expire; the event is then
+//!   claimed and sent again (at-least-once; receivers dedupe on `webhook-id`).
+//! - Failures follow [`schedule::RetrySchedule`]; a 410 disables the destination, as
+//!   does a failure streak of 5 days; the event waits (pending) until it is re-enabled.
+//! - [`data_request`] turns `to_webhook=true` reads into events; [`healthcheck`] appends
+//!   the periodic `healthcheck` event.
+
+pub mod data_request;
+pub mod healthcheck;
+pub mod schedule;
+pub mod sender;
+pub mod signing;
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::Deserialize;
+use tokio::sync::{Notify, Semaphore};
+use wearbridge_store::delivery::{DeliveryResult, Destination, NextStep};
+use wearbridge_store::ids::DeveloperId;
+use wearbridge_store::{EventRow, Store, StoreError};
+
+use crate::clock::SharedClock;
+use crate::crypto::{Cipher, CryptoError};
+use crate::state::AppState;
+use crate::workers::ShutdownSignal;
+use schedule::RetrySchedule;
+use sender::{OutgoingEvent, SendReport};
+
+/// How long a destination may fail every attempt before it is disabled (issue 5).
+pub const FAILING_DISABLE_AFTER: chrono::Duration = chrono::Duration::days(5);
+/// How long the previous signing secret keeps signing after a rotation.
+pub const PREVIOUS_SECRET_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
+
+/// Wakes idle delivery loops of this process when an event was appended here, so a
+/// delivery starts within milliseconds instead of the next poll. Other nodes poll.
+static APPENDED: LazyLock<Notify> = LazyLock::new(Notify::new);
+
+/// Call after committing a transaction that appended events.
+pub fn wake() {
+    APPENDED.notify_waiters();
+}
+
+/// `[webhooks]` configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// Run the delivery, data-request and healthcheck workers in this process.
+    pub enabled: bool,
+    /// Per-attempt timeout in seconds, 1–30 (Terra's documented per-destination range).
+    pub timeout_secs: u64,
+    /// How often idle workers look for due events (other nodes' appends, retries), ms.
+    pub poll_interval_ms: u64,
+    /// Events claimed per batch.
+    pub batch_size: u32,
+    /// Lease on claimed events, seconds: after a crash an event is resent this late.
+    /// Must cover a batch (timeout × batch / per-destination concurrency, worst case).
+    pub lease_secs: u64,
+    /// Concurrent requests to one developer's URL.
+    pub per_destination_concurrency: usize,
+    /// Claim loops per process (each runs one batch at a time).
+    pub lanes: usize,
+    /// Healthcheck event period in seconds; 0 turns healthchecks off.
+    pub healthcheck_interval_secs: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            enabled: true,
+            timeout_secs: 15,
+            poll_interval_ms: 500,
+            batch_size: 200,
+            lease_secs: 300,
+            per_destination_concurrency: 32,
+            lanes: 2,
+            healthcheck_interval_secs: 3600,
+        }
+    }
+}
+
+impl DeliveryConfig {
+    /// Checks ranges; the error names the configuration key.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if !(1..=30).contains(&self.timeout_secs) {
+            return Err(("webhooks.timeout_secs", "must be between 1 and 30".into()));
+        }
+        if self.batch_size == 0 || self.per_destination_concurrency == 0 || self.lanes == 0 {
+            return Err((
+                "webhooks",
+                "batch_size, per_destination_concurrency and lanes must be at least 1".into(),
+            ));
+        }
+        if self.lease_secs < 2 * self.timeout_secs {
+            return Err((
+                "webhooks.lease_secs",
+                "must be at least twice timeout_secs".into(),
+            ));
+        }
+        if self.poll_interval_ms == 0 {
+            return Err(("webhooks.poll_interval_ms", "must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs)
+    }
+
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+}
+
+/// Errors of the delivery machinery (not of a delivery: those are recorded attempts).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("invalid job payload: {0}")]
+    BadJob(String),
+}
+
+/// A destination ready to send to: URL and the secrets that sign (current first).
+#[derive(Debug, Clone)]
+struct Target {
+    url: String,
+    secrets: Vec<String>,
+}
+
+/// The delivery engine; one per process (shared by its lanes).
+pub struct Deliverer {
+    store: Store,
+    cipher: Arc<Cipher>,
+    clock: SharedClock,
+    client: reqwest::Client,
+    config: DeliveryConfig,
+    schedule: RetrySchedule,
+    rng: Mutex<StdRng>,
+    worker_id: String,
+    per_destination: Mutex<HashMap<DeveloperId, Arc<Semaphore>>>,
+}
+
+impl std::fmt::Debug for Deliverer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deliverer")
+            .field("worker_id", &self.worker_id)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deliverer {
+    /// An engine for `state`'s store, clock and `[webhooks]` configuration, with
+    /// OS-seeded jitter.
+    pub fn new(state: &AppState) -> Result<Deliverer, DeliveryError> {
+        let config = state.config.webhooks.clone();
+        Ok(Deliverer {
+            store: state.store.clone(),
+            cipher: state.cipher.clone(),
+            clock: state.clock.clone(),
+            client: sender::build_client(config.timeout())?,
+            schedule: RetrySchedule::default(),
+            rng: Mutex::new(StdRng::from_entropy()),
+            worker_id: format!("delivery-{}", uuid::Uuid::new_v4()),
+            per_destination: Mutex::new(HashMap::new()),
+            config,
+        })
+    }
+
+    /// Replaces the jitter source (tests pass a seeded generator).
+    pub fn with_rng(mut self, rng: StdRng) -> Deliverer {
+        self.rng = Mutex::new(rng);
+        self
+    }
+
+    /// Replaces the retry schedule (tests use zero jitter for exact times).
+    pub fn with_schedule(mut self, schedule: RetrySchedule) -> Deliverer {
+        self.schedule = schedule;
+        self
+    }
+
+    /// Claims one batch of due events and delivers every one of them; returns how many
+    /// were attempted.
+    pub async fn run_due_now(&self) -> Result<usize, DeliveryError> {
+        let now = self.clock.now().timestamp_micros();
+        let events = self
+            .store
+            .claim_deliveries(
+                &self.worker_id,
+                self.config.batch_size,
+                self.config.lease(),
+                now,
+            )
+            .await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let targets = self.targets_for(&events).await?;
+        let attempted = events.len();
+        let concurrency = usize::try_from(self.config.batch_size).unwrap_or(usize::MAX);
+        let failures: Vec<DeliveryError> = futures::stream::iter(events)
+            .map(|event| self.deliver(event, &targets))
+            .buffer_unordered(concurrency)
+            .filter_map(|result| async move { result.err() })
+            .collect()
+            .await;
+        if let Some(error) = failures.into_iter().next() {
+            return Err(error);
+        }
+        Ok(attempted)
+    }
+
+    /// Runs [`Deliverer::run_due_now`] until nothing is due; returns the total.
+    pub async fn drain_due(&self) -> Result<usize, DeliveryError> {
+        let mut total = 0;
+        loop {
+            let attempted = self.run_due_now().await?;
+            if attempted == 0 {
+                return Ok(total);
+            }
+            total += attempted;
+        }
+    }
+
+    /// Decrypted destinations of the developers in a batch (one lookup per developer).
+    async fn targets_for(
+        &self,
+        events: &[EventRow],
+    ) -> Result<HashMap<DeveloperId, Target>, DeliveryError> {
+        let mut targets = HashMap::new();
+        let now = self.clock.now().timestamp_micros();
+        for event in events {
+            if targets.contains_key(&event.developer_id) {
+                continue;
+            }
+            if let Some(destination) = self.store.destination(&event.developer_id).await?
+                && let Some(target) = self.target(&destination, now)?
+            {
+                targets.insert(event.developer_id.clone(), target);
+            }
+        }
+        Ok(targets)
+    }
+
+    fn target(&self, destination: &Destination, now: i64) -> Result<Option<Target>, DeliveryError> {
+        let Some(url) = destination.webhook_url.clone() else {
+            return Ok(None);
+        };
+        let mut secrets = vec![self.cipher.decrypt_str(&destination.secret_enc)?];
+        if let (Some(previous), Some(until)) = (
+            &destination.previous_secret_enc,
+            destination.previous_secret_until,
+        ) && until > now
+        {
+            secrets.push(self.cipher.decrypt_str(previous)?);
+        }
+        Ok(Some(Target { url, secrets }))
+    }
+
+    fn limit_for(&self, developer: &DeveloperId) -> Arc<Semaphore> {
+        let mut limits = self
+            .per_destination
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        limits
+            .entry(developer.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.config.per_destination_concurrency)))
+            .clone()
+    }
+
+    /// One attempt at one claimed event, recorded.
+    async fn deliver(
+        &self,
+        event: EventRow,
+        targets: &HashMap<DeveloperId, Target>,
+    ) -> Result<(), DeliveryError> {
+        let limit = self.limit_for(&event.developer_id);
+        // The semaphore is never closed, so acquiring cannot fail; treat it as "no limit".
+        let _permit = limit.acquire_owned().await.ok();
+        let started = self.clock.now();
+        let report = match targets.get(&event.developer_id) {
+            Some(target) => self.send(&event, target, started).await,
+            // The URL was removed between claim and send: count it as a failed attempt.
+            None => SendReport {
+                status: None,
+                latency_micros: 0,
+                error: Some("no webhook URL configured".to_owned()),
+                retry_after: None,
+            },
+        };
+        let result = self.decide(&event, started, report);
+        if !self.store.record_delivery(&result).await? {
+            tracing::info!(event.id = %event.id, "lease lost before recording; another worker owns the event");
+        }
+        Ok(())
+    }
+
+    async fn send(&self, event: &EventRow, target: &Target, now: DateTime<Utc>) -> SendReport {
+        let signature =
+            signing::signature_header(&target.secrets, now.timestamp(), event.body.as_bytes());
+        let outgoing = OutgoingEvent {
+            url: &target.url,
+            body: &event.body,
+            webhook_id: event.id.as_str(),
+            signature: &signature,
+            reference: event.reference.as_deref(),
+        };
+        sender::send(&self.client, &outgoing, now).await
+    }
+
+    /// Turns a report into the event's next state.
+    fn decide(
+        &self,
+        event: &EventRow,
+        started: DateTime<Utc>,
+        report: SendReport,
+    ) -> DeliveryResult {
+        let now = self.clock.now();
+        let attempts_made = usize::try_from(event.attempt_count.max(1)).unwrap_or(1);
+        let gone = report.status == Some(410);
+        let next = if report.delivered() {
+            NextStep::Delivered {
+                at: now.timestamp_micros(),
+            }
+        } else if gone {
+            // Kept pending and due at once: it flows when the destination is re-enabled.
+            NextStep::RetryAt(now.timestamp_micros())
+        } else {
+            let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+            match self
+                .schedule
+                .next_delay(attempts_made, report.retry_after, &mut *rng)
+            {
+                Some(delay) => NextStep::RetryAt(add(now, delay).timestamp_micros()),
+                None => NextStep::GiveUp,
+            }
+        };
+        DeliveryResult {
+            event_id: event.id.clone(),
+            developer_id: event.developer_id.clone(),
+            worker_id: self.worker_id.clone(),
+            attempt_number: event.attempt_count,
+            started_at: started.timestamp_micros(),
+            latency_micros: report.latency_micros,
+            status_code: report.status,
+            error: report.error,
+            next,
+            disable_reason: gone.then(|| "the receiver answered 410 Gone".to_owned()),
+            disable_if_failing_since: (now - FAILING_DISABLE_AFTER).timestamp_micros(),
+        }
+    }
+}
+
+fn add(instant: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(delay)
+        .ok()
+        .and_then(|delta| instant.checked_add_signed(delta))
+        .unwrap_or(instant)
+}
+
+/// The background delivery worker: `lanes` claim loops sharing one engine.
+pub async fn run(state: AppState, shutdown: ShutdownSignal) -> anyhow::Result<()> {
+    let deliverer = Arc::new(Deliverer::new(&state)?);
+    let lanes = (0..state.config.webhooks.lanes).map(|_| {
+        lane(
+            deliverer.clone(),
+            state.config.webhooks.clone(),
+            shutdown.clone(),
+        )
+    });
+    futures::future::join_all(lanes).await;
+    Ok(())
+}
+
+async fn lane(deliverer: Arc<Deliverer>, config: DeliveryConfig, mut shutdown: ShutdownSignal) {
+    let full_batch = usize::try_from(config.batch_size).unwrap_or(usize::MAX);
+    while !shutdown.is_shutting_down() {
+        match deliverer.run_due_now().await {
+            // A full batch: more are probably due; claim again at once.
+            Ok(attempted) if attempted >= full_batch => continue,
+            Ok(_) => {}
+            Err(error) => tracing::error!(error = %error, "webhook delivery batch failed"),
+        }
+        let woken = APPENDED.notified();
+        tokio::select! {
+            () = shutdown.wait() => break,
+            () = woken => {}
+            () = tokio::time::sleep(config.poll_interval()) => {}
+        }
+    }
+}
