@@ -86,6 +86,9 @@ struct InjectRequest {
     target: FaultTarget,
     #[serde(default = "one")]
     times: u32,
+    /// Matching requests to let through first.
+    #[serde(default)]
+    after: u32,
 }
 
 fn one() -> u32 {
@@ -97,10 +100,11 @@ async fn inject(State(sim): State<Arc<SimState>>, body: Bytes) -> Response {
         let request: InjectRequest = parse_json(&body)?;
         oauth_of(&sim, &request.provider)?;
         sim.faults
-            .inject(
+            .inject_after(
                 &request.provider,
                 request.fault,
                 request.target,
+                request.after,
                 request.times,
             )
             .map_err(|e| ControlError(StatusCode::BAD_REQUEST, e.to_string()))?;

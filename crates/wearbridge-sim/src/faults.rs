@@ -24,6 +24,14 @@ pub enum FaultKind {
     Hang { seconds: u64 },
     /// Answers with the real status but the JSON body cut in half.
     MalformedJson,
+    /// The access token presented with the request expires just before it is handled (so the
+    /// request gets 401), as if its lifetime ran out in the middle of a backfill. Its refresh
+    /// token keeps working. Data endpoints only.
+    ExpireToken,
+    /// The grant of the presented access token is revoked just before the request is handled
+    /// (401 now, `invalid_grant` on refresh), as if the user disconnected the app at the
+    /// provider mid-sync. Data endpoints only.
+    RevokeToken,
 }
 
 fn default_server_status() -> u16 {
@@ -79,6 +87,8 @@ pub struct DeliveryFaults {
 struct Queued {
     kind: FaultKind,
     target: FaultTarget,
+    /// Matching requests still to let through before the fault starts.
+    skip: u32,
     remaining: u32,
 }
 
@@ -117,6 +127,8 @@ pub enum FaultError {
     Status(u16),
     #[error("times must be at least 1")]
     Times,
+    #[error("token faults act on a request's bearer token, so their target must be api")]
+    TokenFaultTarget,
 }
 
 impl Faults {
@@ -142,7 +154,20 @@ impl Faults {
         target: FaultTarget,
         times: u32,
     ) -> Result<(), FaultError> {
-        validate(&kind)?;
+        self.inject_after(provider, kind, target, 0, times)
+    }
+
+    /// Like [`Faults::inject`], but the first `skip` matching requests pass untouched, so a
+    /// test can hit "the middle of a backfill" without knowing its timing.
+    pub fn inject_after(
+        &self,
+        provider: &str,
+        kind: FaultKind,
+        target: FaultTarget,
+        skip: u32,
+        times: u32,
+    ) -> Result<(), FaultError> {
+        validate(&kind, target)?;
         if times == 0 {
             return Err(FaultError::Times);
         }
@@ -151,6 +176,7 @@ impl Faults {
         faults.queued.push_back(Queued {
             kind,
             target,
+            skip,
             remaining: times,
         });
         Ok(())
@@ -164,7 +190,7 @@ impl Faults {
         target: FaultTarget,
         probability: f64,
     ) -> Result<(), FaultError> {
-        validate(&kind)?;
+        validate(&kind, target)?;
         if !(0.0..=1.0).contains(&probability) {
             return Err(FaultError::Probability(probability));
         }
@@ -216,6 +242,10 @@ impl Faults {
         let faults = providers.get_mut(provider)?;
         if let Some(index) = faults.queued.iter().position(|q| q.target.matches(class)) {
             let queued = faults.queued.get_mut(index)?;
+            if queued.skip > 0 {
+                queued.skip -= 1;
+                return None;
+            }
             queued.remaining = queued.remaining.saturating_sub(1);
             let kind = queued.kind.clone();
             if queued.remaining == 0 {
@@ -255,10 +285,13 @@ impl Faults {
     }
 }
 
-fn validate(kind: &FaultKind) -> Result<(), FaultError> {
+fn validate(kind: &FaultKind, target: FaultTarget) -> Result<(), FaultError> {
     match kind {
         FaultKind::ServerError { status } if !(500..=599).contains(status) => {
             Err(FaultError::Status(*status))
+        }
+        FaultKind::ExpireToken | FaultKind::RevokeToken if target != FaultTarget::Api => {
+            Err(FaultError::TokenFaultTarget)
         }
         _ => Ok(()),
     }
@@ -279,6 +312,22 @@ mod tests {
         assert_eq!(faults.take("sandbox", RequestClass::Api), Some(RATE));
         assert_eq!(faults.take("sandbox", RequestClass::Api), Some(RATE));
         assert_eq!(faults.take("sandbox", RequestClass::Api), None);
+    }
+
+    #[test]
+    fn skipped_requests_pass_before_a_queued_fault_fires() {
+        let faults = Faults::new(1);
+        assert!(
+            faults
+                .inject_after("p", RATE, FaultTarget::Api, 2, 1)
+                .is_ok()
+        );
+        let seen: Vec<bool> = (0..4)
+            .map(|_| faults.take("p", RequestClass::Api).is_some())
+            .collect();
+        assert_eq!(seen, vec![false, false, true, false]);
+        let wrong_target = faults.inject("p", FaultKind::ExpireToken, FaultTarget::Token, 1);
+        assert_eq!(wrong_target, Err(FaultError::TokenFaultTarget));
     }
 
     #[test]

@@ -202,6 +202,31 @@ impl OAuthServer {
         count
     }
 
+    /// Makes one access token expire now. Returns whether it was a live token.
+    pub fn expire_access_token(&self, token: &str) -> bool {
+        let now = Instant::now();
+        let mut state = self.lock();
+        match state.access.get_mut(token) {
+            Some(grant) if grant.expires_at > now => {
+                grant.expires_at = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Revokes the whole grant an access or refresh token belongs to. Returns the number of
+    /// tokens revoked (0 for an unknown token).
+    pub fn revoke_token(&self, token: &str) -> usize {
+        let mut state = self.lock();
+        let grant = state
+            .access
+            .get(token)
+            .map(|g| g.grant_id)
+            .or_else(|| state.refresh.get(token).map(|g| g.grant_id));
+        grant.map_or(0, |grant_id| state.revoke_grant(grant_id))
+    }
+
     /// Revokes every grant of `account` (as if the user disconnected the app at the
     /// provider): access tokens answer 401, refresh tokens `invalid_grant`. Returns the
     /// number of tokens revoked.

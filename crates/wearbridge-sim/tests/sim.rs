@@ -1061,3 +1061,62 @@ async fn the_oauth2_crate_completes_the_flow_and_refreshes() -> TestResult {
     assert!(reused.is_err(), "a used refresh token must be refused");
     Ok(())
 }
+
+#[tokio::test]
+async fn token_expiring_mid_backfill_is_recovered_by_refresh() -> TestResult {
+    let ctx = start().await?;
+    let tokens = ctx.connect("victor").await?;
+    let response = ctx
+        .control(
+            "/_sim/faults",
+            json!({"provider": "sandbox", "fault": {"type": "expire_token"}, "after": 2}),
+        )
+        .await?;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let access = str_of(&tokens, "access_token");
+    let mut page = String::new();
+    let mut statuses = Vec::new();
+    let mut access = access.to_owned();
+    let mut refresh = str_of(&tokens, "refresh_token").to_owned();
+    // A backfill loop as an adapter would write it: on 401, refresh once and retry the page.
+    for _ in 0..20 {
+        let query = format!("/daily?start_date=2026-01-01&end_date=2026-01-31{page}");
+        let response = ctx.api(&access, &query).await?;
+        statuses.push(response.status().as_u16());
+        if response.status() == StatusCode::UNAUTHORIZED {
+            let body: Value = response.json().await?;
+            assert_eq!(str_of(&body, "error_description"), "access token expired");
+            let (status, renewed) = ctx.refresh(&refresh).await?;
+            assert_eq!(status, StatusCode::OK);
+            access = str_of(&renewed, "access_token").to_owned();
+            refresh = str_of(&renewed, "refresh_token").to_owned();
+            continue;
+        }
+        let body: Value = response.json().await?;
+        match body.get("next_page").and_then(Value::as_str) {
+            Some(next) => page = format!("&page={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(statuses, vec![200, 200, 401, 200, 200, 200]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn token_revoked_mid_sync_stays_revoked() -> TestResult {
+    let ctx = start().await?;
+    let tokens = ctx.connect("wanda").await?;
+    let access = str_of(&tokens, "access_token");
+    ctx.sim
+        .faults()
+        .inject_after("sandbox", FaultKind::RevokeToken, FaultTarget::Api, 1, 1)?;
+    assert_eq!(ctx.api(access, "/me").await?.status(), StatusCode::OK);
+    let body: Value = ctx.api(access, "/me").await?.json().await?;
+    assert_eq!(str_of(&body, "error_description"), "access token revoked");
+    let (status, error) = ctx.refresh(str_of(&tokens, "refresh_token")).await?;
+    assert_eq!(
+        (status, str_of(&error, "error_description")),
+        (StatusCode::BAD_REQUEST, "refresh token revoked")
+    );
+    Ok(())
+}

@@ -226,16 +226,7 @@ fn refresh(
 pub fn revoke(server: &OAuthServer, headers: &HeaderMap, body: &[u8]) -> Response {
     let result = parse_form(body).and_then(|form| {
         authenticate_client(server, headers, &form)?;
-        let presented = required(&form, "token")?.to_owned();
-        let mut state = server.lock();
-        let grant = state
-            .access
-            .get(&presented)
-            .map(|g| g.grant_id)
-            .or_else(|| state.refresh.get(&presented).map(|g| g.grant_id));
-        if let Some(grant_id) = grant {
-            state.revoke_grant(grant_id);
-        }
+        server.revoke_token(required(&form, "token")?);
         Ok(())
     });
     match result {

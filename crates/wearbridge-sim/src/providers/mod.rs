@@ -125,7 +125,12 @@ async fn fault_and_log(
         _ => context.sim.faults.take(provider, class),
     };
     let started = Instant::now();
-    let response = apply_fault(fault.clone(), request, next).await;
+    let oauth = context
+        .sim
+        .providers
+        .get(&context.provider)
+        .map(Arc::as_ref);
+    let response = apply_fault(fault.clone(), oauth, request, next).await;
     tracing::debug!(
         provider.name = provider,
         http.method = %method,
@@ -152,10 +157,17 @@ fn fault_name(kind: &FaultKind) -> &'static str {
         FaultKind::ServerError { .. } => "server_error",
         FaultKind::Hang { .. } => "hang",
         FaultKind::MalformedJson => "malformed_json",
+        FaultKind::ExpireToken => "expire_token",
+        FaultKind::RevokeToken => "revoke_token",
     }
 }
 
-async fn apply_fault(fault: Option<FaultKind>, request: Request, next: Next) -> Response {
+async fn apply_fault(
+    fault: Option<FaultKind>,
+    oauth: Option<&OAuthServer>,
+    request: Request,
+    next: Next,
+) -> Response {
     match fault {
         None => next.run(request).await,
         Some(FaultKind::RateLimit { retry_after_s }) => {
@@ -182,7 +194,27 @@ async fn apply_fault(fault: Option<FaultKind>, request: Request, next: Next) -> 
             next.run(request).await
         }
         Some(FaultKind::MalformedJson) => truncate_body(next.run(request).await).await,
+        Some(kind @ (FaultKind::ExpireToken | FaultKind::RevokeToken)) => {
+            if let (Some(oauth), Some(token)) = (oauth, bearer_token(&request)) {
+                if kind == FaultKind::ExpireToken {
+                    oauth.expire_access_token(token);
+                } else {
+                    oauth.revoke_token(token);
+                }
+            }
+            next.run(request).await
+        }
     }
+}
+
+fn bearer_token(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// Keeps status and headers but cuts the body in half (at least one byte short of a complete
