@@ -1,16 +1,15 @@
 //! The transactional outbox. Rows are appended inside the transaction that makes the
-//! change they announce; the delivery worker (a later migration, `0200_delivery`) claims
-//! and updates them.
+//! change they announce; claiming and delivering them lives in [`crate::delivery`]
+//! (`0200_delivery`), which also knows which destinations are disabled.
 
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use sqlx::AnyConnection;
 
 use crate::ids::{DeveloperId, EventId};
-use crate::rows::{self, event_columns, lease_micros};
+use crate::rows::{self, event_columns};
 use crate::types::{EventFilter, EventRow, NewEvent};
-use crate::{Backend, DEFAULT_LIST_LIMIT, Result, Store, StoreTx, now_micros};
+use crate::{DEFAULT_LIST_LIMIT, Result, Store, StoreTx, now_micros};
 
 const APPEND: &str = "INSERT INTO events \
      (id, developer_id, user_id, event_type, body, reference, created_at, state, \
@@ -45,35 +44,6 @@ static APPEND_BATCH: LazyLock<String> = LazyLock::new(|| {
         rows.join(", ")
     )
 });
-/// Leases up to `$4` due, unleased pending events to worker `$1` until `$2` (now = `$3`).
-macro_rules! claim_events_sql {
-    ($lock:literal) => {
-        concat!(
-            "UPDATE events SET locked_by = $1, locked_until = $2, \
-             attempt_count = attempt_count + 1 \
-             WHERE id IN (SELECT id FROM events \
-               WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (locked_until IS NULL OR locked_until < $3) \
-               ORDER BY next_attempt_at, id LIMIT $4",
-            $lock,
-            ") RETURNING ",
-            event_columns!()
-        )
-    };
-}
-/// SQLite: the single writer serialises claims; one statement is atomic.
-const CLAIM_SQLITE: &str = claim_events_sql!("");
-/// PostgreSQL: concurrent delivery workers skip each other's rows instead of waiting.
-const CLAIM_POSTGRES: &str = claim_events_sql!(" FOR UPDATE SKIP LOCKED");
-const DELIVERED: &str = "UPDATE events SET state = 'delivered', delivered_at = $3, \
-     locked_by = NULL, locked_until = NULL \
-     WHERE id = $1 AND state = 'pending' AND locked_by = $2";
-/// Pending again at `$4` when given, else failed for good.
-const FAILED: &str = "UPDATE events SET \
-     state = CASE WHEN $4 IS NULL THEN 'failed' ELSE 'pending' END, \
-     next_attempt_at = COALESCE($4, next_attempt_at), last_error = $3, \
-     locked_by = NULL, locked_until = NULL \
-     WHERE id = $1 AND state = 'pending' AND locked_by = $2";
 /// `$N IS NULL OR ...` keeps one prepared statement for every filter combination.
 const LIST: &str = concat!(
     "SELECT ",
@@ -153,71 +123,6 @@ impl Store {
     /// [`StoreTx::append_event`] on its own (for events not tied to another change).
     pub async fn append_event(&self, event: &NewEvent) -> Result<EventId> {
         append(&mut *self.write.acquire().await?, event).await
-    }
-}
-
-impl Store {
-    /// Leases up to `limit` due pending events (oldest due first) to `worker_id` until
-    /// `now_micros + lease`, counting an attempt on each. Events whose lease expired
-    /// (a crashed worker) are claimable again.
-    pub async fn claim_events(
-        &self,
-        worker_id: &str,
-        limit: u32,
-        lease: Duration,
-        now_micros: i64,
-    ) -> Result<Vec<EventRow>> {
-        let sql = match self.backend {
-            Backend::Sqlite => CLAIM_SQLITE,
-            Backend::Postgres => CLAIM_POSTGRES,
-        };
-        let rows = sqlx::query(sql)
-            .bind(worker_id)
-            .bind(now_micros.saturating_add(lease_micros(lease)))
-            .bind(now_micros)
-            .bind(i64::from(limit))
-            .fetch_all(&self.write)
-            .await?;
-        let mut events = rows.iter().map(rows::event).collect::<Result<Vec<_>>>()?;
-        // RETURNING order is unspecified; hand events out in the order they were chosen.
-        events.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-        Ok(events)
-    }
-
-    /// Marks a claimed event delivered at `now_micros`; false when `worker_id` does not
-    /// hold it.
-    pub async fn mark_event_delivered(
-        &self,
-        id: &EventId,
-        worker_id: &str,
-        now_micros: i64,
-    ) -> Result<bool> {
-        let done = sqlx::query(DELIVERED)
-            .bind(id.as_str())
-            .bind(worker_id)
-            .bind(now_micros)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// Records a failed delivery: pending again at `retry_at`, or failed for good when
-    /// `None` (the retry policy is the worker's). False when `worker_id` does not hold it.
-    pub async fn mark_event_failed(
-        &self,
-        id: &EventId,
-        worker_id: &str,
-        error: &str,
-        retry_at: Option<i64>,
-    ) -> Result<bool> {
-        let done = sqlx::query(FAILED)
-            .bind(id.as_str())
-            .bind(worker_id)
-            .bind(error)
-            .bind(retry_at)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() > 0)
     }
 }
 
