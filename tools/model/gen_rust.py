@@ -133,14 +133,68 @@ def field_name(wire):
     return "r#" + name if name in RUST_KEYWORDS else name
 
 
-def unit_doc(wire):
+# Exact names (lower-cased) whose meaning the name alone does not give.
+NAME_NOTES = {
+    "bpm": "Beats per minute (bpm).",
+    "watts": "Watts (W).",
+    "seconds": "Seconds (s).",
+    "bmi": "Body-mass index (kg/m²).",
+    "day_avg_bmi": "Day average body-mass index (kg/m²).",
+    "bmr": "Basal metabolic rate, kilocalories per day (kcal/day).",
+    "day_avg_bmr": "Day average basal metabolic rate (kcal/day).",
+    "rmr": "Resting metabolic rate, kilocalories per day (kcal/day).",
+    "day_avg_rmr": "Day average resting metabolic rate (kcal/day).",
+    "tss": "Training Stress Score (dimensionless; 100 = one hour at threshold).",
+    "estimated_tss": "Estimated Training Stress Score (dimensionless).",
+    "estimated_if": "Estimated intensity factor: normalised power / FTP (dimensionless).",
+    "ftp": "Functional threshold power, watts (W).",
+    "max_heart_rate": "Beats per minute (bpm).",
+    "threshold_heart_rate": "Beats per minute (bpm).",
+    "expires_in": "Seconds (s) until expiry.",
+    "expected_payloads": "Number of data webhooks that will follow for this request.",
+    "day_in_cycle": "Day number within the menstrual cycle (1 = first day of the period).",
+    "standing_hours_count": "Number of hours with some standing.",
+    "sent_webhooks_last_hour": "Webhooks sent to this destination in the last hour.",
+}
+
+
+def unit_doc(wire, prop=None):
+    """Unit/meaning note for a field: explicit notes first, then the name's
+    suffix (`_high`/`_low` bounds and `_v2` revisions use their base unit),
+    then the range the schema declares."""
     low = wire.lower()
     if wire in FIELD_NOTES:
         return FIELD_NOTES[wire]
-    for suffix, doc in SUFFIX_UNITS:
-        if low.endswith(suffix) or (suffix == "calories" and "calorie" in low):
-            return doc
-    return None
+    if low in NAME_NOTES:
+        return NAME_NOTES[low]
+    base = re.sub(r"_(high|low|v2)$", "", low)
+    qualifier = {"high": "Upper bound. ", "low": "Lower bound. "}.get(low.rsplit("_", 1)[-1], "")
+    doc = None
+    for suffix, text in SUFFIX_UNITS:
+        if base.endswith(suffix) or (suffix == "calories" and "calorie" in base):
+            doc = qualifier + text
+            break
+    if doc is None:
+        if base.endswith("_contributors"):
+            doc = "Contributor name → its contribution to the score."
+        elif base.endswith("_per_min"):
+            doc = "Per minute."
+        elif base.startswith("num_") or base.endswith("_count"):
+            doc = "Count."
+        elif base.endswith("_units"):
+            doc = "Insulin units (IU)."
+        elif base.startswith("days_"):
+            doc = "Days."
+        elif base.startswith("intensity_factor") or base.startswith("if_"):
+            doc = qualifier + "Intensity factor: normalised power / FTP (dimensionless)."
+    lo, hi = (prop.get("minimum"), prop.get("maximum")) if prop else (None, None)
+    for branch in (prop or {}).get("anyOf", []):
+        lo, hi = branch.get("minimum", lo), branch.get("maximum", hi)
+    if lo is not None and hi is not None:
+        doc = (doc + " " if doc else "") + f"Range {lo}–{hi}."
+    elif lo is not None:
+        doc = (doc + " " if doc else "") + f"At least {lo}."
+    return doc
 
 
 def is_null(schema):
@@ -296,7 +350,7 @@ class Generator:
             else:
                 full = f"Option<{ty}>"
                 attrs += ["default", 'skip_serializing_if = "Option::is_none"']
-            note = unit_doc(wire)
+            note = unit_doc(wire, prop)
             allowed = prop.get("enum")
             if note:
                 lines.append(f"    /// {note}")

@@ -992,28 +992,28 @@ pub struct ActiveDurationsData {
     /// Wire key `activity_levels_samples`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_levels_samples: Option<Vec<ActivityLevelSample>>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_seconds: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactivity_seconds: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub low_intensity_seconds: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderate_intensity_seconds: Option<f64>,
-    /// Wire key `num_continuous_inactive_periods`.
+    /// Count. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_continuous_inactive_periods: Option<i64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_seconds: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vigorous_intensity_seconds: Option<f64>,
-    /// Wire key `standing_hours_count`.
+    /// Number of hours with some standing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standing_hours_count: Option<f64>,
     /// Seconds (s).
@@ -1159,7 +1159,7 @@ pub struct AsleepDurations {
         skip_serializing_if = "Option::is_none"
     )]
     pub duration_rem_sleep_state_seconds: Option<f64>,
-    /// Wire key `num_REM_events`.
+    /// Count.
     #[serde(
         rename = "num_REM_events",
         default,
@@ -1229,16 +1229,16 @@ pub struct AthleteEvent {
 /// Terra wire object; schema `core/AthleteMetrics.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AthleteMetrics {
-    /// Wire key `threshold_heart_rate`.
+    /// Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold_heart_rate: Option<f64>,
-    /// Wire key `max_heart_rate`.
+    /// Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_heart_rate: Option<f64>,
     /// Wire key `threshold_speed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold_speed: Option<f64>,
-    /// Wire key `ftp`.
+    /// Functional threshold power, watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ftp: Option<f64>,
     /// Metres (m).
@@ -1288,10 +1288,10 @@ pub struct AwakeDurations {
     /// Seconds (s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_short_interruption_seconds: Option<f64>,
-    /// Wire key `num_out_of_bed_events`.
+    /// Count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_out_of_bed_events: Option<i64>,
-    /// Wire key `num_wakeup_events`.
+    /// Count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_wakeup_events: Option<i64>,
     /// Seconds (s).
@@ -1407,7 +1407,7 @@ pub struct BreathSample {
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
-    /// Wire key `breaths_per_min`.
+    /// Per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaths_per_min: Option<f64>,
 }
@@ -1415,13 +1415,13 @@ pub struct BreathSample {
 /// Terra wire object; schema `core/BreathsData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BreathsData {
-    /// Wire key `avg_breaths_per_min`.
+    /// Per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_breaths_per_min: Option<f64>,
-    /// Wire key `max_breaths_per_min`.
+    /// Per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_breaths_per_min: Option<f64>,
-    /// Wire key `min_breaths_per_min`.
+    /// Per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_breaths_per_min: Option<f64>,
     /// Wire key `on_demand_reading`.
@@ -1589,25 +1589,25 @@ pub struct DailyDataEnrichment {
     /// Wire key `total_stress_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_stress_score: Option<f64>,
-    /// Wire key `stress_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stress_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `respiratory_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respiratory_score: Option<f64>,
-    /// Wire key `respiratory_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respiratory_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `immune_index`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immune_index: Option<i64>,
-    /// Wire key `immune_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immune_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `resilience_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resilience_score: Option<i64>,
-    /// Wire key `resilience_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resilience_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `strain_index`.
@@ -1616,13 +1616,13 @@ pub struct DailyDataEnrichment {
     /// Wire key `strain_traffic_light`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strain_traffic_light: Option<String>,
-    /// Wire key `strain_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strain_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `total_stress_score_v2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_stress_score_v2: Option<f64>,
-    /// Wire key `total_stress_score_v2_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_stress_score_v2_contributors: Option<BTreeMap<String, f64>>,
 }
@@ -1681,7 +1681,7 @@ pub struct DailyMetadata {
 /// Terra wire object; schema `core/DailyPatternSample.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DailyPatternSample {
-    /// Wire key `time_from_midnight`.
+    /// Range 0–23.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_from_midnight: Option<i64>,
     /// Wire key `percentile_5`.
@@ -1707,25 +1707,25 @@ pub struct DataEnrichment {
     /// Wire key `efficiency_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency_score: Option<f64>,
-    /// Wire key `efficiency_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `strain_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strain_score: Option<f64>,
-    /// Wire key `strain_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strain_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `rcrs_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcrs_score: Option<f64>,
-    /// Wire key `rcrs_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcrs_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `trimp_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trimp_score: Option<f64>,
-    /// Wire key `trimp_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trimp_contributors: Option<BTreeMap<String, f64>>,
 }
@@ -1873,13 +1873,13 @@ pub struct ElevationData {
     /// Metres (m).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_meters: Option<f64>,
-    /// Metres (m).
+    /// Metres (m). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gain_actual_meters: Option<f64>,
-    /// Metres (m).
+    /// Metres (m). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gain_planned_meters: Option<f64>,
-    /// Metres (m).
+    /// Metres (m). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loss_actual_meters: Option<f64>,
     /// Metres (m).
@@ -2111,7 +2111,7 @@ pub struct HeartRateDataSample {
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
-    /// Wire key `bpm`.
+    /// Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bpm: Option<f64>,
     /// Seconds since the workout started, not counting paused time.
@@ -2125,7 +2125,7 @@ pub struct HeartRateDataSample {
 /// Terra wire object; schema `core/HeartRateDataSummary.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HeartRateDataSummary {
-    /// Beats per minute (bpm).
+    /// Beats per minute (bpm). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_hr_bpm: Option<f64>,
     /// Average HRV as RMSSD (root mean square of successive differences), in ms.
@@ -2137,13 +2137,13 @@ pub struct HeartRateDataSummary {
     /// Wire key `hr_zone_data`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_zone_data: Option<Vec<HeartRateZoneData>>,
-    /// Beats per minute (bpm).
+    /// Beats per minute (bpm). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_hr_bpm: Option<f64>,
-    /// Beats per minute (bpm).
+    /// Beats per minute (bpm). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_hr_bpm: Option<f64>,
-    /// Beats per minute (bpm).
+    /// Beats per minute (bpm). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resting_hr_bpm: Option<f64>,
     /// Beats per minute (bpm).
@@ -2179,10 +2179,10 @@ pub struct HeartRateZoneData {
     /// Wire key `zone`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<i64>,
-    /// Percent, 0–100.
+    /// Percent, 0–100. Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_percentage: Option<f64>,
-    /// Percent, 0–100.
+    /// Percent, 0–100. Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_percentage: Option<f64>,
     /// Wire key `name`.
@@ -2392,7 +2392,7 @@ pub struct LargeRequestSendingEvent {
     pub reference: String,
     /// Wire key `message`.
     pub message: String,
-    /// Wire key `expected_payloads`.
+    /// Number of data webhooks that will follow for this request.
     pub expected_payloads: i64,
     /// Wire key `status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2412,16 +2412,16 @@ pub struct MetData {
     /// Wire key `avg_level`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_level: Option<f64>,
-    /// Minutes.
+    /// Minutes. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_high_intensity_minutes: Option<f64>,
-    /// Minutes.
+    /// Minutes. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_inactive_minutes: Option<f64>,
-    /// Minutes.
+    /// Minutes. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_low_intensity_minutes: Option<f64>,
-    /// Minutes.
+    /// Minutes. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_moderate_intensity_minutes: Option<f64>,
 }
@@ -2462,13 +2462,13 @@ pub struct MeasurementDataSample {
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measurement_time: Option<Timestamp>,
-    /// Wire key `BMI`.
+    /// Body-mass index (kg/m²).
     #[serde(rename = "BMI", default, skip_serializing_if = "Option::is_none")]
     pub bmi: Option<f64>,
-    /// Wire key `BMR`.
+    /// Basal metabolic rate, kilocalories per day (kcal/day).
     #[serde(rename = "BMR", default, skip_serializing_if = "Option::is_none")]
     pub bmr: Option<f64>,
-    /// Wire key `RMR`.
+    /// Resting metabolic rate, kilocalories per day (kcal/day).
     #[serde(rename = "RMR", default, skip_serializing_if = "Option::is_none")]
     pub rmr: Option<f64>,
     /// Wire key `estimated_fitness_age`.
@@ -2477,7 +2477,7 @@ pub struct MeasurementDataSample {
     /// Millimetres (mm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skin_fold_mm: Option<f64>,
-    /// Percent, 0–100.
+    /// Percent, 0–100. Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bodyfat_percentage: Option<f64>,
     /// Kilograms (kg).
@@ -2495,10 +2495,10 @@ pub struct MeasurementDataSample {
     /// Grams (g).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lean_mass_g: Option<f64>,
-    /// Percent, 0–100.
+    /// Percent, 0–100. Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub water_percentage: Option<f64>,
-    /// Wire key `insulin_units`.
+    /// Insulin units (IU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insulin_units: Option<f64>,
     /// Wire key `insulin_type`.
@@ -2524,13 +2524,13 @@ pub struct MeasurementsData {
     /// Wire key `measurements`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measurements: Option<Vec<MeasurementDataSample>>,
-    /// Wire key `day_avg_bmi`.
+    /// Day average body-mass index (kg/m²).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_avg_bmi: Option<f64>,
-    /// Wire key `day_avg_bmr`.
+    /// Day average basal metabolic rate (kcal/day).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_avg_bmr: Option<f64>,
-    /// Wire key `day_avg_rmr`.
+    /// Day average resting metabolic rate (kcal/day).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_avg_rmr: Option<f64>,
     /// Wire key `day_avg_estimated_fitness_age`.
@@ -2560,7 +2560,7 @@ pub struct MeasurementsData {
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_avg_water_percentage: Option<f64>,
-    /// Wire key `day_avg_insulin_units`.
+    /// Insulin units (IU).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_avg_insulin_units: Option<f64>,
     /// Wire key `day_avg_visceral_fat_level`.
@@ -2590,7 +2590,7 @@ pub struct MenstruationData {
     /// Days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length_of_current_phase_days: Option<i64>,
-    /// Wire key `days_until_next_phase`.
+    /// Days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_until_next_phase: Option<i64>,
     /// Calendar date `YYYY-MM-DD`, kept as sent.
@@ -2599,7 +2599,7 @@ pub struct MenstruationData {
     /// Days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_cycle_length_days: Option<i64>,
-    /// Wire key `day_in_cycle`.
+    /// Day number within the menstrual cycle (1 = first day of the period).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_in_cycle: Option<i64>,
     /// Offset-preserving ISO 8601 timestamp.
@@ -3228,7 +3228,7 @@ pub struct PlannedWorkoutDetailsMetadata {
     /// Wire key `description`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Wire key `type`.
+    /// Range -2147483648–2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
     /// Calendar date (or date-time) the workout is planned for, kept as sent.
@@ -3237,10 +3237,10 @@ pub struct PlannedWorkoutDetailsMetadata {
     /// Wire key `created_date`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_date: Option<String>,
-    /// Wire key `estimated_tss`.
+    /// Estimated Training Stress Score (dimensionless).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_tss: Option<f64>,
-    /// Wire key `estimated_if`.
+    /// Estimated intensity factor: normalised power / FTP (dimensionless).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_if: Option<f64>,
     /// Seconds (s).
@@ -3269,7 +3269,7 @@ pub struct PlannedWorkoutDetailsMetadata {
 /// Terra wire object; schema `core/PlannedWorkoutDetailsStep.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlannedWorkoutDetailsStep {
-    /// Wire key `order`.
+    /// Range -2147483648–2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
     /// Wire key `name`.
@@ -3278,10 +3278,10 @@ pub struct PlannedWorkoutDetailsStep {
     /// Wire key `description`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Wire key `intensity`.
+    /// Range -2147483648–2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intensity: Option<i64>,
-    /// Wire key `type`.
+    /// Range -2147483648–2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
     /// Wire key `durations`.
@@ -3290,7 +3290,7 @@ pub struct PlannedWorkoutDetailsStep {
     /// Wire key `targets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<PlannedWorkoutDetailsStepTarget>>,
-    /// Wire key `stroke_type`.
+    /// Range -2147483648–2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stroke_type: Option<i64>,
     /// Wire key `equipment_type`.
@@ -3299,7 +3299,7 @@ pub struct PlannedWorkoutDetailsStep {
     /// Wire key `exercise_name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exercise_name: Option<String>,
-    /// Wire key `exercise_category`.
+    /// Range -2147483648–2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exercise_category: Option<i64>,
     /// Kilograms (kg).
@@ -3313,9 +3313,9 @@ pub struct PlannedWorkoutDetailsStep {
 /// Terra wire object; schema `core/PlannedWorkoutDetailsStepDuration.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlannedWorkoutDetailsStepDuration {
-    /// Wire key `duration_type`.
+    /// Range -2147483648–2147483647.
     pub duration_type: i64,
-    /// Wire key `seconds`.
+    /// Seconds (s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
     /// Distance in metres (m); in samples, cumulative from the start of the record.
@@ -3350,12 +3350,12 @@ pub struct PlannedWorkoutDetailsStepDuration {
 /// Terra wire object; schema `core/PlannedWorkoutDetailsStepTarget.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlannedWorkoutDetailsStepTarget {
-    /// Wire key `target_type`.
+    /// Range -2147483648–2147483647.
     pub target_type: i64,
-    /// Wire key `hr_bpm_high`.
+    /// Upper bound. Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_bpm_high: Option<f64>,
-    /// Wire key `hr_bpm_low`.
+    /// Lower bound. Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_bpm_low: Option<f64>,
     /// Wire key `cadence`.
@@ -3370,10 +3370,10 @@ pub struct PlannedWorkoutDetailsStepTarget {
     /// Watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_watt: Option<f64>,
-    /// Wire key `power_watt_high`.
+    /// Upper bound. Watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_watt_high: Option<f64>,
-    /// Wire key `power_watt_low`.
+    /// Lower bound. Watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_watt_low: Option<f64>,
     /// Wire key `swim_strokes`.
@@ -3382,40 +3382,40 @@ pub struct PlannedWorkoutDetailsStepTarget {
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_percentage: Option<f64>,
-    /// Wire key `hr_percentage_high`.
+    /// Upper bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_percentage_high: Option<f64>,
-    /// Wire key `hr_percentage_low`.
+    /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_percentage_low: Option<f64>,
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_percentage: Option<f64>,
-    /// Wire key `speed_percentage_high`.
+    /// Upper bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_percentage_high: Option<f64>,
-    /// Wire key `speed_percentage_low`.
+    /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_percentage_low: Option<f64>,
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage: Option<f64>,
-    /// Wire key `power_percentage_high`.
+    /// Upper bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage_high: Option<f64>,
-    /// Wire key `power_percentage_low`.
+    /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage_low: Option<f64>,
-    /// Wire key `repetitions`.
+    /// Range -2147483648–2147483647.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repetitions: Option<i64>,
     /// Metres per second (m/s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_meters_per_second: Option<f64>,
-    /// Wire key `speed_meters_per_second_low`.
+    /// Lower bound. Metres per second (m/s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_meters_per_second_low: Option<f64>,
-    /// Wire key `speed_meters_per_second_high`.
+    /// Upper bound. Metres per second (m/s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_meters_per_second_high: Option<f64>,
 }
@@ -3493,7 +3493,7 @@ pub struct PowerSample {
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
-    /// Wire key `watts`.
+    /// Watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watts: Option<f64>,
     /// Seconds since the workout started, not counting paused time.
@@ -3544,7 +3544,7 @@ pub struct RawEcgSample {
 /// Terra wire object; schema `core/ReadinessData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ReadinessData {
-    /// Wire key `readiness`.
+    /// Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<f64>,
     /// Wire key `recovery_level`.
@@ -3571,20 +3571,20 @@ pub struct RespirationData {
 pub struct S3PayloadEvent {
     /// Wire key `url`.
     pub url: String,
-    /// Wire key `expires_in`.
+    /// Seconds (s) until expiry.
     pub expires_in: i64,
 }
 
 /// Terra wire object; schema `core/ScoresData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ScoresData {
-    /// Wire key `activity`.
+    /// Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<f64>,
-    /// Wire key `recovery`.
+    /// Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<f64>,
-    /// Wire key `sleep`.
+    /// Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep: Option<f64>,
 }
@@ -3626,25 +3626,25 @@ pub struct SleepDataEnrichment {
     /// Wire key `sleep_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_score: Option<f64>,
-    /// Wire key `sleep_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `readiness_score`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness_score: Option<f64>,
-    /// Wire key `readiness_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `sleep_score_v2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_score_v2: Option<f64>,
-    /// Wire key `sleep_score_v2_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_score_v2_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `respiratory_score_v2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respiratory_score_v2: Option<f64>,
-    /// Wire key `respiratory_score_v2_contributors`.
+    /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respiratory_score_v2_contributors: Option<BTreeMap<String, f64>>,
 }
@@ -3664,7 +3664,7 @@ pub struct SleepDurationsData {
     /// Wire key `other`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other: Option<OtherSleepDurations>,
-    /// Wire key `sleep_efficiency`.
+    /// Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_efficiency: Option<f64>,
 }
@@ -3739,7 +3739,7 @@ pub struct SnoringData {
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
-    /// Wire key `num_snoring_events`.
+    /// Count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_snoring_events: Option<i64>,
     /// Wire key `samples`.
@@ -3838,28 +3838,28 @@ pub struct StressData {
     /// Wire key `avg_stress_level`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_stress_level: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_stress_duration_seconds: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub low_stress_duration_seconds: Option<f64>,
     /// Wire key `max_stress_level`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_stress_level: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_stress_duration_seconds: Option<f64>,
     /// Wire key `samples`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Vec<StressSample>>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_stress_duration_seconds: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub high_stress_duration_seconds: Option<f64>,
-    /// Seconds (s).
+    /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stress_duration_seconds: Option<f64>,
     /// Wire key `stress_rating`.
@@ -3898,13 +3898,13 @@ pub struct SwimStepData {
 /// Terra wire object; schema `core/SwimmingData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SwimmingData {
-    /// Wire key `num_laps`.
+    /// Count. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_laps: Option<i64>,
-    /// Wire key `num_strokes`.
+    /// Count. At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_strokes: Option<i64>,
-    /// Metres (m).
+    /// Metres (m). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool_length_meters: Option<i64>,
 }
@@ -3933,10 +3933,10 @@ pub struct TssSample {
     /// Wire key `method`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// Wire key `intensity_factor_planned`.
+    /// Intensity factor: normalised power / FTP (dimensionless).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intensity_factor_planned: Option<f64>,
-    /// Wire key `intensity_factor_actual`.
+    /// Intensity factor: normalised power / FTP (dimensionless).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intensity_factor_actual: Option<f64>,
     /// Watts (W).
@@ -4148,7 +4148,7 @@ pub struct PlannedWorkoutMetadata {
     /// Metres (m).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_elevation_gain_meters: Option<f64>,
-    /// Wire key `estimated_tss`.
+    /// Estimated Training Stress Score (dimensionless).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_tss: Option<f64>,
     /// Kilocalories (kcal).
@@ -4187,7 +4187,7 @@ pub struct PlannedWorkoutMetadata {
     /// Metres (m).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_distance_meters: Option<i64>,
-    /// Wire key `estimated_if`.
+    /// Estimated intensity factor: normalised power / FTP (dimensionless).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_if: Option<f64>,
     /// Metres (m).
@@ -4245,7 +4245,7 @@ pub struct PlannedWorkoutStepDuration {
     /// Values: `TIME`, `DISTANCE_METERS`, `HR_LESS_THAN`, `HR_GREATER_THAN`, `CALORIES`, `OPEN`, `POWER_LESS_THAN`, `POWER_GREATER_THAN`, `REPETITION_TIME`, `REPS`, `FIXED_REST`, `TIME_AT_VALID_CDA`, `STEPS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<String>,
-    /// Wire key `seconds`.
+    /// Seconds (s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<i64>,
     /// Watts (W).
@@ -4292,31 +4292,31 @@ pub struct PlannedWorkoutStepTarget {
     /// Wire key `cadence_high`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cadence_high: Option<i64>,
-    /// Wire key `hr_percentage_low`.
+    /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_percentage_low: Option<f64>,
-    /// Wire key `hr_percentage_high`.
+    /// Upper bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_percentage_high: Option<f64>,
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_percentage: Option<f64>,
-    /// Wire key `hr_bpm_high`.
+    /// Upper bound. Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_bpm_high: Option<i64>,
-    /// Wire key `hr_bpm_low`.
+    /// Lower bound. Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_bpm_low: Option<i64>,
-    /// Wire key `power_percentage_low`.
+    /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage_low: Option<f64>,
-    /// Wire key `power_percentage_high`.
+    /// Upper bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage_high: Option<f64>,
-    /// Wire key `power_watt_high`.
+    /// Upper bound. Watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_watt_high: Option<i64>,
-    /// Wire key `power_watt_low`.
+    /// Lower bound. Watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_watt_low: Option<i64>,
     /// Watts (W).
@@ -4325,10 +4325,10 @@ pub struct PlannedWorkoutStepTarget {
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage: Option<f64>,
-    /// Wire key `speed_percentage_high`.
+    /// Upper bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_percentage_high: Option<f64>,
-    /// Wire key `speed_percentage_low`.
+    /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_percentage_low: Option<f64>,
     /// Percent, 0–100.
@@ -4340,7 +4340,7 @@ pub struct PlannedWorkoutStepTarget {
     /// Minutes per kilometre (min/km).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pace_minutes_per_kilometer: Option<f64>,
-    /// Wire key `tss`.
+    /// Training Stress Score (dimensionless; 100 = one hour at threshold).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tss: Option<f64>,
     /// Wire key `if_high`.
@@ -4366,7 +4366,7 @@ pub struct HealthcheckEvent {
     pub creation_timestamp: String,
     /// Percent, 0–100.
     pub trend_percentage: i64,
-    /// Wire key `sent_webhooks_last_hour`.
+    /// Webhooks sent to this destination in the last hour.
     pub sent_webhooks_last_hour: i64,
 }
 
