@@ -1,9 +1,156 @@
-//! wearbridge-providers: what Wearbridge knows about each data provider.
+//! wearbridge-providers: what Wearbridge knows about each data provider, and how it talks
+//! to them.
 //!
-//! For now this crate holds only the provider [`registry`]: the static facts the
-//! `/v2/integrations` endpoints publish. The adapter trait (OAuth settings, API client,
-//! mappers to the Terra model) lands next to it in a later change.
+//! * [`registry`]: the static facts `/v2/integrations` publishes, plus the adapters.
+//! * [`Provider`]: one adapter per provider: OAuth settings and token calls ([`oauth`]),
+//!   account lookup, data fetches mapped into Terra records ([`TerraRecordData`]),
+//!   revocation. IO here is provider HTTP only; each provider's mappers are pure functions
+//!   in their own module (no IO, no clock).
+//! * [`sandbox`]: the built-in SANDBOX provider, served by `wearbridge-sim`.
 
+pub mod config;
+pub mod error;
+mod http;
+pub mod oauth;
+pub mod record;
 pub mod registry;
+pub mod sandbox;
 
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use oauth2::StandardRevocableToken;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+use wearbridge_model::DataType;
+
+pub use config::{ProviderCredentials, ProvidersConfig};
+pub use error::ProviderError;
+pub use oauth::{ClientAuth, OAuthSettings, PkcePair, TokenSet, new_pkce_pair};
+pub use record::{RecordError, StoreParts, TerraRecordData};
 pub use registry::{DataTypeSupport, ProviderInfo, Registry, SetupKind};
+
+/// Everything an adapter call needs besides its arguments.
+#[derive(Debug, Clone)]
+pub struct ProviderCtx {
+    /// The process-wide client ([`http_client`]); shared so connections are pooled.
+    pub http: reqwest::Client,
+    pub creds: ProviderCredentials,
+    /// Base of the provider's data API.
+    pub api_base: Url,
+    /// Base of the provider's OAuth endpoints.
+    pub auth_base: Url,
+}
+
+/// The provider account behind a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderAccount {
+    /// The provider's own id for the account (Terra's `provider_user_id`).
+    pub provider_user_id: String,
+    pub scopes: Option<String>,
+}
+
+/// The days to fetch: user-local calendar days, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchRange {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// Connect timeout of [`http_client`]: a provider that does not accept a connection in
+/// 5 s is treated as down (transient) rather than holding a worker.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Whole-request timeout of [`http_client`]; the largest provider pages (a week of 1 Hz
+/// workouts) arrive well within it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The shared HTTP client for provider calls: the timeouts above, and no redirects
+/// (an OAuth token endpoint must not be followed elsewhere with credentials; data APIs
+/// answer directly).
+pub fn http_client() -> Result<reqwest::Client, ProviderError> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| ProviderError::Transient(format!("HTTP client: {error}")))
+}
+
+/// One provider adapter. Token methods default to the standard flows in [`oauth`];
+/// a provider that deviates overrides them.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Static facts (id, name, icon, supported types).
+    fn info(&self) -> &ProviderInfo;
+
+    /// OAuth endpoints and quirks.
+    fn oauth(&self) -> &OAuthSettings;
+
+    /// Exchanges an authorization code (with the PKCE verifier when one was sent).
+    async fn exchange_code(
+        &self,
+        ctx: &ProviderCtx,
+        code: &str,
+        redirect_uri: &Url,
+        pkce_verifier: Option<&str>,
+    ) -> Result<TokenSet, ProviderError> {
+        oauth::exchange_code(
+            &ctx.http,
+            self.oauth(),
+            &ctx.creds,
+            code,
+            redirect_uri,
+            pkce_verifier,
+        )
+        .await
+    }
+
+    /// Refreshes tokens; rotating providers return a new refresh token.
+    async fn refresh(
+        &self,
+        ctx: &ProviderCtx,
+        refresh_token: &SecretString,
+    ) -> Result<TokenSet, ProviderError> {
+        oauth::refresh(&ctx.http, self.oauth(), &ctx.creds, refresh_token).await
+    }
+
+    /// The account the access token belongs to.
+    async fn fetch_account(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+    ) -> Result<ProviderAccount, ProviderError>;
+
+    /// Every record of `data_type` in `range` (all pages), mapped to Terra.
+    async fn fetch(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        data_type: DataType,
+        range: FetchRange,
+    ) -> Result<Vec<TerraRecordData>, ProviderError>;
+
+    /// Revokes the grant at the provider; `Ok` without a call where it has no revocation.
+    /// Revokes the refresh token when there is one (that ends the whole grant at providers
+    /// following RFC 7009 §2.1), else the access token.
+    async fn revoke(&self, ctx: &ProviderCtx, tokens: &TokenSet) -> Result<(), ProviderError> {
+        let token = match &tokens.refresh_token {
+            Some(refresh) => StandardRevocableToken::RefreshToken(oauth2::RefreshToken::new(
+                refresh.expose_secret().to_owned(),
+            )),
+            None => StandardRevocableToken::AccessToken(oauth2::AccessToken::new(
+                tokens.access_token.expose_secret().to_owned(),
+            )),
+        };
+        oauth::revoke(&ctx.http, self.oauth(), &ctx.creds, token).await
+    }
+
+    /// The data types [`Provider::fetch`] accepts.
+    fn supported_types(&self) -> &[DataType];
+
+    /// How many days a new connection backfills.
+    fn backfill_days(&self) -> u32 {
+        30
+    }
+}

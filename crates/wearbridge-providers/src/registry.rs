@@ -4,7 +4,15 @@
 //! `provider`, `name`, `icon`, `setup`, `enabled`, `types`), so the server can publish it
 //! field for field. Provider ids are Terra's: uppercase strings such as `GARMIN`.
 
+use std::fmt;
+use std::sync::Arc;
+
 use serde::Serialize;
+use url::Url;
+
+use crate::config::{ProviderCredentials, ProvidersConfig};
+use crate::sandbox::{self, SandboxProvider};
+use crate::{Provider, ProviderCtx};
 
 /// How a provider's app credentials are managed.
 ///
@@ -69,10 +77,41 @@ pub struct ProviderInfo {
     pub sdk_only: bool,
 }
 
-/// The set of providers this deployment knows, in a stable order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The set of providers this deployment knows, in a stable order, with the adapters of
+/// those it can talk to.
+#[derive(Clone)]
 pub struct Registry {
     providers: Vec<ProviderInfo>,
+    adapters: Vec<Adapter>,
+}
+
+/// A configured adapter: the provider plus the credentials and endpoints its calls use.
+#[derive(Clone)]
+struct Adapter {
+    provider: Arc<dyn Provider>,
+    creds: ProviderCredentials,
+    api_base: Url,
+    auth_base: Url,
+}
+
+impl fmt::Debug for Registry {
+    /// Lists ids only: adapters hold credentials, which must not reach logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field(
+                "providers",
+                &self.providers.iter().map(|p| p.id).collect::<Vec<_>>(),
+            )
+            .field(
+                "adapters",
+                &self
+                    .adapters
+                    .iter()
+                    .map(|a| a.provider.info().id)
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 /// The built-in sandbox provider: served by `wearbridge-sim`, so the whole flow works
@@ -88,16 +127,42 @@ pub const SANDBOX: ProviderInfo = ProviderInfo {
 };
 
 impl Registry {
-    /// The providers compiled into this build. Holds only `SANDBOX` until real adapters land.
-    pub fn builtin() -> Registry {
+    /// The registry for `config`: every provider compiled into this build, each enabled
+    /// exactly when its adapter can be configured (credentials and endpoints known).
+    ///
+    /// SANDBOX has no public cloud: it needs the simulator (`sandbox_mode` with
+    /// `sim_base_url`) or explicit `auth_base_url` and `api_base_url` in its credentials.
+    pub fn new(config: ProvidersConfig) -> Registry {
+        let mut providers = Vec::new();
+        let mut adapters = Vec::new();
+        match sandbox_adapter(&config) {
+            Some(adapter) => {
+                providers.push(adapter.provider.info().clone());
+                adapters.push(adapter);
+            }
+            None => providers.push(ProviderInfo {
+                enabled: false,
+                ..SANDBOX
+            }),
+        }
         Registry {
-            providers: vec![SANDBOX],
+            providers,
+            adapters,
         }
     }
 
-    /// A registry holding exactly `providers` (tests and future configuration use this).
+    /// The provider facts compiled into this build, with no adapters: enough for the
+    /// `/v2/integrations` endpoints, not for connecting. Use [`Registry::new`] to connect.
+    pub fn builtin() -> Registry {
+        Registry::from_providers(vec![SANDBOX])
+    }
+
+    /// A registry holding exactly `providers` and no adapters (tests of the listing).
     pub fn from_providers(providers: Vec<ProviderInfo>) -> Registry {
-        Registry { providers }
+        Registry {
+            providers,
+            adapters: Vec::new(),
+        }
     }
 
     /// Every provider, in registration order.
@@ -105,13 +170,79 @@ impl Registry {
         &self.providers
     }
 
-    /// Looks a provider up by its Terra id, case-insensitively (Terra ids are uppercase,
-    /// clients sometimes send them lowercase).
-    pub fn get(&self, id: &str) -> Option<&ProviderInfo> {
+    /// Every provider, in registration order (the contract's name for [`Registry::all`]).
+    pub fn info_list(&self) -> &[ProviderInfo] {
+        &self.providers
+    }
+
+    /// The providers this deployment offers (credentials configured, or sandbox mode).
+    pub fn enabled(&self) -> Vec<&ProviderInfo> {
+        self.providers.iter().filter(|p| p.enabled).collect()
+    }
+
+    /// Static facts of a provider, by Terra id, case-insensitively (Terra ids are
+    /// uppercase, clients sometimes send them lowercase).
+    pub fn info(&self, id: &str) -> Option<&ProviderInfo> {
         self.providers
             .iter()
             .find(|provider| provider.id.eq_ignore_ascii_case(id))
     }
+
+    /// The adapter of a configured provider, by Terra id, case-insensitively.
+    pub fn get(&self, id: &str) -> Option<Arc<dyn Provider>> {
+        self.adapter(id)
+            .map(|adapter| Arc::clone(&adapter.provider))
+    }
+
+    /// The call context for a configured provider, sharing the process-wide `http` client.
+    pub fn ctx(&self, id: &str, http: reqwest::Client) -> Option<ProviderCtx> {
+        self.adapter(id).map(|adapter| ProviderCtx {
+            http,
+            creds: adapter.creds.clone(),
+            api_base: adapter.api_base.clone(),
+            auth_base: adapter.auth_base.clone(),
+        })
+    }
+
+    fn adapter(&self, id: &str) -> Option<&Adapter> {
+        self.adapters
+            .iter()
+            .find(|adapter| adapter.provider.info().id.eq_ignore_ascii_case(id))
+    }
+}
+
+/// The SANDBOX adapter when its endpoints are known (see [`Registry::new`]).
+fn sandbox_adapter(config: &ProvidersConfig) -> Option<Adapter> {
+    let creds = config.credentials_for(SANDBOX.id)?;
+    let sim_base = config.sim_base_url.as_ref().filter(|_| config.sandbox_mode);
+    let sim_sandbox =
+        |path: &str| sim_base.and_then(|base| with_trailing_slash(base).join(path).ok());
+    let auth_base = creds
+        .auth_base_url
+        .clone()
+        .or_else(|| sim_sandbox(sandbox::AUTH_PATH))?;
+    let api_base = creds
+        .api_base_url
+        .clone()
+        .or_else(|| sim_sandbox(sandbox::API_PATH))?;
+    let provider = SandboxProvider::new(&auth_base)?;
+    Some(Adapter {
+        provider: Arc::new(provider),
+        creds,
+        api_base,
+        auth_base,
+    })
+}
+
+/// `base` with a trailing slash, so that `join` appends instead of replacing the last
+/// path segment (`http://sim/prefix` + `sandbox/` must give `http://sim/prefix/sandbox/`).
+pub(crate) fn with_trailing_slash(base: &Url) -> Url {
+    let mut base = base.clone();
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    base
 }
 
 #[cfg(test)]
@@ -121,14 +252,55 @@ mod tests {
     #[test]
     fn builtin_holds_the_sandbox() {
         let registry = Registry::builtin();
-        let sandbox = registry.get("sandbox");
+        let sandbox = registry.info("sandbox");
         assert_eq!(sandbox.map(|p| p.id), Some("SANDBOX"));
+        assert!(
+            registry.get("SANDBOX").is_none(),
+            "builtin() holds no adapters"
+        );
         assert_eq!(registry.all().len(), 1);
     }
 
     #[test]
     fn unknown_provider_is_absent() {
-        assert!(Registry::builtin().get("NOPE").is_none());
+        assert!(Registry::builtin().info("NOPE").is_none());
+    }
+
+    #[test]
+    fn sandbox_mode_with_a_simulator_configures_the_adapter() {
+        let Ok(sim) = Url::parse("http://127.0.0.1:4000/prefix") else {
+            panic!("test URL parses");
+        };
+        let registry = Registry::new(ProvidersConfig::sandbox(sim));
+        assert_eq!(
+            registry.enabled().iter().map(|p| p.id).collect::<Vec<_>>(),
+            ["SANDBOX"]
+        );
+        let adapter = registry.get("sandbox");
+        assert_eq!(adapter.as_ref().map(|a| a.info().id), Some("SANDBOX"));
+        let token_url = adapter.map(|a| a.oauth().token_url.to_string());
+        assert_eq!(
+            token_url.as_deref(),
+            Some("http://127.0.0.1:4000/prefix/sandbox/oauth/token")
+        );
+        let Ok(http) = reqwest::Client::builder().build() else {
+            panic!("client builds");
+        };
+        let ctx = registry.ctx("SANDBOX", http);
+        assert_eq!(
+            ctx.map(|c| c.api_base.to_string()).as_deref(),
+            Some("http://127.0.0.1:4000/prefix/sandbox/api/v1/")
+        );
+    }
+
+    #[test]
+    fn without_a_simulator_sandbox_is_listed_but_disabled() {
+        let registry = Registry::new(ProvidersConfig::default());
+        assert_eq!(registry.info("SANDBOX").map(|p| p.enabled), Some(false));
+        assert!(registry.enabled().is_empty());
+        assert!(registry.get("SANDBOX").is_none());
+        let debug = format!("{registry:?}");
+        assert!(!debug.contains("secret"));
     }
 
     #[test]

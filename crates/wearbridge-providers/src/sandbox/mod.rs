@@ -1,0 +1,212 @@
+//! SANDBOX: Wearbridge's built-in provider, served by `wearbridge-sim` (wire format in
+//! `docs/simulator.md` §2). Standard OAuth 2.0 with PKCE and rotating refresh tokens,
+//! a paged JSON data API, RFC 7009 revocation.
+
+pub mod mapper;
+pub mod wire;
+
+use async_trait::async_trait;
+use chrono::FixedOffset;
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use url::Url;
+use wearbridge_model::DataType;
+
+use crate::http::get_json;
+use crate::oauth::{ClientAuth, OAuthSettings};
+use crate::registry::{ProviderInfo, SANDBOX};
+use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
+
+/// OAuth endpoints below the simulator's base URL (`<sim>/sandbox/oauth/{authorize,token,revoke}`).
+pub const AUTH_PATH: &str = "sandbox/oauth/";
+/// Data API below the simulator's base URL (`<sim>/sandbox/api/v1/...`).
+pub const API_PATH: &str = "sandbox/api/v1/";
+
+/// Every type SANDBOX generates (all seven Terra record types).
+const SUPPORTED_TYPES: [DataType; 7] = [
+    DataType::Activity,
+    DataType::Athlete,
+    DataType::Body,
+    DataType::Daily,
+    DataType::Menstruation,
+    DataType::Nutrition,
+    DataType::Sleep,
+];
+
+/// The SANDBOX adapter.
+#[derive(Debug, Clone)]
+pub struct SandboxProvider {
+    info: ProviderInfo,
+    oauth: OAuthSettings,
+}
+
+impl SandboxProvider {
+    /// The adapter for OAuth endpoints under `auth_base` (`<sim>/sandbox/oauth/`).
+    /// `None` if `auth_base` cannot be a base URL (e.g. `data:` URLs).
+    pub fn new(auth_base: &Url) -> Option<SandboxProvider> {
+        let auth_base = crate::registry::with_trailing_slash(auth_base);
+        Some(SandboxProvider {
+            info: SANDBOX,
+            oauth: OAuthSettings {
+                authorize_url: auth_base.join("authorize").ok()?,
+                token_url: auth_base.join("token").ok()?,
+                revoke_url: Some(auth_base.join("revoke").ok()?),
+                // The simulator grants everything; "all" is echoed back as the scope.
+                scopes: vec!["all".to_owned()],
+                scope_separator: " ",
+                pkce: true,
+                client_auth: ClientAuth::BasicAuth,
+                extra_authorize_params: Vec::new(),
+            },
+        })
+    }
+}
+
+#[async_trait]
+impl Provider for SandboxProvider {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn oauth(&self) -> &OAuthSettings {
+        &self.oauth
+    }
+
+    async fn fetch_account(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+    ) -> Result<ProviderAccount, ProviderError> {
+        let me: wire::Me = get_json(&ctx.http, api_url(ctx, "me")?, access_token).await?;
+        Ok(ProviderAccount {
+            provider_user_id: me.user_id,
+            scopes: None,
+        })
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        data_type: DataType,
+        range: FetchRange,
+    ) -> Result<Vec<TerraRecordData>, ProviderError> {
+        if range.start > range.end {
+            return Ok(Vec::new());
+        }
+        let records = match data_type {
+            DataType::Athlete => {
+                let profile = fetch_profile(ctx, access_token).await?;
+                vec![mapper::athlete(&profile).into()]
+            }
+            DataType::Daily => list::<wire::Daily>(ctx, access_token, "daily", range)
+                .await?
+                .iter()
+                .map(|day| mapper::daily(day).into())
+                .collect(),
+            DataType::Sleep => list::<wire::Sleep>(ctx, access_token, "sleep", range)
+                .await?
+                .iter()
+                .map(|night| mapper::sleep(night).into())
+                .collect(),
+            DataType::Activity => list::<wire::Workout>(ctx, access_token, "workouts", range)
+                .await?
+                .iter()
+                .map(|workout| mapper::activity(workout).into())
+                .collect(),
+            DataType::Body => list::<wire::Body>(ctx, access_token, "body", range)
+                .await?
+                .iter()
+                .filter_map(mapper::body)
+                .map(TerraRecordData::from)
+                .collect(),
+            DataType::Menstruation => {
+                let offset = home_offset(ctx, access_token).await?;
+                list::<wire::Menstruation>(ctx, access_token, "menstruation", range)
+                    .await?
+                    .iter()
+                    .filter_map(|day| mapper::menstruation(day, offset))
+                    .map(TerraRecordData::from)
+                    .collect()
+            }
+            DataType::Nutrition => {
+                let offset = home_offset(ctx, access_token).await?;
+                list::<wire::Nutrition>(ctx, access_token, "nutrition", range)
+                    .await?
+                    .iter()
+                    .filter_map(|day| mapper::nutrition(day, offset))
+                    .map(TerraRecordData::from)
+                    .collect()
+            }
+            other => return Err(ProviderError::Unsupported(other)),
+        };
+        Ok(records)
+    }
+
+    fn supported_types(&self) -> &[DataType] {
+        &SUPPORTED_TYPES
+    }
+}
+
+fn api_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
+    crate::registry::with_trailing_slash(&ctx.api_base)
+        .join(path)
+        .map_err(|error| ProviderError::Malformed(format!("SANDBOX API URL: {error}")))
+}
+
+async fn fetch_profile(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+) -> Result<wire::Profile, ProviderError> {
+    get_json(&ctx.http, api_url(ctx, "profile")?, access_token).await
+}
+
+/// The person's home offset: menstruation and nutrition days carry none of their own.
+async fn home_offset(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+) -> Result<FixedOffset, ProviderError> {
+    let profile = fetch_profile(ctx, access_token).await?;
+    mapper::parse_offset(&profile.utc_offset).ok_or_else(|| {
+        ProviderError::Malformed(format!("profile utc_offset {:?}", profile.utc_offset))
+    })
+}
+
+/// Every element of a paged list endpoint over `range`, following `next_page`.
+///
+/// Each page covers at least one day, so more pages than days (plus one) means the
+/// provider is looping; that is reported as malformed instead of fetching forever.
+async fn list<T: DeserializeOwned>(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+    path: &str,
+    range: FetchRange,
+) -> Result<Vec<T>, ProviderError> {
+    let days = (range.end - range.start).num_days().saturating_add(1);
+    let max_pages = usize::try_from(days)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    let mut items = Vec::new();
+    let mut page: Option<String> = None;
+    for _ in 0..max_pages {
+        let mut url = api_url(ctx, path)?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("start_date", &range.start.format("%Y-%m-%d").to_string());
+            query.append_pair("end_date", &range.end.format("%Y-%m-%d").to_string());
+            if let Some(page) = &page {
+                query.append_pair("page", page);
+            }
+        }
+        let body: wire::ListPage<T> = get_json(&ctx.http, url, access_token).await?;
+        items.extend(body.data);
+        match body.next_page {
+            Some(next) if page.as_ref() != Some(&next) => page = Some(next),
+            Some(_) => return Err(ProviderError::Malformed("next_page repeats".to_owned())),
+            None => return Ok(items),
+        }
+    }
+    Err(ProviderError::Malformed(format!(
+        "SANDBOX /{path} returned more than {max_pages} pages"
+    )))
+}
