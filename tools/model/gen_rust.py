@@ -350,6 +350,10 @@ class Generator:
             else:
                 full = f"Option<{ty}>"
                 attrs += ["default", 'skip_serializing_if = "Option::is_none"']
+            if ty == "i64":
+                # JSON Schema `integer` accepts `3.0`; so must we (numbers.rs).
+                reader = "integer" if full == ty else "optional_integer"
+                attrs.append(f'deserialize_with = "crate::numbers::{reader}"')
             note = unit_doc(wire, prop)
             allowed = prop.get("enum")
             if note:

@@ -1005,7 +1005,11 @@ pub struct ActiveDurationsData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderate_intensity_seconds: Option<f64>,
     /// Count. At least 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub num_continuous_inactive_periods: Option<i64>,
     /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1163,7 +1167,8 @@ pub struct AsleepDurations {
     #[serde(
         rename = "num_REM_events",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
     )]
     pub num_rem_events: Option<i64>,
 }
@@ -1172,7 +1177,11 @@ pub struct AsleepDurations {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Athlete {
     /// Wire key `age`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub age: Option<i64>,
     /// Wire key `country`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1289,10 +1298,18 @@ pub struct AwakeDurations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_short_interruption_seconds: Option<f64>,
     /// Count.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub num_out_of_bed_events: Option<i64>,
     /// Count.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub num_wakeup_events: Option<i64>,
     /// Seconds (s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1510,6 +1527,7 @@ pub struct CompletionCondition {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Connection {
     /// Wire key `id`.
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub id: i64,
     /// Wire key `reference_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1599,13 +1617,21 @@ pub struct DailyDataEnrichment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respiratory_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `immune_index`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub immune_index: Option<i64>,
     /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immune_contributors: Option<BTreeMap<String, f64>>,
     /// Wire key `resilience_score`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub resilience_score: Option<i64>,
     /// Contributor name → its contribution to the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1640,10 +1666,18 @@ pub struct DailyDistanceData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elevation: Option<ElevationData>,
     /// Floors climbed; in samples, cumulative from the start of the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub floors_climbed: Option<i64>,
     /// Step count; in samples, cumulative from the start of the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub steps: Option<i64>,
     /// Wire key `swimming`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1682,7 +1716,11 @@ pub struct DailyMetadata {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DailyPatternSample {
     /// Range 0–23.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub time_from_midnight: Option<i64>,
     /// Wire key `percentile_5`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1809,10 +1847,18 @@ pub struct DistanceDataSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elevation: Option<ElevationData>,
     /// Floors climbed; in samples, cumulative from the start of the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub floors_climbed: Option<i64>,
     /// Step count; in samples, cumulative from the start of the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub steps: Option<i64>,
     /// Wire key `swimming`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1966,7 +2012,11 @@ pub struct GlucoseData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_in_range: Option<f64>,
     /// Wire key `sensor_usage`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub sensor_usage: Option<i64>,
     /// Wire key `daily_patterns`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2177,7 +2227,11 @@ pub struct HeartRateVariabilityDataSampleSdnn {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HeartRateZoneData {
     /// Wire key `zone`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub zone: Option<i64>,
     /// Percent, 0–100. Range 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2353,7 +2407,11 @@ pub struct LapSample {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distance_meters: Option<f64>,
     /// Wire key `total_strokes`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub total_strokes: Option<i64>,
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2365,7 +2423,11 @@ pub struct LapSample {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_watts: Option<f64>,
     /// Seconds (s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub active_duration_seconds: Option<i64>,
     /// Wire key `trigger_method`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2393,6 +2455,7 @@ pub struct LargeRequestSendingEvent {
     /// Wire key `message`.
     pub message: String,
     /// Number of data webhooks that will follow for this request.
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub expected_payloads: i64,
     /// Wire key `status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2472,7 +2535,11 @@ pub struct MeasurementDataSample {
     #[serde(rename = "RMR", default, skip_serializing_if = "Option::is_none")]
     pub rmr: Option<f64>,
     /// Wire key `estimated_fitness_age`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub estimated_fitness_age: Option<i64>,
     /// Millimetres (mm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2582,31 +2649,55 @@ pub struct Menstruation {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MenstruationData {
     /// Days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub period_length_days: Option<i64>,
     /// Wire key `current_phase`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_phase: Option<MenstruationInterval>,
     /// Days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub length_of_current_phase_days: Option<i64>,
     /// Days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub days_until_next_phase: Option<i64>,
     /// Calendar date `YYYY-MM-DD`, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_start_date: Option<String>,
     /// Days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub predicted_cycle_length_days: Option<i64>,
     /// Day number within the menstrual cycle (1 = first day of the period).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub day_in_cycle: Option<i64>,
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<Timestamp>,
     /// Days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub cycle_length_days: Option<i64>,
     /// Wire key `is_predicted_cycle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3229,7 +3320,11 @@ pub struct PlannedWorkoutDetailsMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Range -2147483648–2147483647.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub r#type: Option<i64>,
     /// Calendar date (or date-time) the workout is planned for, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3270,7 +3365,11 @@ pub struct PlannedWorkoutDetailsMetadata {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlannedWorkoutDetailsStep {
     /// Range -2147483648–2147483647.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub order: Option<i64>,
     /// Wire key `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3279,10 +3378,18 @@ pub struct PlannedWorkoutDetailsStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Range -2147483648–2147483647.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub intensity: Option<i64>,
     /// Range -2147483648–2147483647.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub r#type: Option<i64>,
     /// Wire key `durations`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3291,7 +3398,11 @@ pub struct PlannedWorkoutDetailsStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<PlannedWorkoutDetailsStepTarget>>,
     /// Range -2147483648–2147483647.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub stroke_type: Option<i64>,
     /// Wire key `equipment_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3300,7 +3411,11 @@ pub struct PlannedWorkoutDetailsStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exercise_name: Option<String>,
     /// Range -2147483648–2147483647.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub exercise_category: Option<i64>,
     /// Kilograms (kg).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3314,6 +3429,7 @@ pub struct PlannedWorkoutDetailsStep {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlannedWorkoutDetailsStepDuration {
     /// Range -2147483648–2147483647.
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub duration_type: i64,
     /// Seconds (s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3351,6 +3467,7 @@ pub struct PlannedWorkoutDetailsStepDuration {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlannedWorkoutDetailsStepTarget {
     /// Range -2147483648–2147483647.
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub target_type: i64,
     /// Upper bound. Beats per minute (bpm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3407,7 +3524,11 @@ pub struct PlannedWorkoutDetailsStepTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage_low: Option<f64>,
     /// Range -2147483648–2147483647.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub repetitions: Option<i64>,
     /// Metres per second (m/s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3572,6 +3693,7 @@ pub struct S3PayloadEvent {
     /// Wire key `url`.
     pub url: String,
     /// Seconds (s) until expiry.
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub expires_in: i64,
 }
 
@@ -3740,7 +3862,11 @@ pub struct SnoringData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
     /// Count.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub num_snoring_events: Option<i64>,
     /// Wire key `samples`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3899,13 +4025,25 @@ pub struct SwimStepData {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SwimmingData {
     /// Count. At least 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub num_laps: Option<i64>,
     /// Count. At least 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub num_strokes: Option<i64>,
     /// Metres (m). At least 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub pool_length_meters: Option<i64>,
 }
 
@@ -4152,7 +4290,11 @@ pub struct PlannedWorkoutMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_tss: Option<f64>,
     /// Kilocalories (kcal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub estimated_calories: Option<i64>,
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4167,7 +4309,11 @@ pub struct PlannedWorkoutMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Seconds (s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub estimated_duration_seconds: Option<i64>,
     /// Minutes per kilometre (min/km).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4185,13 +4331,21 @@ pub struct PlannedWorkoutMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Metres (m).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub estimated_distance_meters: Option<i64>,
     /// Estimated intensity factor: normalised power / FTP (dimensionless).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_if: Option<f64>,
     /// Metres (m).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub pool_length_meters: Option<i64>,
 }
 
@@ -4208,7 +4362,11 @@ pub struct PlannedWorkoutStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intensity: Option<serde_json::Value>,
     /// Wire key `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub order: Option<i64>,
     /// Wire key `description`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4246,34 +4404,74 @@ pub struct PlannedWorkoutStepDuration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<String>,
     /// Seconds (s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub seconds: Option<i64>,
     /// Watts (W).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub power_above_watts: Option<i64>,
     /// Watts (W).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub power_below_watts: Option<i64>,
     /// Seconds (s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub rest_seconds: Option<i64>,
     /// Kilocalories (kcal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub calories: Option<i64>,
     /// Beats per minute (bpm).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub hr_above_bpm: Option<i64>,
     /// Beats per minute (bpm).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub hr_below_bpm: Option<i64>,
     /// Wire key `reps`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub reps: Option<i64>,
     /// Distance in metres (m); in samples, cumulative from the start of the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub distance_meters: Option<i64>,
     /// Step count; in samples, cumulative from the start of the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub steps: Option<i64>,
 }
 
@@ -4284,13 +4482,25 @@ pub struct PlannedWorkoutStepTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_type: Option<String>,
     /// Wire key `cadence`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub cadence: Option<i64>,
     /// Wire key `cadence_low`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub cadence_low: Option<i64>,
     /// Wire key `cadence_high`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub cadence_high: Option<i64>,
     /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4302,10 +4512,18 @@ pub struct PlannedWorkoutStepTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_percentage: Option<f64>,
     /// Upper bound. Beats per minute (bpm).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub hr_bpm_high: Option<i64>,
     /// Lower bound. Beats per minute (bpm).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub hr_bpm_low: Option<i64>,
     /// Lower bound. Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4314,13 +4532,25 @@ pub struct PlannedWorkoutStepTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_percentage_high: Option<f64>,
     /// Upper bound. Watts (W).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub power_watt_high: Option<i64>,
     /// Lower bound. Watts (W).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub power_watt_low: Option<i64>,
     /// Watts (W).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub power_watt: Option<i64>,
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4353,7 +4583,11 @@ pub struct PlannedWorkoutStepTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repetitions: Option<f64>,
     /// Wire key `swim_strokes`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::numbers::optional_integer"
+    )]
     pub swim_strokes: Option<i64>,
 }
 
@@ -4365,8 +4599,10 @@ pub struct HealthcheckEvent {
     /// Wire key `creation_timestamp`.
     pub creation_timestamp: String,
     /// Percent, 0–100.
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub trend_percentage: i64,
     /// Webhooks sent to this destination in the last hour.
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub sent_webhooks_last_hour: i64,
 }
 
@@ -4378,6 +4614,7 @@ pub struct ProcessingEvent {
     /// Wire key `user`.
     pub user: TerraUser,
     /// Seconds (s).
+    #[serde(deserialize_with = "crate::numbers::integer")]
     pub retry_after_seconds: i64,
 }
 

@@ -18,6 +18,7 @@
 mod data_type;
 mod enums;
 mod generated;
+mod numbers;
 mod record;
 mod samples;
 mod timestamp;
