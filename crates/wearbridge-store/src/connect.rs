@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, Executor};
+use sqlx::{AnyConnection, Connection, Executor};
 
 use crate::{Backend, Result, Store, StoreError};
 
@@ -17,6 +17,29 @@ const SQLITE_READERS: u32 = 8;
 const POSTGRES_CONNECTIONS: u32 = 16;
 /// How long a caller waits for a pooled connection before getting an error.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A pooled connection idle for longer than this is pinged before it is handed out.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+/// Pool options shared by both backends. sqlx's default `test_before_acquire` pings on
+/// *every* checkout: a full round trip per query on PostgreSQL and a worker-thread hop on
+/// SQLite. Pinging only connections that sat idle keeps the protection against servers
+/// that dropped a connection while it idled, without taxing the hot path.
+fn pool_options(max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|conn: &mut AnyConnection, meta| {
+            Box::pin(async move {
+                if meta.idle_for < PING_IF_IDLE_FOR {
+                    return Ok(true);
+                }
+                // `false` makes the pool close this connection and try another.
+                Ok(conn.ping().await.is_ok())
+            })
+        })
+}
 
 /// Per-connection SQLite settings. `busy_timeout` comes first so the WAL switch waits
 /// for a lock instead of failing; `synchronous=NORMAL` is durable in WAL mode except for
@@ -58,11 +81,7 @@ pub(crate) async fn connect(url: &str) -> Result<Store> {
 }
 
 async fn connect_postgres(url: &str) -> Result<Store> {
-    let pool = AnyPoolOptions::new()
-        .max_connections(POSTGRES_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect(url)
-        .await?;
+    let pool = pool_options(POSTGRES_CONNECTIONS).connect(url).await?;
     Ok(Store {
         read: pool.clone(),
         write: pool,
@@ -88,15 +107,12 @@ fn with_create_mode(url: &str) -> String {
 }
 
 fn sqlite_pool_options(max_connections: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .after_connect(|conn: &mut AnyConnection, _meta| {
-            Box::pin(async move {
-                conn.execute(SQLITE_PRAGMAS).await?;
-                Ok(())
-            })
+    pool_options(max_connections).after_connect(|conn: &mut AnyConnection, _meta| {
+        Box::pin(async move {
+            conn.execute(SQLITE_PRAGMAS).await?;
+            Ok(())
         })
+    })
 }
 
 async fn connect_sqlite(url: &str) -> Result<Store> {
