@@ -97,3 +97,146 @@ pub async fn store_records(
 pub fn parse_record<T: TerraRecord>(value: Value, index: usize) -> Result<T, String> {
     serde_json::from_value(value).map_err(|error| format!("data[{index}]: {error}"))
 }
+
+/// What [`ingest_records`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestSummary {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Data events appended (new and changed records, at most [`RECORDS_PER_EVENT`] each).
+    pub events: usize,
+}
+
+/// Most records carried by one data event: keeps webhook bodies small (a week of 1 Hz
+/// workouts is megabytes) while batching the common case of a day's records.
+pub const RECORDS_PER_EVENT: usize = 10;
+
+/// Why provider records could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestRecordsError {
+    #[error(transparent)]
+    Record(#[from] wearbridge_providers::RecordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot encode a data event: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// The one place provider records become stored rows and data events: upserts every
+/// record by identity and, in the same transaction, appends data events for the new and
+/// changed ones only (grouped per type, [`RECORDS_PER_EVENT`] per event), so an
+/// unchanged re-fetch stores nothing and sends nothing.
+pub async fn ingest_records(
+    store: &Store,
+    user: &wearbridge_store::User,
+    records: Vec<wearbridge_providers::TerraRecordData>,
+) -> Result<IngestSummary, IngestRecordsError> {
+    let mut summary = IngestSummary::default();
+    let mut changed = Vec::new();
+    let mut tx = store.begin().await?;
+    for record in records {
+        let parts = record.store_parts()?;
+        let row = NewRecord {
+            data_type: parts.data_type.as_str().to_owned(),
+            identity: parts.identity,
+            start_ts: parts.start_ts,
+            end_ts: parts.end_ts,
+            local_date: parts.local_date,
+            payload: parts.payload,
+            payload_no_samples: parts.payload_no_samples,
+            content_hash: parts.content_hash,
+        };
+        match tx.upsert_record(&user.developer_id, &user.id, &row).await? {
+            UpsertOutcome::Inserted => summary.inserted += 1,
+            UpsertOutcome::Updated => summary.updated += 1,
+            UpsertOutcome::Unchanged => {
+                summary.unchanged += 1;
+                continue;
+            }
+        }
+        changed.push(record);
+    }
+    let events = data_events(user, changed)?;
+    summary.events = events.len();
+    if !events.is_empty() {
+        tx.append_events(&events).await?;
+    }
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// Data events for `records` (already stored): one event per type and chunk, bodies
+/// built with the model's event types.
+fn data_events(
+    user: &wearbridge_store::User,
+    records: Vec<wearbridge_providers::TerraRecordData>,
+) -> Result<Vec<wearbridge_store::NewEvent>, serde_json::Error> {
+    use wearbridge_model as m;
+    use wearbridge_providers::TerraRecordData as R;
+
+    let wire_user = crate::wire::terra_user(user);
+    let version = || crate::connect::events::MODEL_VERSION.to_owned();
+    let mut grouped: std::collections::BTreeMap<m::DataType, Vec<R>> = Default::default();
+    for record in records {
+        grouped.entry(record.data_type()).or_default().push(record);
+    }
+    let mut events = Vec::new();
+    for (_, group) in grouped {
+        for chunk in group.chunks(RECORDS_PER_EVENT) {
+            macro_rules! collect {
+                ($variant:ident) => {
+                    chunk
+                        .iter()
+                        .filter_map(|record| match record {
+                            R::$variant(inner) => Some(inner.clone()),
+                            _ => None,
+                        })
+                        .collect()
+                };
+            }
+            macro_rules! list_event {
+                ($variant:ident, $event:ident) => {
+                    vec![m::WebhookEvent::$variant(m::$event {
+                        data: collect!($variant),
+                        user: wire_user.clone(),
+                        version: version(),
+                        status: None,
+                    })]
+                };
+            }
+            let built: Vec<m::WebhookEvent> = match chunk.first() {
+                None => Vec::new(),
+                Some(R::Activity(_)) => list_event!(Activity, ActivityEvent),
+                Some(R::Body(_)) => list_event!(Body, BodyEvent),
+                Some(R::Daily(_)) => list_event!(Daily, DailyEvent),
+                Some(R::Menstruation(_)) => list_event!(Menstruation, MenstruationEvent),
+                Some(R::Nutrition(_)) => list_event!(Nutrition, NutritionEvent),
+                Some(R::Sleep(_)) => list_event!(Sleep, SleepEvent),
+                // Terra's athlete event carries one profile, not a list.
+                Some(R::Athlete(_)) => chunk
+                    .iter()
+                    .filter_map(|record| match record {
+                        R::Athlete(athlete) => Some(m::WebhookEvent::Athlete(m::AthleteEvent {
+                            athlete: athlete.clone(),
+                            user: wire_user.clone(),
+                            version: version(),
+                            status: None,
+                        })),
+                        _ => None,
+                    })
+                    .collect(),
+            };
+            for event in built {
+                events.push(wearbridge_store::NewEvent {
+                    developer_id: user.developer_id.clone(),
+                    user_id: Some(user.id.clone()),
+                    event_type: event.event_type().to_owned(),
+                    body: serde_json::to_string(&event)?,
+                    reference: None,
+                });
+            }
+        }
+    }
+    Ok(events)
+}

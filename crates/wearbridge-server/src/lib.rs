@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod connect;
 pub mod crypto;
 pub mod dates;
 pub mod delivery;

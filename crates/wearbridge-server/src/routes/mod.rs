@@ -1,11 +1,13 @@
 //! Every HTTP route, one module per resource; each module ends with its `router()`, and
 //! [`router`] merges them here, in one place. A new resource adds a module and one line.
 
+pub mod auth;
 pub mod data;
 pub mod integrations;
 pub mod ops;
 pub mod params;
 pub mod users;
+pub mod widget;
 pub mod writes;
 
 use axum::Router;
@@ -20,4 +22,6 @@ pub fn router() -> Router<AppState> {
         .merge(writes::router())
         .merge(users::router())
         .merge(integrations::router())
+        .merge(auth::router())
+        .merge(widget::router())
 }

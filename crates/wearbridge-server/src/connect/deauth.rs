@@ -1,0 +1,47 @@
+//! Disconnecting a user (`DELETE /v2/auth/deauthenticateUser`): revoke at the provider
+//! where it offers revocation, then in one transaction delete the tokens and the stored
+//! data (Terra deletes them too), mark the user deauthenticated (every later read is
+//! 404), and append the `deauth` event.
+
+use wearbridge_store::User;
+
+use super::oauth::adapter;
+use super::vault::open;
+use super::{ConnectError, events};
+use crate::state::AppState;
+
+/// Deauthenticates `user` (already resolved for the calling developer).
+pub async fn deauthenticate(state: &AppState, user: &User) -> Result<(), ConnectError> {
+    revoke_at_provider(state, user).await;
+    let dev = &user.developer_id;
+    let mut tx = state.store.begin().await?;
+    tx.delete_connection(dev, &user.id).await?;
+    tx.delete_user_records(dev, &user.id).await?;
+    if tx.mark_deauthenticated(dev, &user.id).await? {
+        tx.append_event(&events::deauth(user)?).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Best effort: a provider that is down or already forgot the grant must not keep the
+/// developer from disconnecting the user, so failures are logged, not returned.
+async fn revoke_at_provider(state: &AppState, user: &User) {
+    let result = async {
+        let Some(connection) = state
+            .store
+            .get_connection(&user.developer_id, &user.id)
+            .await?
+        else {
+            return Ok(());
+        };
+        let (provider, ctx) = adapter(state, &user.provider)?;
+        let tokens = open(&state.cipher, &connection)?;
+        provider.revoke(&ctx, &tokens).await?;
+        Ok::<(), ConnectError>(())
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(user_id = %user.id, error = %error, "revocation at the provider failed; deauthenticating anyway");
+    }
+}

@@ -1,0 +1,128 @@
+//! The connect flow, server side: widget sessions, the OAuth engine (single-use `state`
+//! and PKCE kept server-side), the encrypted token vault with serialised refresh,
+//! deauthentication, mobile-SDK auth tokens, and the connection events.
+//!
+//! Flow (terra-api-notes C): a session ([`sessions`]) offers providers; choosing one
+//! ([`oauth::begin`]) stores a `state` and redirects to the provider; the provider
+//! redirects back to `/v2/auth/callback/{provider}` ([`oauth::complete`]), which creates
+//! the user, stores its tokens ([`vault`]), appends the `auth` event and queues the
+//! backfill in one transaction.
+
+pub mod deauth;
+pub mod events;
+pub mod oauth;
+pub mod sdk;
+pub mod sessions;
+pub mod vault;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use wearbridge_providers::ProviderError;
+use wearbridge_store::StoreError;
+
+use crate::crypto::CryptoError;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Lifetime of a widget session: 900 s in every Terra example and SDK default.
+pub const SESSION_TTL: Duration = Duration::from_secs(900);
+/// Lifetime of an OAuth `state`: long enough to log in at a provider, short enough that a
+/// leaked authorize URL is soon useless.
+pub const OAUTH_STATE_TTL: Duration = Duration::from_secs(600);
+/// Lifetime of a mobile-SDK auth token: 180 s per Terra's docs.
+pub const SDK_TOKEN_TTL: Duration = Duration::from_secs(180);
+
+/// Everything the connect flow can fail with, before it becomes an HTTP answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unknown provider {0:?}")]
+    UnknownProvider(String),
+    #[error("provider {0} is not enabled on this deployment")]
+    ProviderNotEnabled(String),
+    #[error("provider {0} is not offered by this session")]
+    ProviderNotInSession(String),
+    #[error("{field} must be an absolute URL ({reason})")]
+    InvalidRedirectUrl { field: &'static str, reason: String },
+    #[error("widget session not found")]
+    SessionNotFound,
+    #[error("widget session expired")]
+    SessionExpired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("cannot encode an event body: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl From<ConnectError> for ApiError {
+    fn from(error: ConnectError) -> ApiError {
+        match error {
+            ConnectError::UnknownProvider(_) | ConnectError::SessionNotFound => {
+                ApiError::not_found(error.to_string())
+            }
+            ConnectError::ProviderNotEnabled(_)
+            | ConnectError::ProviderNotInSession(_)
+            | ConnectError::InvalidRedirectUrl { .. }
+            | ConnectError::SessionExpired => ApiError::bad_request(error.to_string()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// A fresh one-time secret: 256 random bits from the OS, hex (URL- and header-safe).
+pub fn random_secret() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// SHA-256 hex of a one-time secret: what the database keeps, so a database leak does not
+/// hand out usable `state` values or SDK tokens. No salt is needed: the secrets are
+/// 256-bit random, not guessable passwords.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// "Now" from the application clock, as unix microseconds (the store's unit).
+pub fn now_micros(state: &AppState) -> i64 {
+    state.clock.now().timestamp_micros()
+}
+
+/// A duration as microseconds, saturating.
+pub fn micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// The process-wide HTTP client for provider calls (timeouts and no redirects, see
+/// [`wearbridge_providers::http_client`]), built once and cloned (clones share the pool).
+/// Kept here rather than in `AppState` so the state's constructor stays infallible.
+pub fn provider_http() -> Result<reqwest::Client, ProviderError> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    let client = wearbridge_providers::http_client()?;
+    Ok(CLIENT.get_or_init(|| client).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_hashed() {
+        let first = random_secret();
+        let second = random_secret();
+        assert_eq!(first.len(), 64);
+        assert_ne!(first, second);
+        assert_eq!(secret_hash(&first).len(), 64);
+        assert_ne!(secret_hash(&first), first);
+        assert_eq!(secret_hash(&first), secret_hash(&first));
+    }
+}

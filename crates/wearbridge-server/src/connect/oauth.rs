@@ -1,0 +1,350 @@
+//! The OAuth engine: starting an authorization (`state` + PKCE, both kept server-side)
+//! and completing it at `/v2/auth/callback/{provider}`.
+//!
+//! `state` is 256 random bits; only its SHA-256 is stored, bound to one session and one
+//! provider, expiring after [`OAUTH_STATE_TTL`], and consumed by a single `DELETE ...
+//! RETURNING`, so a replayed or forged callback finds nothing.
+
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use url::Url;
+use wearbridge_providers::{Provider, ProviderCtx, new_pkce_pair, oauth::authorize_url};
+use wearbridge_store::sessions::{ConnectSession, OAuthState};
+use wearbridge_store::{NewUser, User};
+
+use super::sessions::session_offers;
+use super::vault::seal;
+use super::{
+    ConnectError, OAUTH_STATE_TTL, events, micros, now_micros, provider_http, random_secret,
+    secret_hash,
+};
+use crate::state::AppState;
+use crate::workers::backfill::enqueue_backfill;
+
+/// The query a provider redirects back with (RFC 6749 §4.1.2 and §4.1.2.1).
+#[derive(Debug, Default, Deserialize)]
+pub struct CallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Why a connection attempt failed; the `reason` sent to the failure URL and in the
+/// `auth` error event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureReason {
+    /// Missing, unknown, already used, or for another provider: forged or replayed.
+    InvalidState,
+    /// The state was genuine but too old.
+    StateExpired,
+    /// The user pressed Deny (or the provider reported `access_denied`).
+    AccessDenied,
+    /// The provider redirected with another OAuth error, or without a code.
+    ProviderError,
+    /// The code exchange or the account lookup failed.
+    TokenExchangeFailed,
+    /// Our side failed (database, encryption).
+    Internal,
+}
+
+impl FailureReason {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidState => "invalid_state",
+            Self::StateExpired => "state_expired",
+            Self::AccessDenied => "access_denied",
+            Self::ProviderError => "provider_error",
+            Self::TokenExchangeFailed => "token_exchange_failed",
+            Self::Internal => "internal_error",
+        }
+    }
+}
+
+/// A completed connection.
+#[derive(Debug)]
+pub struct Connected {
+    pub user: User,
+    pub session: ConnectSession,
+    /// The previous user of the same provider account, now replaced (Terra C).
+    pub replaced: Option<User>,
+}
+
+/// How a callback ended.
+#[derive(Debug)]
+pub enum CallbackOutcome {
+    /// The user is connected.
+    Connected(Box<Connected>),
+    /// The attempt failed; `session` is known unless the state was.
+    Failed {
+        session: Option<Box<ConnectSession>>,
+        provider: String,
+        reason: FailureReason,
+    },
+}
+
+/// The callback URL registered with providers: `{public_url}/v2/auth/callback/{id}`
+/// (lowercase id; the route accepts any case).
+pub fn callback_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectError> {
+    let text = format!(
+        "{}/v2/auth/callback/{}",
+        state.config.public_base_url(),
+        provider_id.to_ascii_lowercase()
+    );
+    Url::parse(&text).map_err(|error| ConnectError::InvalidRedirectUrl {
+        field: "public_url",
+        reason: error.to_string(),
+    })
+}
+
+/// The configured adapter and its call context.
+pub fn adapter(
+    state: &AppState,
+    provider_id: &str,
+) -> Result<(std::sync::Arc<dyn Provider>, ProviderCtx), ConnectError> {
+    let info = state
+        .providers
+        .info(provider_id)
+        .ok_or_else(|| ConnectError::UnknownProvider(provider_id.to_owned()))?;
+    let provider = state
+        .providers
+        .get(info.id)
+        .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
+    let ctx = state
+        .providers
+        .ctx(info.id, provider_http()?)
+        .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
+    Ok((provider, ctx))
+}
+
+/// Stores a fresh `state` (and PKCE verifier) for `session` and `provider_id`, and returns
+/// the provider's authorize URL to send the browser to.
+pub async fn begin(
+    state: &AppState,
+    session: &ConnectSession,
+    provider_id: &str,
+) -> Result<Url, ConnectError> {
+    let (provider, ctx) = adapter(state, provider_id)?;
+    let id = provider.info().id;
+    if !session_offers(session, id) {
+        return Err(ConnectError::ProviderNotInSession(id.to_owned()));
+    }
+    let settings = provider.oauth();
+    let pkce = settings.pkce.then(new_pkce_pair);
+    let state_value = random_secret();
+    let redirect_uri = callback_url(state, id)?;
+    let now = now_micros(state);
+    let stored = OAuthState {
+        state_hash: secret_hash(&state_value),
+        session_id: session.id.clone(),
+        provider: id.to_owned(),
+        pkce_verifier_enc: pkce
+            .as_ref()
+            .map(|pair| state.cipher.encrypt_str(pair.verifier.expose_secret()))
+            .transpose()?,
+        redirect_uri: redirect_uri.to_string(),
+        created_at: now,
+        expires_at: now.saturating_add(micros(OAUTH_STATE_TTL)),
+    };
+    state.store.insert_oauth_state(&stored).await?;
+    let challenge = pkce.as_ref().map(|pair| pair.challenge.as_str());
+    Ok(authorize_url(
+        settings,
+        &ctx.creds,
+        &redirect_uri,
+        &state_value,
+        challenge,
+    ))
+}
+
+/// Completes an authorization. Never fails: every problem becomes a
+/// [`CallbackOutcome::Failed`] (with an `auth` error event when the session is known).
+pub async fn complete(
+    state: &AppState,
+    provider_path: &str,
+    query: CallbackQuery,
+) -> CallbackOutcome {
+    let provider = provider_path.to_ascii_uppercase();
+    let (stored, session) = match verified_state(state, &provider, query.state.as_deref()).await {
+        Ok(found) => found,
+        Err((session, reason)) => return failed(state, session, provider, reason).await,
+    };
+    match connect(state, &stored, &session, &query).await {
+        Ok(outcome) => outcome,
+        Err(reason) => failed(state, Some(session), stored.provider, reason).await,
+    }
+}
+
+type Rejection = (Option<ConnectSession>, FailureReason);
+
+/// Consumes the presented `state` and loads its session.
+async fn verified_state(
+    state: &AppState,
+    provider: &str,
+    presented: Option<&str>,
+) -> Result<(OAuthState, ConnectSession), Rejection> {
+    let presented = presented.filter(|value| !value.is_empty());
+    let Some(presented) = presented else {
+        return Err((None, FailureReason::InvalidState));
+    };
+    let consumed = state
+        .store
+        .consume_oauth_state(&secret_hash(presented))
+        .await;
+    let stored = match consumed {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Err((None, FailureReason::InvalidState)),
+        Err(error) => return Err((None, internal(&error))),
+    };
+    let session = match state.store.get_connect_session(&stored.session_id).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return Err((None, FailureReason::InvalidState)),
+        Err(error) => return Err((None, internal(&error))),
+    };
+    if !stored.provider.eq_ignore_ascii_case(provider) {
+        return Err((Some(session), FailureReason::InvalidState));
+    }
+    if stored.expires_at <= now_micros(state) {
+        return Err((Some(session), FailureReason::StateExpired));
+    }
+    Ok((stored, session))
+}
+
+fn internal(error: &dyn std::fmt::Display) -> FailureReason {
+    tracing::error!(error = %error, "connect callback failed on our side");
+    FailureReason::Internal
+}
+
+/// Exchanges the code, looks the account up, and stores the connection.
+async fn connect(
+    state: &AppState,
+    stored: &OAuthState,
+    session: &ConnectSession,
+    query: &CallbackQuery,
+) -> Result<CallbackOutcome, FailureReason> {
+    if let Some(error) = query.error.as_deref() {
+        tracing::info!(provider = %stored.provider, error, description = ?query.error_description, "provider reported an authorization error");
+        return Err(if error == "access_denied" {
+            FailureReason::AccessDenied
+        } else {
+            FailureReason::ProviderError
+        });
+    }
+    let code = query
+        .code
+        .as_deref()
+        .filter(|code| !code.is_empty())
+        .ok_or(FailureReason::ProviderError)?;
+    let (provider, ctx) = adapter(state, &stored.provider).map_err(|error| internal(&error))?;
+    let verifier = stored
+        .pkce_verifier_enc
+        .as_deref()
+        .map(|enc| state.cipher.decrypt_str(enc))
+        .transpose()
+        .map_err(|error| internal(&error))?;
+    let redirect_uri = Url::parse(&stored.redirect_uri).map_err(|error| internal(&error))?;
+    let tokens = provider
+        .exchange_code(&ctx, code, &redirect_uri, verifier.as_deref())
+        .await
+        .map_err(|error| exchange_failed(&error))?;
+    let account = provider
+        .fetch_account(&ctx, &tokens.access_token)
+        .await
+        .map_err(|error| exchange_failed(&error))?;
+    let new_user = NewUser {
+        provider: provider.info().id.to_owned(),
+        provider_user_id: Some(account.provider_user_id),
+        reference_id: session.reference_id.clone(),
+        scopes: account.scopes.or_else(|| tokens.scopes.clone()),
+    };
+    let sealed = seal(&state.cipher, &tokens).map_err(|error| internal(&error))?;
+    let backfill_days = provider.backfill_days();
+    persist(state, session, new_user, &sealed, backfill_days)
+        .await
+        .map_err(|error| internal(&error))
+}
+
+fn exchange_failed(error: &wearbridge_providers::ProviderError) -> FailureReason {
+    tracing::warn!(error = %error, "provider token exchange or account lookup failed");
+    FailureReason::TokenExchangeFailed
+}
+
+/// One transaction: the user (with the reserved id when there is one), its tokens, the
+/// replaced user of the same account (Terra C: new id, old one gone), the `auth` and
+/// `user_reauth` events, and the backfill job.
+async fn persist(
+    state: &AppState,
+    session: &ConnectSession,
+    new_user: NewUser,
+    tokens: &wearbridge_store::connections::NewTokens,
+    backfill_days: u32,
+) -> Result<CallbackOutcome, ConnectError> {
+    let dev = &session.developer_id;
+    let previous = match &new_user.provider_user_id {
+        Some(account) => {
+            state
+                .store
+                .find_user_by_provider_account(dev, &new_user.provider, account)
+                .await?
+        }
+        None => None,
+    };
+    let mut tx = state.store.begin().await?;
+    let provider = new_user.provider.clone();
+    let user = match &session.reserved_user_id {
+        Some(id) => tx.create_user_with_id(dev, id, new_user).await,
+        None => tx.create_user(dev, new_user).await,
+    };
+    // A taken reserved id (`Conflict`) means this authenticateUser flow already
+    // completed once; it fails like any other store error.
+    let user = user?;
+    tx.insert_connection(dev, &user.id, &provider, tokens)
+        .await?;
+    let mut outbox = vec![events::auth_success(&user, Some(&session.id))?];
+    if let Some(old) = &previous {
+        tx.mark_deauthenticated(dev, &old.id).await?;
+        tx.delete_connection(dev, &old.id).await?;
+        outbox.push(events::user_reauth(old, &user)?);
+    }
+    tx.append_events(&outbox).await?;
+    enqueue_backfill(
+        &mut tx,
+        &user,
+        backfill_days,
+        state.clock.now().date_naive(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CallbackOutcome::Connected(Box::new(Connected {
+        user,
+        session: session.clone(),
+        replaced: previous,
+    })))
+}
+
+/// Records a failure (an `auth` error event when the developer is known).
+async fn failed(
+    state: &AppState,
+    session: Option<ConnectSession>,
+    provider: String,
+    reason: FailureReason,
+) -> CallbackOutcome {
+    if let Some(session) = &session {
+        let appended = match events::auth_failure(session, &provider, reason.as_str()) {
+            Ok(event) => state.store.append_event(&event).await.map(|_| ()),
+            Err(error) => {
+                tracing::error!(error = %error, "cannot encode the auth error event");
+                Ok(())
+            }
+        };
+        if let Err(error) = appended {
+            tracing::error!(error = %error, "cannot append the auth error event");
+        }
+    }
+    CallbackOutcome::Failed {
+        session: session.map(Box::new),
+        provider,
+        reason,
+    }
+}

@@ -1,0 +1,319 @@
+//! The hosted widget: `POST /widget/api/session` (the newer session endpoint, same body as
+//! `generateWidgetSession`), the session page listing its providers, the step that starts
+//! a provider's OAuth, and the default success and failure pages.
+//!
+//! Pages are askama templates compiled into the binary (`templates/`), plain HTML and CSS
+//! with no JavaScript and no front-end build. Texts live in [`Texts`], one table per
+//! language; adding a language is adding a table and a match arm in [`texts`].
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::connect::ConnectError;
+use crate::connect::oauth::begin;
+use crate::connect::sessions::{SessionLookup, find_session, offered_providers};
+use crate::extract::{PathParams, QueryParams};
+use crate::routes::auth::generate_widget_session;
+use crate::state::AppState;
+
+/// Every text of the widget pages in one language.
+#[derive(Debug)]
+pub struct Texts {
+    /// BCP 47 tag for `<html lang>`.
+    pub lang: &'static str,
+    pub choose_title: &'static str,
+    pub choose_intro: &'static str,
+    pub no_providers: &'static str,
+    pub expiry_note: &'static str,
+    pub expired_title: &'static str,
+    pub expired_body: &'static str,
+    pub unknown_title: &'static str,
+    pub unknown_body: &'static str,
+    pub error_title: &'static str,
+    pub error_body: &'static str,
+    pub failure_title: &'static str,
+    pub failure_body: &'static str,
+    pub reason_label: &'static str,
+    pub success_title: &'static str,
+    pub success_body: &'static str,
+    pub user_id_label: &'static str,
+    pub provider_label: &'static str,
+    pub curl_intro: &'static str,
+}
+
+const ENGLISH: Texts = Texts {
+    lang: "en",
+    choose_title: "Connect your wearable",
+    choose_intro: "Choose the service that holds your health data. You will sign in there and decide what to share.",
+    no_providers: "No provider is available for this link. Ask the app that sent you here for a new one.",
+    expiry_note: "This link works for 15 minutes and can be used once per connection.",
+    expired_title: "This link has expired",
+    expired_body: "Connection links are valid for 15 minutes. Go back to the app that sent you here and start again to get a new link.",
+    unknown_title: "This link is not valid",
+    unknown_body: "We could not find this connection link. Check that you copied it completely, or ask the app that sent you here for a new one.",
+    error_title: "Something went wrong",
+    error_body: "We could not start the connection. Please try again in a moment.",
+    failure_title: "Your account was not connected",
+    failure_body: "The connection did not complete, so nothing was shared. You can close this page and try again from the app.",
+    reason_label: "Reason:",
+    success_title: "Your account is connected",
+    success_body: "You can close this page. Your data will appear in the app shortly.",
+    user_id_label: "User id",
+    provider_label: "Provider",
+    curl_intro: "Developers: fetch this user's sleep data with (fill in your credentials):",
+};
+
+/// The texts for a requested language; English for every language not translated yet.
+pub fn texts(language: Option<&str>) -> &'static Texts {
+    // A second language matches the primary subtag of `language` here (`de-CH` → `de`).
+    let _primary_subtag = language.and_then(|tag| tag.split(['-', '_']).next());
+    &ENGLISH
+}
+
+/// One provider button on the session page.
+#[derive(Debug)]
+struct ProviderButton {
+    name: &'static str,
+    icon_url: String,
+    connect_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "widget.html")]
+struct WidgetPage {
+    t: &'static Texts,
+    providers: Vec<ProviderButton>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    t: &'static Texts,
+    title: &'static str,
+    body: &'static str,
+    detail: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "success.html")]
+struct SuccessPage {
+    t: &'static Texts,
+    user_id: String,
+    resource: String,
+    curl: String,
+}
+
+/// Renders a template as an HTML response, or a plain 500 if rendering fails.
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "widget template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
+        }
+    }
+}
+
+fn message(
+    status: StatusCode,
+    t: &'static Texts,
+    title: &'static str,
+    body: &'static str,
+    detail: Option<String>,
+) -> Response {
+    render(
+        status,
+        &MessagePage {
+            t,
+            title,
+            body,
+            detail,
+        },
+    )
+}
+
+/// `GET /widget/session/{id}`: the provider list, or a page saying plainly that the link
+/// expired (410) or does not exist (404).
+async fn session_page(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+) -> Response {
+    let session = match find_session(&state, &id).await {
+        Ok(SessionLookup::Active(session)) => session,
+        Ok(lookup) => return dead_link(&lookup),
+        Err(error) => return failure_page(&error),
+    };
+    let t = texts(session.language.as_deref());
+    let base = state.config.public_base_url();
+    let providers = offered_providers(&state, &session)
+        .into_iter()
+        .map(|provider| ProviderButton {
+            name: provider.name,
+            icon_url: format!("{base}{}", provider.icon_path),
+            connect_url: format!(
+                "{base}/widget/session/{}/connect/{}",
+                session.id, provider.id
+            ),
+        })
+        .collect();
+    render(StatusCode::OK, &WidgetPage { t, providers })
+}
+
+fn dead_link(lookup: &SessionLookup) -> Response {
+    match lookup {
+        SessionLookup::Expired(session) => {
+            let t = texts(session.language.as_deref());
+            message(StatusCode::GONE, t, t.expired_title, t.expired_body, None)
+        }
+        _ => {
+            let t = texts(None);
+            message(
+                StatusCode::NOT_FOUND,
+                t,
+                t.unknown_title,
+                t.unknown_body,
+                None,
+            )
+        }
+    }
+}
+
+fn failure_page(error: &ConnectError) -> Response {
+    let t = texts(None);
+    match error {
+        ConnectError::UnknownProvider(_)
+        | ConnectError::ProviderNotEnabled(_)
+        | ConnectError::ProviderNotInSession(_) => message(
+            StatusCode::NOT_FOUND,
+            t,
+            t.error_title,
+            t.error_body,
+            Some(error.to_string()),
+        ),
+        other => {
+            tracing::error!(error = %other, "widget could not start a connection");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                t,
+                t.error_title,
+                t.error_body,
+                None,
+            )
+        }
+    }
+}
+
+/// `GET /widget/session/{id}/connect/{provider}`: stores a `state` and redirects to the
+/// provider's authorize page.
+async fn connect(
+    State(state): State<AppState>,
+    PathParams((id, provider)): PathParams<(String, String)>,
+) -> Response {
+    let session = match find_session(&state, &id).await {
+        Ok(SessionLookup::Active(session)) => session,
+        Ok(lookup) => return dead_link(&lookup),
+        Err(error) => return failure_page(&error),
+    };
+    match begin(&state, &session, &provider).await {
+        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Err(error) => failure_page(&error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct OutcomeQuery {
+    user_id: Option<String>,
+    resource: Option<String>,
+    reason: Option<String>,
+}
+
+/// `GET /widget/success`: the default landing page after a connection.
+async fn success(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<OutcomeQuery>,
+) -> Response {
+    let t = texts(None);
+    let user_id = query.user_id.unwrap_or_default();
+    let base = state.config.public_base_url();
+    let today = state.clock.now().date_naive();
+    let start = today - chrono::Days::new(7);
+    let curl = format!(
+        "curl -H 'dev-id: YOUR_DEV_ID' -H 'x-api-key: YOUR_API_KEY' '{base}/v2/sleep?user_id={user_id}&start_date={start}&end_date={today}&to_webhook=false'"
+    );
+    render(
+        StatusCode::OK,
+        &SuccessPage {
+            t,
+            user_id,
+            resource: query.resource.unwrap_or_default(),
+            curl,
+        },
+    )
+}
+
+/// `GET /widget/failure`: the default landing page after a failed connection.
+async fn failure(QueryParams(query): QueryParams<OutcomeQuery>) -> Response {
+    let t = texts(None);
+    message(
+        StatusCode::OK,
+        t,
+        t.failure_title,
+        t.failure_body,
+        query.reason,
+    )
+}
+
+/// Provider icons are part of the binary. Only SANDBOX has one of its own so far.
+async fn sandbox_icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../templates/icons/sandbox.svg"),
+    )
+        .into_response()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/widget/api/session", post(generate_widget_session))
+        .route("/widget/session/{id}", get(session_page))
+        .route("/widget/session/{id}/connect/{provider}", get(connect))
+        .route("/widget/success", get(success))
+        .route("/widget/failure", get(failure))
+        .route("/static/icons/sandbox.svg", get(sandbox_icon))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_falls_back_to_english() {
+        assert_eq!(texts(Some("en-GB")).lang, "en");
+        assert_eq!(texts(Some("xx")).lang, "en");
+        assert_eq!(texts(None).lang, "en");
+    }
+
+    #[test]
+    fn pages_escape_what_they_show() {
+        let page = MessagePage {
+            t: texts(None),
+            title: "t",
+            body: "b",
+            detail: Some("<script>".to_owned()),
+        };
+        let html = page.render().unwrap_or_default();
+        assert!(
+            html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("lang=\"en\""));
+    }
+}

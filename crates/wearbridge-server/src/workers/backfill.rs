@@ -1,0 +1,377 @@
+//! The durable backfill job: on connect, fetch the provider's last
+//! [`Provider::backfill_days`] days so reads return data at once.
+//!
+//! The job (kind [`KIND`], one per user by dedup key) splits the range into chunks of
+//! [`CHUNK_DAYS`] days × each supported type, in a fixed order, and writes the number of
+//! finished chunks to the job's `progress` after each one. A worker that crashes leaves
+//! the job `running` until its lease expires; the next claim resumes at the checkpoint.
+//! Tokens come from the vault (refreshed when near expiry, or once when the provider
+//! rejects one mid-backfill); a rejected grant marks the user inactive with an
+//! `access_revoked` event.
+
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use wearbridge_model::DataType;
+use wearbridge_providers::{FetchRange, Provider, ProviderCtx, ProviderError};
+use wearbridge_store::ids::UserId;
+use wearbridge_store::{Job, NewJob, StoreError, StoreTx, User, UserPatch};
+
+use crate::connect::oauth::adapter;
+use crate::connect::vault::access_token;
+use crate::connect::{ConnectError, events, micros, now_micros};
+use crate::ingest::{IngestRecordsError, ingest_records};
+use crate::state::AppState;
+use crate::workers::ShutdownSignal;
+
+/// Job kind on the jobs table.
+pub const KIND: &str = "backfill";
+/// Days per fetch: small enough that a chunk (one provider page or two) finishes well
+/// inside the lease, large enough to keep the request count low.
+pub const CHUNK_DAYS: u64 = 7;
+/// Lease per claim; extended after every chunk.
+const LEASE: Duration = Duration::from_secs(120);
+/// Claims before a job is given up.
+const MAX_ATTEMPTS: i32 = 8;
+/// Idle pause of the worker loop when no job is due.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+/// First retry delay after a transient provider failure; doubles per attempt.
+const RETRY_BASE: Duration = Duration::from_secs(30);
+
+/// The job's input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Payload {
+    user_id: UserId,
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+/// The checkpoint: chunks finished.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Progress {
+    chunks_done: usize,
+}
+
+/// One fetch of the backfill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Chunk {
+    data_type: DataType,
+    range: FetchRange,
+}
+
+/// Queues the backfill of `user`'s last `days` days up to `today`, committed with `tx`.
+pub async fn enqueue_backfill(
+    tx: &mut StoreTx<'_>,
+    user: &User,
+    days: u32,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let start = today
+        .checked_sub_days(Days::new(u64::from(days.saturating_sub(1))))
+        .unwrap_or(today);
+    let payload = Payload {
+        user_id: user.id.clone(),
+        start,
+        end: today,
+    };
+    let payload = serde_json::to_string(&payload)
+        .map_err(|error| StoreError::InvalidInput(error.to_string()))?;
+    tx.enqueue_job(&NewJob {
+        kind: KIND.to_owned(),
+        payload,
+        dedup_key: Some(format!("{KIND}:{}", user.id)),
+        run_at: 0,
+        max_attempts: MAX_ATTEMPTS,
+        developer_id: Some(user.developer_id.clone()),
+        user_id: Some(user.id.clone()),
+    })
+    .await?;
+    Ok(())
+}
+
+/// The worker loop: claims and runs due backfill jobs until shutdown.
+pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
+    let worker_id = format!("backfill-{}", uuid::Uuid::new_v4());
+    loop {
+        if shutdown.is_shutting_down() {
+            return Ok(());
+        }
+        let ran = match run_one(&state, &worker_id).await {
+            Ok(ran) => ran,
+            Err(error) => {
+                tracing::error!(error = %error, "backfill worker: store error");
+                false
+            }
+        };
+        if !ran {
+            tokio::select! {
+                () = shutdown.wait() => return Ok(()),
+                () = tokio::time::sleep(IDLE_POLL) => {}
+            }
+        }
+    }
+}
+
+/// Runs every due backfill job now (tests, and `serve` right after a connect); the number
+/// of jobs run.
+pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
+    let mut ran = 0;
+    while run_one(state, worker_id).await? {
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// Claims one due job and runs it; false when none was due.
+async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, StoreError> {
+    let Some(job) = state
+        .store
+        .claim_job(worker_id, &[KIND], LEASE, now_micros(state))
+        .await?
+    else {
+        return Ok(false);
+    };
+    let result = run_job(state, &job, worker_id).await;
+    settle(state, &job, worker_id, result).await?;
+    Ok(true)
+}
+
+/// What ended a job run.
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error("bad job payload: {0}")]
+    Payload(String),
+    #[error("lost the job lease")]
+    LeaseLost,
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Ingest(#[from] IngestRecordsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ProviderError> for JobError {
+    fn from(error: ProviderError) -> JobError {
+        JobError::Connect(ConnectError::Provider(error))
+    }
+}
+
+impl JobError {
+    fn provider(&self) -> Option<&ProviderError> {
+        match self {
+            JobError::Connect(ConnectError::Provider(error)) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Completes, retries or fails the job after a run.
+async fn settle(
+    state: &AppState,
+    job: &Job,
+    worker_id: &str,
+    result: Result<(), JobError>,
+) -> Result<(), StoreError> {
+    let error = match result {
+        Ok(()) => {
+            state.store.complete_job(&job.id, worker_id).await?;
+            return Ok(());
+        }
+        Err(error) => error,
+    };
+    if matches!(error, JobError::LeaseLost) {
+        return Ok(());
+    }
+    let retry_at = match error.provider() {
+        Some(ProviderError::RateLimited {
+            retry_after: Some(wait),
+        }) => Some(*wait),
+        Some(provider) if provider.is_retryable() => Some(backoff(job.attempts)),
+        Some(_) => None,
+        None if matches!(error, JobError::Store(_)) => Some(backoff(job.attempts)),
+        None => None,
+    }
+    .map(|wait| now_micros(state).saturating_add(micros(wait)));
+    tracing::warn!(job_id = %job.id, error = %error, retry = retry_at.is_some(), "backfill attempt failed");
+    state
+        .store
+        .fail_job(&job.id, worker_id, &error.to_string(), retry_at)
+        .await?;
+    Ok(())
+}
+
+/// `RETRY_BASE × 2^(attempts-1)`, capped at an hour.
+fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 7)).unwrap_or(0);
+    RETRY_BASE
+        .saturating_mul(2_u32.saturating_pow(exponent))
+        .min(Duration::from_secs(3600))
+}
+
+async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+    let payload: Payload =
+        serde_json::from_str(&job.payload).map_err(|error| JobError::Payload(error.to_string()))?;
+    let dev = job
+        .developer_id
+        .clone()
+        .ok_or_else(|| JobError::Payload("job has no developer".to_owned()))?;
+    let Some(user) = state.store.get_user(&dev, &payload.user_id).await? else {
+        // Deauthenticated or replaced since the job was queued: nothing to fetch.
+        return Ok(());
+    };
+    let (provider, ctx) = adapter(state, &user.provider)?;
+    let plan = chunks(&payload, provider.supported_types());
+    let mut progress: Progress = job
+        .progress
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default();
+    let mut rejected = None;
+    while let Some(chunk) = plan.get(progress.chunks_done) {
+        match fetch_chunk(state, provider.as_ref(), &ctx, &user, *chunk, &mut rejected).await {
+            Ok(records) => {
+                ingest_records(&state.store, &user, records).await?;
+            }
+            Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
+                revoke_access(state, &user).await?;
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        }
+        progress.chunks_done += 1;
+        checkpoint(state, job, worker_id, progress).await?;
+    }
+    state
+        .store
+        .touch_last_polled_at(&dev, &user.id, now_micros(state))
+        .await?;
+    Ok(())
+}
+
+/// Fetches one chunk with a usable token; when the provider rejects the token, refreshes
+/// once and tries again (an access token can expire in the middle of a backfill).
+async fn fetch_chunk(
+    state: &AppState,
+    provider: &dyn Provider,
+    ctx: &ProviderCtx,
+    user: &User,
+    chunk: Chunk,
+    rejected: &mut Option<i64>,
+) -> Result<Vec<wearbridge_providers::TerraRecordData>, JobError> {
+    let dev = &user.developer_id;
+    let token = access_token(state, provider, ctx, dev, &user.id, *rejected).await?;
+    match provider
+        .fetch(ctx, &token.token, chunk.data_type, chunk.range)
+        .await
+    {
+        Err(ProviderError::Unauthorized(_)) => {
+            *rejected = Some(token.version);
+            let fresh = access_token(state, provider, ctx, dev, &user.id, *rejected).await?;
+            Ok(provider
+                .fetch(ctx, &fresh.token, chunk.data_type, chunk.range)
+                .await?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The provider no longer accepts the grant: the user is inactive until they reconnect.
+async fn revoke_access(state: &AppState, user: &User) -> Result<(), JobError> {
+    let mut tx = state.store.begin().await?;
+    let patch = UserPatch {
+        active: Some(false),
+        ..UserPatch::default()
+    };
+    if let Some(updated) = tx.update_user(&user.developer_id, &user.id, patch).await? {
+        let event = events::access_revoked(&updated).map_err(ConnectError::from)?;
+        tx.append_event(&event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn checkpoint(
+    state: &AppState,
+    job: &Job,
+    worker_id: &str,
+    progress: Progress,
+) -> Result<(), JobError> {
+    let text =
+        serde_json::to_string(&progress).map_err(|error| JobError::Payload(error.to_string()))?;
+    state.store.update_job_progress(&job.id, &text).await?;
+    if !state
+        .store
+        .extend_lease(&job.id, worker_id, LEASE, now_micros(state))
+        .await?
+    {
+        return Err(JobError::LeaseLost);
+    }
+    Ok(())
+}
+
+/// The fetch plan: each [`CHUNK_DAYS`]-day window, oldest first, × each supported type in
+/// the provider's order. Deterministic, so a checkpoint index means the same chunk on
+/// every node.
+fn chunks(payload: &Payload, types: &[DataType]) -> Vec<Chunk> {
+    let mut plan = Vec::new();
+    let mut start = payload.start;
+    while start <= payload.end {
+        let end = start
+            .checked_add_days(Days::new(CHUNK_DAYS - 1))
+            .map_or(payload.end, |end| end.min(payload.end));
+        for data_type in types {
+            plan.push(Chunk {
+                data_type: *data_type,
+                range: FetchRange { start, end },
+            });
+        }
+        match end.checked_add_days(Days::new(1)) {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn thirty_days_make_five_windows_per_type_covering_every_day_once() {
+        let payload = Payload {
+            user_id: UserId::new(),
+            start: date("2026-01-01"),
+            end: date("2026-01-30"),
+        };
+        let plan = chunks(&payload, &[DataType::Sleep, DataType::Daily]);
+        assert_eq!(plan.len(), 10);
+        let sleep: Vec<_> = plan
+            .iter()
+            .filter(|c| c.data_type == DataType::Sleep)
+            .collect();
+        assert_eq!(
+            sleep.first().map(|c| c.range.start),
+            Some(date("2026-01-01"))
+        );
+        assert_eq!(sleep.last().map(|c| c.range.end), Some(date("2026-01-30")));
+        let days: i64 = sleep
+            .iter()
+            .map(|c| (c.range.end - c.range.start).num_days() + 1)
+            .sum();
+        assert_eq!(days, 30);
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), RETRY_BASE);
+        assert_eq!(backoff(2), RETRY_BASE * 2);
+        assert_eq!(backoff(50), Duration::from_secs(3600));
+    }
+}
