@@ -1,6 +1,8 @@
 //! End users, always scoped by developer. Deauthenticated users are invisible to every
 //! lookup here: Terra answers for them as for users that never existed.
 
+use std::collections::HashMap;
+
 use sqlx::AnyConnection;
 
 use crate::ids::{DeveloperId, UserId};
@@ -217,8 +219,12 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         let mut found = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
-        let position = |user: &User| ids.iter().position(|id| *id == user.id);
-        found.sort_by_key(position);
+        // First position of each id, so ordering stays O(n log n) for bulk requests.
+        let mut position = HashMap::with_capacity(ids.len());
+        for (index, id) in ids.iter().enumerate() {
+            position.entry(id.as_str()).or_insert(index);
+        }
+        found.sort_by_key(|user| position.get(user.id.as_str()).copied());
         Ok(found)
     }
 
