@@ -292,3 +292,82 @@ backend_test!(another_developers_user_is_not_found, |app| {
         .get(&path("daily", &user, "&start_date=2024-01-01"), 200)
         .await;
 });
+
+backend_test!(hostile_inputs_never_produce_a_5xx, |app| {
+    let dev = app.developer("acme").await;
+    let user = app.user(&dev, None).await;
+    let long = "9".repeat(5_000);
+    let queries = [
+        String::new(),
+        "?".to_owned(),
+        "?user_id=".to_owned(),
+        format!("?user_id={user}&user_id={user}&start_date=2024-01-01"),
+        format!("?user_id={user}&start_date=-1&to_webhook=false"),
+        format!("?user_id={user}&start_date=1e9&to_webhook=false"),
+        format!("?user_id={user}&start_date={long}&to_webhook=false"),
+        format!("?user_id={user}&start_date=9999999999999&to_webhook=false"),
+        format!("?user_id={user}&start_date=0&end_date=0&to_webhook=false"),
+        format!("?user_id={user}&start_date=9999-12-31&end_date=9999-12-31&to_webhook=false"),
+        format!("?user_id={user}&start_date=0000-01-01&to_webhook=false"),
+        format!("?user_id={user}&start_date=2024-02-29T00:00:00Z&to_webhook=false"),
+        format!("?user_id={user}&start_date=%F0%9F%92%A9&to_webhook=false"),
+        format!("?user_id={user}&start_date=2024-01-01&to_webhook=%00"),
+        format!("?user_id={user}%00&start_date=2024-01-01&to_webhook=false"),
+        "?user_id=%E2%80%AE&start_date=2024-01-01".to_owned(),
+        format!("?user_id={long}&start_date=2024-01-01"),
+        "?user_id[]=x&start_date[]=y".to_owned(),
+        "?%%%=&&&=%".to_owned(),
+    ];
+    for kind in ["activity", "athlete", "daily", "sleep"] {
+        for query in &queries {
+            let path = format!("/v2/{kind}{query}");
+            let status = app
+                .http
+                .get(format!("{}{path}", app.base_url))
+                .header("dev-id", &dev.dev_id)
+                .header("x-api-key", &dev.api_key)
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+                .unwrap_or(0);
+            assert!((200..500).contains(&status), "{path} gave {status}");
+        }
+    }
+    for body in [
+        "",
+        "null",
+        "[]",
+        "{",
+        "{\"data\": null}",
+        "{\"data\": [null]}",
+        "{\"data\": [[]]}",
+        "\u{0}",
+    ] {
+        for path in [
+            format!("/v2/activity?user_id={user}"),
+            "/v2/bulkUserInfo".to_owned(),
+            format!("/v2/users/{user}"),
+        ] {
+            let method = if path.starts_with("/v2/users") {
+                axum::http::Method::PATCH
+            } else {
+                axum::http::Method::POST
+            };
+            let status = app
+                .http
+                .request(method, format!("{}{path}", app.base_url))
+                .header("dev-id", &dev.dev_id)
+                .header("x-api-key", &dev.api_key)
+                .header("content-type", "application/json")
+                .body(body.to_owned())
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+                .unwrap_or(0);
+            assert!(
+                (200..500).contains(&status),
+                "{path} with {body:?} gave {status}"
+            );
+        }
+    }
+});
