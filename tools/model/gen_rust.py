@@ -167,6 +167,9 @@ def unit_doc(wire, prop=None):
         return FIELD_NOTES[wire]
     if low in NAME_NOTES:
         return NAME_NOTES[low]
+    if re.match(r"^(?:.*_)?samples(?:_.*)?$", low):
+        kind = {"hrv_samples_rmssd": "HRV (RMSSD, ms) ", "hrv_samples_sdnn": "HRV (SDNN, ms) "}.get(low, "")
+        return f"{kind}Time series; left out when `with_samples=false` (see `strip_samples`)."
     base = re.sub(r"_(high|low|v2)$", "", low)
     qualifier = {"high": "Upper bound. ", "low": "Lower bound. "}.get(low.rsplit("_", 1)[-1], "")
     doc = None
@@ -195,6 +198,11 @@ def unit_doc(wire, prop=None):
     elif lo is not None:
         doc = (doc + " " if doc else "") + f"At least {lo}."
     return doc
+
+
+def json_kind(schema):
+    kind = schema.get("type", "any")
+    return "/".join(k for k in kind if k != "null") if isinstance(kind, list) else kind
 
 
 def is_null(schema):
@@ -356,6 +364,9 @@ class Generator:
                 attrs.append(f'deserialize_with = "crate::numbers::{reader}"')
             note = unit_doc(wire, prop)
             allowed = prop.get("enum")
+            if "x-conflict" in prop:
+                kinds = " or ".join(sorted(prop["x-conflict"]))
+                note = f"A JSON {kinds}, depending on the union member; kept as raw JSON."
             if note:
                 lines.append(f"    /// {note}")
             if ty == "Timestamp" and not note:
@@ -375,12 +386,15 @@ class Generator:
         merged = {}
         for member in self.union_members(union):
             for wire, prop in (load("sdk/" + member).get("properties") or {}).items():
+                if wire in merged and "x-conflict" in merged[wire]:
+                    merged[wire]["x-conflict"].add(json_kind(prop))
+                    continue
                 if wire in merged and merged[wire] != prop:
                     ty_a = self.rust_type("sdk", merged[wire], rust + "." + wire)[0]
                     ty_b = self.rust_type("sdk", prop, rust + "." + wire)[0]
                     if ty_a != ty_b:
                         # e.g. `intensity`: a string enum on STEP, an integer elsewhere.
-                        merged[wire] = {}
+                        merged[wire] = {"x-conflict": {json_kind(merged[wire]), json_kind(prop)}}
                     continue
                 merged[wire] = prop
         members = ", ".join(f"`{m}`" for m in self.union_members(union))

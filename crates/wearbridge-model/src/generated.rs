@@ -989,7 +989,7 @@ pub struct AccessRevokedEvent {
 /// Terra wire object; schema `core/ActiveDurationsData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ActiveDurationsData {
-    /// Wire key `activity_levels_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_levels_samples: Option<Vec<ActivityLevelSample>>,
     /// Seconds (s). At least 0.
@@ -1322,7 +1322,7 @@ pub struct AwakeDurations {
 /// Terra wire object; schema `core/BloodPressureData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BloodPressureData {
-    /// Wire key `blood_pressure_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blood_pressure_samples: Option<Vec<BloodPressureSample>>,
     /// Millimetres of mercury (mmHg).
@@ -1444,7 +1444,7 @@ pub struct BreathsData {
     /// Wire key `on_demand_reading`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_demand_reading: Option<bool>,
-    /// Wire key `samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Vec<BreathSample>>,
     /// Offset-preserving ISO 8601 timestamp.
@@ -1493,7 +1493,7 @@ pub struct CaloriesData {
         skip_serializing_if = "Option::is_none"
     )]
     pub bmr_calories: Option<f64>,
-    /// Kilocalories (kcal).
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calorie_samples: Option<Vec<CalorieSample>>,
     /// Kilocalories (kcal).
@@ -1823,16 +1823,16 @@ pub struct DistanceData {
 /// Terra wire object; schema `core/DistanceDataDetailed.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DistanceDataDetailed {
-    /// Wire key `distance_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distance_samples: Option<Vec<DistanceSample>>,
-    /// Wire key `elevation_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elevation_samples: Option<Vec<ElevationSample>>,
-    /// Wire key `floors_climbed_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floors_climbed_samples: Option<Vec<FloorsClimbedSample>>,
-    /// Wire key `step_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_samples: Option<Vec<StepSample>>,
 }
@@ -1978,10 +1978,10 @@ pub struct FloorsClimbedSample {
 /// Terra wire object; schema `core/GlucoseData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GlucoseData {
-    /// Wire key `blood_glucose_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blood_glucose_samples: Option<Vec<GlucoseDataSample>>,
-    /// Wire key `detailed_blood_glucose_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detailed_blood_glucose_samples: Option<Vec<GlucoseDataSample>>,
     /// Milligrams per decilitre (mg/dL).
@@ -2113,7 +2113,7 @@ pub struct HealthObservationMetadata {
 /// Terra wire object; schema `core/HeartData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HeartData {
-    /// Wire key `afib_classification_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub afib_classification_samples: Option<Vec<AFibClassificationSample>>,
     /// Wire key `ecg_signal`.
@@ -2122,10 +2122,10 @@ pub struct HeartData {
     /// Wire key `heart_rate_data`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heart_rate_data: Option<HeartRateData>,
-    /// Wire key `pulse_wave_velocity_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pulse_wave_velocity_samples: Option<Vec<PulseVelocitySample>>,
-    /// Wire key `rr_interval_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rr_interval_samples: Option<Vec<RrIntervalSample>>,
 }
@@ -2144,13 +2144,13 @@ pub struct HeartRateData {
 /// Terra wire object; schema `core/HeartRateDataDetailed.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HeartRateDataDetailed {
-    /// Wire key `hr_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_samples: Option<Vec<HeartRateDataSample>>,
-    /// Wire key `hrv_samples_rmssd`.
+    /// HRV (RMSSD, ms) Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hrv_samples_rmssd: Option<Vec<HeartRateVariabilityDataSampleRmssd>>,
-    /// Wire key `hrv_samples_sdnn`.
+    /// HRV (SDNN, ms) Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hrv_samples_sdnn: Option<Vec<HeartRateVariabilityDataSampleSdnn>>,
 }
@@ -2301,7 +2301,7 @@ pub struct HydrationData {
     /// Millilitres (mL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_total_water_consumption_ml: Option<f64>,
-    /// Wire key `hydration_amount_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hydration_amount_samples: Option<Vec<HydrationMeasurementSample>>,
     /// Kilograms (kg).
@@ -2350,7 +2350,7 @@ pub struct IntensityTarget {
 /// Terra wire object; schema `core/KetoneData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct KetoneData {
-    /// Wire key `ketone_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ketone_samples: Option<Vec<KetoneSample>>,
     /// Milligrams per decilitre (mg/dL).
@@ -2465,7 +2465,7 @@ pub struct LargeRequestSendingEvent {
 /// Terra wire object; schema `core/METData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MetData {
-    /// Wire key `MET_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(
         rename = "MET_samples",
         default,
@@ -2791,7 +2791,7 @@ pub struct MovementData {
     /// Metres per second (m/s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_velocity_meters_per_second: Option<f64>,
-    /// Wire key `cadence_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cadence_samples: Option<Vec<CadenceSample>>,
     /// Revolutions (or strides/strokes) per minute (rpm).
@@ -2812,10 +2812,10 @@ pub struct MovementData {
     /// Metres per second (m/s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalized_speed_meters_per_second: Option<f64>,
-    /// Wire key `speed_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_samples: Option<Vec<SpeedSample>>,
-    /// Wire key `torque_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub torque_samples: Option<Vec<TorqueSample>>,
 }
@@ -2823,7 +2823,7 @@ pub struct MovementData {
 /// Terra wire object; schema `core/Nutrition.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Nutrition {
-    /// Wire key `drink_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drink_samples: Option<Vec<DrinkSample>>,
     /// Wire key `meals`.
@@ -3198,10 +3198,10 @@ pub struct OxygenData {
     /// Percent, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_saturation_percentage: Option<f64>,
-    /// Wire key `saturation_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saturation_samples: Option<Vec<OxygenSaturationSample>>,
-    /// Wire key `vo2_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vo2_samples: Option<Vec<Vo2MaxSample>>,
     /// Millilitres of oxygen per minute per kilogram (mL/min/kg).
@@ -3221,7 +3221,7 @@ pub struct OxygenSaturationData {
     /// Offset-preserving ISO 8601 timestamp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
-    /// Wire key `samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Vec<OxygenSaturationSample>>,
     /// Offset-preserving ISO 8601 timestamp.
@@ -3572,7 +3572,7 @@ pub struct PositionData {
     /// `[latitude, longitude]` in decimal degrees (WGS 84).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_pos_lat_lng_deg: Option<Vec<f64>>,
-    /// Wire key `position_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_samples: Option<Vec<PositionSample>>,
     /// `[latitude, longitude]` in decimal degrees (WGS 84).
@@ -3603,7 +3603,7 @@ pub struct PowerData {
     /// Watts (W).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_watts: Option<f64>,
-    /// Wire key `power_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_samples: Option<Vec<PowerSample>>,
 }
@@ -3780,7 +3780,7 @@ pub struct SleepDurationsData {
     /// Wire key `awake`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awake: Option<AwakeDurations>,
-    /// Wire key `hypnogram_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hypnogram_samples: Option<Vec<SleepHypnogramSample>>,
     /// Wire key `other`.
@@ -3868,7 +3868,7 @@ pub struct SnoringData {
         deserialize_with = "crate::numbers::optional_integer"
     )]
     pub num_snoring_events: Option<i64>,
-    /// Wire key `samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Vec<SnoringSample>>,
     /// Seconds (s).
@@ -3976,7 +3976,7 @@ pub struct StressData {
     /// Seconds (s). At least 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_stress_duration_seconds: Option<f64>,
-    /// Wire key `samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Vec<StressSample>>,
     /// Seconds (s). At least 0.
@@ -3991,7 +3991,7 @@ pub struct StressData {
     /// Wire key `stress_rating`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stress_rating: Option<StressLevel>,
-    /// Wire key `body_battery_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_battery_samples: Option<Vec<BodyBatterySample>>,
 }
@@ -4050,7 +4050,7 @@ pub struct SwimmingData {
 /// Terra wire object; schema `core/TSSData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TssData {
-    /// Wire key `TSS_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(
         rename = "TSS_samples",
         default,
@@ -4104,13 +4104,13 @@ pub struct TagEntry {
 /// Terra wire object; schema `core/TemperatureData.json`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TemperatureData {
-    /// Wire key `ambient_temperature_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ambient_temperature_samples: Option<Vec<TemperatureSample>>,
-    /// Wire key `body_temperature_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_temperature_samples: Option<Vec<TemperatureSample>>,
-    /// Wire key `skin_temperature_samples`.
+    /// Time series; left out when `with_samples=false` (see `strip_samples`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skin_temperature_samples: Option<Vec<TemperatureSample>>,
     /// Degrees Celsius (°C).
@@ -4358,7 +4358,7 @@ pub struct PlannedWorkoutStep {
     /// Values: `STEP`, `REPEAT_STEP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// Wire key `intensity`.
+    /// A JSON integer or string, depending on the union member; kept as raw JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intensity: Option<serde_json::Value>,
     /// Wire key `order`.
