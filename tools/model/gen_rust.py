@@ -20,7 +20,8 @@ Rules (documented in docs/DECISIONS.md, section "Model"):
 * SDK-era planned-workout steps/durations/targets are `oneOf` unions without a
   usable discriminator; they become one superset struct each.
 
-Usage: python3 tools/model/gen_rust.py && rustfmt crates/wearbridge-model/src/generated.rs
+Usage: python3 tools/model/gen_rust.py && rustfmt --edition 2024 crates/wearbridge-model/src/generated.rs \
+       crates/wearbridge-model/tests/support/generated.rs
 """
 import json
 import os
