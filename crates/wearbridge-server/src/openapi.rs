@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{data, integrations, ops, users, writes};
+use crate::routes::{data, deliveries, integrations, ops, users, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,5 +50,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(writes::WritesApi::openapi());
     document.merge(users::UsersApi::openapi());
     document.merge(integrations::IntegrationsApi::openapi());
+    document.merge(deliveries::DeliveriesApi::openapi());
     document
 }

@@ -13,6 +13,7 @@
 
 pub mod data_request;
 pub mod healthcheck;
+pub mod manage;
 pub mod schedule;
 pub mod sender;
 pub mod signing;

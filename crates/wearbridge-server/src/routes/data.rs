@@ -3,8 +3,8 @@
 //!
 //! With `to_webhook=false` the response is `{user, data, type}` built from the stored JSON
 //! text without parsing it (see [`crate::wire::data_response_body`]). `to_webhook=true`,
-//! Terra's default, needs webhook delivery, which is not built yet: it answers 400 saying
-//! so, rather than pretending to deliver.
+//! Terra's default, answers an acknowledgement with a `reference` and delivers the data as
+//! webhook events ([`crate::delivery::data_request`]).
 
 use axum::Router;
 use axum::routing::get;
@@ -14,6 +14,7 @@ use wearbridge_store::{RecordQuery, User};
 
 use crate::auth::AuthDeveloper;
 use crate::dates::DateRange;
+use crate::delivery::data_request;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
 use crate::routes::params::{lookup_user, parse_bool, require};
@@ -31,14 +32,11 @@ pub struct DataQuery {
     pub start_date: Option<String>,
     /// `YYYY-MM-DD` (whole day included) or unix seconds (exclusive); default start + 1 day.
     pub end_date: Option<String>,
-    /// `false` returns the data in the response; `true` (default) is not available yet.
+    /// `false` returns the data in the response; `true` (default) sends it to the webhook.
     pub to_webhook: Option<String>,
     /// Include sample arrays (default `false`).
     pub with_samples: Option<String>,
 }
-
-/// Message of the 400 answered to `to_webhook=true` until webhook delivery exists.
-pub const TO_WEBHOOK_UNAVAILABLE: &str = "to_webhook=true (delivery to your webhook) is not available on this server yet; pass to_webhook=false to receive the data in the response";
 
 /// Serves one data type's records for the calling developer's user.
 async fn fetch_records(
@@ -54,7 +52,10 @@ async fn fetch_records(
     let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
     let user = lookup_user(state, developer, user_id).await?;
     if to_webhook {
-        return Err(ApiError::bad_request(TO_WEBHOOK_UNAVAILABLE));
+        let range = Some((range.start(), range.end()));
+        return data_request::accept(state, &user, data_type, range, with_samples)
+            .await
+            .map(RawJson);
     }
     let records = state
         .store
@@ -84,7 +85,9 @@ async fn fetch_athlete(
     let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
     let user = lookup_user(state, developer, user_id).await?;
     if to_webhook {
-        return Err(ApiError::bad_request(TO_WEBHOOK_UNAVAILABLE));
+        return data_request::accept(state, &user, "athlete", None, true)
+            .await
+            .map(RawJson);
     }
     let athlete = latest_athlete(state, developer, &user.id).await?;
     athlete_body(&user, athlete.as_deref()).map(RawJson)
@@ -134,8 +137,8 @@ macro_rules! data_endpoint {
             params(DataQuery),
             security(("dev_id" = [], "api_key" = [])),
             responses(
-                (status = 200, description = "`{user, data, type}` with the stored records, ordered by start time", content_type = "application/json"),
-                (status = 400, description = "Malformed parameter, bad range, or `to_webhook=true`", body = ErrorBody),
+                (status = 200, description = "`to_webhook=false`: `{user, data, type}` with the stored records, ordered by start time. `to_webhook=true`: the acknowledgement `{user, reference, message, type}` (or `large_request_processing` for ranges over a month); the data follows as webhook events carrying `terra-reference`", content_type = "application/json"),
+                (status = 400, description = "Malformed parameter or bad range", body = ErrorBody),
                 (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
                 (status = 404, description = "Unknown user", body = ErrorBody),
             )
@@ -175,8 +178,8 @@ data_endpoint!(get_sleep, "/v2/sleep", "sleep", "sleep_fetch");
     params(DataQuery),
     security(("dev_id" = [], "api_key" = [])),
     responses(
-        (status = 200, description = "`{athlete, user, type}`; `athlete` is omitted when no profile is stored", content_type = "application/json"),
-        (status = 400, description = "Malformed parameter or `to_webhook=true`", body = ErrorBody),
+        (status = 200, description = "`to_webhook=false`: `{athlete, user, type}`; `athlete` is omitted when no profile is stored. `to_webhook=true`: the acknowledgement `{user, reference, message, type}`; the profile follows as an `athlete` webhook event", content_type = "application/json"),
+        (status = 400, description = "Malformed parameter", body = ErrorBody),
         (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
         (status = 404, description = "Unknown user", body = ErrorBody),
     )

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod data;
+pub mod deliveries;
 pub mod integrations;
 pub mod ops;
 pub mod params;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(writes::router())
         .merge(users::router())
         .merge(integrations::router())
+        .merge(deliveries::router())
         .merge(auth::router())
         .merge(widget::router())
 }

@@ -11,4 +11,5 @@ mod fixtures;
 mod integrations;
 mod ops;
 mod users;
+mod webhooks;
 mod writes;
