@@ -119,7 +119,7 @@ fn daily_distance_samples(intervals: &[wire::Interval]) -> DistanceDataDetailed 
     let mut distance_samples = Vec::with_capacity(intervals.len());
     for interval in intervals {
         steps += f64::from(interval.steps);
-        distance += interval.distance_m;
+        distance = round_decimetre(distance + interval.distance_m);
         step_samples.push(StepSample {
             timestamp: Some(ts(interval.end_time)),
             steps: Some(steps),
@@ -136,6 +136,12 @@ fn daily_distance_samples(intervals: &[wire::Interval]) -> DistanceDataDetailed 
         distance_samples: Some(distance_samples),
         ..DistanceDataDetailed::default()
     }
+}
+
+/// Rounds to 0.1, the simulator's own precision for metres, so sums and averages do not
+/// carry floating-point noise (12904.499999999998) into the payload.
+fn round_decimetre(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
 }
 
 fn interval_heart_rate(interval: &wire::Interval) -> HeartRateDataSample {
@@ -330,7 +336,9 @@ fn workout_distance(workout: &wire::Workout, samples: &[wire::WorkoutSample]) ->
         gain_actual_meters: Some(workout.elevation_gain_m),
         min_meters: elevations.iter().copied().reduce(f64::min),
         max_meters: elevations.iter().copied().reduce(f64::max),
-        avg_meters: Some(elevations.iter().sum::<f64>() / elevations.len() as f64),
+        avg_meters: Some(round_decimetre(
+            elevations.iter().sum::<f64>() / elevations.len() as f64,
+        )),
         ..ElevationData::default()
     });
     let distance_samples = samples
