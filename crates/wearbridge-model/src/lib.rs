@@ -34,3 +34,8 @@ pub use record::TerraRecord;
 pub use samples::strip_samples;
 pub use timestamp::{Timestamp, TimestampError};
 pub use webhook::WebhookEvent;
+
+/// The data-model version Terra writes in every data event's `version`
+/// (the model's release date; observed on the wire and in the SDK-era spec's
+/// `info.version` 2022.03.16).
+pub const MODEL_VERSION: &str = "2022-03-16";

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A wall-clock date-time plus the UTC offset the source reported, if any.
@@ -91,6 +91,14 @@ impl Default for Timestamp {
 impl From<DateTime<FixedOffset>> for Timestamp {
     fn from(value: DateTime<FixedOffset>) -> Self {
         Self::from_datetime(value)
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    /// A UTC instant, written with `+00:00` (for times Wearbridge itself
+    /// produces, such as `last_webhook_update`).
+    fn from(value: DateTime<Utc>) -> Self {
+        Self::from_datetime(value.fixed_offset())
     }
 }
 
@@ -280,6 +288,15 @@ mod tests {
                 .unwrap_or_default(),
         );
         assert_eq!(far.to_string(), "+12345-01-01T00:00:00.000000");
+    }
+
+    #[test]
+    fn utc_instants_are_written_with_plus_zero() {
+        let utc = DateTime::from_timestamp(1_666_951_200, 0).unwrap_or_default();
+        assert_eq!(
+            Timestamp::from(utc).to_string(),
+            "2022-10-28T10:00:00.000000+00:00"
+        );
     }
 
     #[test]
