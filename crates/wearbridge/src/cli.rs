@@ -13,6 +13,7 @@ use wearbridge_server::developers;
 use wearbridge_server::state::AppState;
 use wearbridge_store::Store;
 
+use crate::events::{self, EventsCommand};
 use crate::settings::{self, Overrides};
 
 /// Wearbridge: a self-hostable server speaking Terra's v2 wearables API.
@@ -35,6 +36,13 @@ enum Command {
     /// Manage developer accounts (API credentials).
     #[command(subcommand)]
     Developer(DeveloperCommand),
+    /// Inspect and resend webhook events.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -88,6 +96,20 @@ enum DeveloperCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Re-enable a webhook destination disabled by a 410 or 5 days of failures.
+    EnableWebhook {
+        #[arg(long, value_name = "ID")]
+        dev_id: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Replace the webhook signing secret; the old one keeps signing for 24 h.
+    RotateWebhookSecret {
+        #[arg(long, value_name = "ID")]
+        dev_id: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -110,6 +132,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Developer(command)) => run_developer(config_file, command).await,
+        Some(Command::Events { command, database }) => {
+            let config = settings::load(config_file, database_overrides(database))?;
+            let store = open_store(&config).await?;
+            events::run_events(&store, command).await
+        }
     }
 }
 
@@ -247,6 +274,17 @@ async fn run_developer(
                 "{}",
                 serde_json::json!({"dev_id": dev_id.trim(), "webhook_url": url})
             );
+        }
+        DeveloperCommand::EnableWebhook { dev_id, database } => {
+            let config = settings::load(config_file, database_overrides(database))?;
+            let store = open_store(&config).await?;
+            events::enable_webhook(&store, &dev_id).await?;
+        }
+        DeveloperCommand::RotateWebhookSecret { dev_id, database } => {
+            let config = settings::load(config_file, database_overrides(database))?;
+            let cipher = load_cipher(&config)?;
+            let store = open_store(&config).await?;
+            events::rotate_webhook_secret(&store, &cipher, &dev_id).await?;
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! subcommand it runs `serve` in development mode.
 
 mod cli;
+mod events;
 mod settings;
 
 use std::process::ExitCode;
