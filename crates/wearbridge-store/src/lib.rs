@@ -32,6 +32,7 @@ mod jobs;
 mod records;
 mod rows;
 pub mod sessions;
+pub mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod types;
