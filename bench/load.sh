@@ -23,6 +23,7 @@ fi
 
 cargo build --release -p wearbridge
 cargo build --release -p wearbridge-server --example bench_seed
+TARGET="${CARGO_TARGET_DIR:-target}"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -83,12 +84,12 @@ bench_backend() {
   esac
 
   local creds dev_id api_key user_id
-  creds="$(target/release/examples/bench_seed "$url")"
+  creds="$("${TARGET}/release/examples/bench_seed" "$url")"
   dev_id="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dev_id"])' "$creds")"
   api_key="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["api_key"])' "$creds")"
   user_id="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["user_id"])' "$creds")"
 
-  RUST_LOG=warn target/release/wearbridge serve --bind "127.0.0.1:${PORT}" --database-url "$url" \
+  RUST_LOG=warn "${TARGET}/release/wearbridge" serve --bind "127.0.0.1:${PORT}" --database-url "$url" \
     >"$WORK/server-${backend}.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do

@@ -19,9 +19,10 @@ use wearbridge_store::{NewUser, Store};
 
 /// Days of data the benchmark reads back.
 const DAYS: u64 = 30;
-/// One heart-rate sample per minute, so the stored full payload is realistically large
-/// while the samples-free copy the benchmark reads stays small.
-const SAMPLES_PER_DAY: u64 = 1440;
+/// One heart-rate sample per minute by default, so the stored full payload is
+/// realistically large while the samples-free copy the benchmark reads stays small.
+/// `BENCH_SAMPLES_PER_DAY` overrides it (0 isolates the cost of the large column).
+const DEFAULT_SAMPLES_PER_DAY: u64 = 1440;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -45,12 +46,18 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     let start = NaiveDate::from_ymd_opt(2024, 1, 1).context("valid date")?;
+    let samples_per_day = match std::env::var("BENCH_SAMPLES_PER_DAY") {
+        Ok(value) => value
+            .parse()
+            .context("BENCH_SAMPLES_PER_DAY must be a number")?,
+        Err(_) => DEFAULT_SAMPLES_PER_DAY,
+    };
     let mut rows = Vec::new();
     for offset in 0..DAYS {
         let date = start
             .checked_add_days(Days::new(offset))
             .context("valid date")?;
-        let daily: Daily = serde_json::from_value(daily_json(date, offset)?)?;
+        let daily: Daily = serde_json::from_value(daily_json(date, offset, samples_per_day)?)?;
         rows.push(prepare_record(&daily, usize::try_from(offset)?)?);
     }
     store_records(&store, &credentials.dev_id, &user.id, &rows).await?;
@@ -65,10 +72,10 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn daily_json(date: NaiveDate, offset: u64) -> anyhow::Result<Value> {
+fn daily_json(date: NaiveDate, offset: u64, samples_per_day: u64) -> anyhow::Result<Value> {
     let next = date.checked_add_days(Days::new(1)).context("valid date")?;
     let variation = f64::from(u32::try_from(offset)?);
-    let samples: Vec<Value> = (0..SAMPLES_PER_DAY)
+    let samples: Vec<Value> = (0..samples_per_day)
         .map(|minute| {
             json!({
                 "timestamp": format!("{date}T{:02}:{:02}:00.000000+00:00", minute / 60, minute % 60),
@@ -82,7 +89,7 @@ fn daily_json(date: NaiveDate, offset: u64) -> anyhow::Result<Value> {
             "end_time": format!("{next}T00:00:00.000000+00:00"),
             "upload_type": 1
         },
-        "distance_data": { "steps": 8000.0 + variation * 10.0, "distance_meters": 6100.0 + variation, "floors_climbed": 7 },
+        "distance_data": { "steps": 8000 + offset * 10, "distance_meters": 6100.0 + variation, "floors_climbed": 7 },
         "calories_data": { "total_burned_calories": 2300.0 + variation, "net_activity_calories": 540.0, "BMR_calories": 1760.0 },
         "active_durations_data": { "activity_seconds": 5400.0, "rest_seconds": 30000.0, "low_intensity_seconds": 3000.0, "vigorous_intensity_seconds": 900.0 },
         "heart_rate_data": {
