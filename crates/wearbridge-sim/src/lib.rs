@@ -136,9 +136,7 @@ pub struct Simulator;
 impl Simulator {
     /// Binds and serves in a background task; returns once the port is listening.
     pub async fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
-        if config.providers.is_empty() {
-            return Err(SimError::NoProviders);
-        }
+        let (router, control) = Self::router(&config)?;
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| SimError::Bind {
@@ -149,9 +147,8 @@ impl Simulator {
             addr: config.bind,
             source,
         })?;
-        let state = Arc::new(SimState::new(&config));
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = axum::serve(listener, app(&state)).with_graceful_shutdown(async move {
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
             // Fires on an explicit shutdown and when the handle is dropped.
             let _ = stopped.await;
         });
@@ -159,36 +156,40 @@ impl Simulator {
         tracing::info!(sim.addr = %addr, "provider simulator listening");
         Ok(SimHandle {
             addr,
-            state,
+            control,
             stop: Some(stop),
             task,
         })
     }
+
+    /// The simulator as a router to merge into another app at its root (paths start with
+    /// `/<provider>/` and `/_sim/`), e.g. to serve SANDBOX on the main server's own port.
+    pub fn router(config: &SimConfig) -> Result<(Router, SimControl), SimError> {
+        if config.providers.is_empty() {
+            return Err(SimError::NoProviders);
+        }
+        let state = Arc::new(SimState::new(config));
+        Ok((app(&state), SimControl { state }))
+    }
 }
 
 /// A running simulator. Dropping it stops the server (gracefully, in the background).
+/// Dereferences to [`SimControl`] for faults, the request log, tokens and people.
 pub struct SimHandle {
     addr: SocketAddr,
-    state: Arc<SimState>,
+    control: SimControl,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
-impl SimHandle {
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
+/// Controls of a simulator, whether spawned ([`SimHandle`]) or embedded in another app
+/// ([`Simulator::router`]). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SimControl {
+    state: Arc<SimState>,
+}
 
-    /// `http://127.0.0.1:<port>` — the root of all providers and of `/_sim`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Base URL of one provider cloud, e.g. `http://127.0.0.1:<port>/sandbox`.
-    pub fn provider_url(&self, provider: SimProvider) -> String {
-        format!("{}/{}", self.base_url(), provider.as_str())
-    }
-
+impl SimControl {
     pub fn faults(&self) -> &Faults {
         &self.state.faults
     }
@@ -209,6 +210,35 @@ impl SimHandle {
     /// The synthetic person behind a simulated account, exactly as the providers serve it.
     pub fn person(&self, account: &str) -> Person {
         self.state.person(account)
+    }
+}
+
+impl std::ops::Deref for SimHandle {
+    type Target = SimControl;
+
+    fn deref(&self) -> &SimControl {
+        &self.control
+    }
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>` — the root of all providers and of `/_sim`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Base URL of one provider cloud, e.g. `http://127.0.0.1:<port>/sandbox`.
+    pub fn provider_url(&self, provider: SimProvider) -> String {
+        format!("{}/{}", self.base_url(), provider.as_str())
+    }
+
+    /// A clone of the controls that outlives borrowing the handle.
+    pub fn control(&self) -> SimControl {
+        self.control.clone()
     }
 
     /// Stops accepting connections, waits up to 5 s for in-flight requests, then aborts.

@@ -1335,3 +1335,36 @@ async fn sandbox_wire_fields_match_the_documentation() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_simulator_can_be_embedded_in_another_router() -> TestResult {
+    let (sim_router, control) = Simulator::router(&SimConfig::default())?;
+    let app = axum::Router::new()
+        .route("/host-only", axum::routing::get(|| async { "host" }))
+        .merge(sim_router);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()?;
+    assert_eq!(
+        http.get(format!("{base}/host-only"))
+            .send()
+            .await?
+            .text()
+            .await?,
+        "host"
+    );
+    let page = http
+        .get(format!(
+            "{base}/sandbox/oauth/authorize?response_type=code&client_id=c&redirect_uri={}",
+            urlencode(REDIRECT_URI)
+        ))
+        .send()
+        .await?;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(control.requests().count("sandbox"), 1);
+    server.abort();
+    Ok(())
+}

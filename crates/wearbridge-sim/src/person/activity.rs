@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::sleep::Sleep;
 use super::time::local;
+use super::track::{Track, TrackIter};
 use super::{GeoPoint, Person, Profile, round_to};
 use crate::prng::{SplitMix64, Stream};
 
@@ -126,20 +127,6 @@ pub struct WorkoutSample {
     /// Cumulative distance since the start.
     pub distance_m: f64,
     pub speed_m_s: f64,
-}
-
-/// Everything needed to regenerate a workout's samples.
-#[derive(Clone, Debug, PartialEq)]
-struct Track {
-    seed: u64,
-    duration_s: i64,
-    outdoor: bool,
-    speed_m_s: f64,
-    awake_hr_bpm: f64,
-    target_hr_bpm: f64,
-    max_hr_bpm: f64,
-    start: GeoPoint,
-    start_elevation_m: f64,
 }
 
 impl Workout {
@@ -293,94 +280,6 @@ fn offset_point(from: GeoPoint, bearing: f64, distance_m: f64) -> GeoPoint {
     GeoPoint {
         latitude: from.latitude + d_lat.to_degrees(),
         longitude: from.longitude + d_lon.to_degrees(),
-    }
-}
-
-/// Generates a track second by second: speed with a warm-up and gentle surges, a slowly
-/// wandering heading, elevation as a smooth function of distance, and heart rate rising
-/// toward the target with the familiar exponential on-kinetics (time constant ~90 s).
-struct TrackIter<'a> {
-    track: &'a Track,
-    rng: SplitMix64,
-    second: i64,
-    position: GeoPoint,
-    heading: f64,
-    distance_m: f64,
-    phase: f64,
-}
-
-impl<'a> TrackIter<'a> {
-    fn new(track: &'a Track) -> Self {
-        let mut rng = SplitMix64::new(track.seed);
-        let heading = rng.range(0.0, std::f64::consts::TAU);
-        let phase = rng.range(0.0, std::f64::consts::TAU);
-        Self {
-            track,
-            rng,
-            second: 0,
-            position: track.start,
-            heading,
-            distance_m: 0.0,
-            phase,
-        }
-    }
-
-    fn heart_rate(&mut self, t: f64) -> u32 {
-        let track = self.track;
-        let rise = 1.0 - (-t / 90.0).exp();
-        let drift = t / 60.0 * 0.15;
-        let wave = 4.0 * (std::f64::consts::TAU * t / 240.0 + self.phase).sin();
-        let hr = track.awake_hr_bpm + (track.target_hr_bpm - track.awake_hr_bpm) * rise;
-        let noisy = hr + drift + wave + self.rng.range(-2.0, 2.0);
-        noisy
-            .clamp(track.awake_hr_bpm - 5.0, track.max_hr_bpm)
-            .round() as u32
-    }
-
-    fn speed(&mut self, t: f64) -> f64 {
-        if !self.track.outdoor {
-            return 0.0;
-        }
-        let warm_up = (0.6 + 0.4 * t / 60.0).min(1.0);
-        let surge = 1.0 + 0.08 * (std::f64::consts::TAU * t / 300.0 + self.phase).sin();
-        self.track.speed_m_s * warm_up * surge * self.rng.range(0.97, 1.03)
-    }
-
-    fn elevation(&self) -> f64 {
-        let d = self.distance_m;
-        self.track.start_elevation_m
-            + 12.0 * (d / 700.0 + self.phase).sin()
-            + 5.0 * (d / 190.0).sin()
-    }
-}
-
-impl Iterator for TrackIter<'_> {
-    type Item = WorkoutSample;
-
-    fn next(&mut self) -> Option<WorkoutSample> {
-        if self.second >= self.track.duration_s {
-            return None;
-        }
-        let t = self.second as f64;
-        let hr_bpm = self.heart_rate(t);
-        let speed = self.speed(t);
-        let outdoor = self.track.outdoor;
-        let sample = WorkoutSample {
-            offset_s: self.second,
-            hr_bpm,
-            position: outdoor.then_some(self.position),
-            elevation_m: outdoor.then(|| round_to(self.elevation(), 0.1)),
-            distance_m: self.distance_m,
-            speed_m_s: round_to(speed, 0.01),
-        };
-        if outdoor {
-            let turn = 0.02 * (std::f64::consts::TAU * t / 600.0 + self.phase).sin();
-            self.heading += turn + self.rng.range(-0.01, 0.01);
-            self.position = offset_point(self.position, self.heading, speed);
-            self.distance_m += speed;
-        }
-        self.second += 1;
-        Some(sample)
     }
 }
 

@@ -15,6 +15,7 @@ mod activity;
 mod body;
 mod sleep;
 mod time;
+mod track;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -145,7 +146,7 @@ impl Person {
     pub fn day(&self, date: NaiveDate) -> Day {
         let sleep = self.sleep_ending_on(date);
         let next_night = self.sleep_ending_on(time::next_day(date));
-        let body = body::measure(self, date, sleep.end);
+        let body = self.body_after(date, &sleep);
         let bmr_kcal = body::basal_metabolic_rate(&self.profile, date, body.weight_kg);
         let plan = activity::plan_day(self, date, &sleep, &next_night, body.weight_kg);
         let meals = body::meals(self, date, &plan, bmr_kcal);
@@ -164,15 +165,30 @@ impl Person {
             workouts: plan.workouts,
             sleep,
             body,
-            menstruation: body::menstruation(&self.profile, date),
+            menstruation: self.menstruation_on(date),
             meals,
             bmr_kcal,
         }
     }
 
-    /// The night that ends on the morning of `date`.
+    /// The night that ends on the morning of `date` (the same as `day(date).sleep`, without
+    /// generating the rest of the day).
     pub fn sleep_ending_on(&self, date: NaiveDate) -> Sleep {
         sleep::night(self, date)
+    }
+
+    /// The morning weigh-in of `date` (the same as `day(date).body`).
+    pub fn body_on(&self, date: NaiveDate) -> BodyMeasurement {
+        self.body_after(date, &self.sleep_ending_on(date))
+    }
+
+    fn body_after(&self, date: NaiveDate, night: &Sleep) -> BodyMeasurement {
+        body::measure(self, date, night.end)
+    }
+
+    /// Where `date` falls in the person's menstrual cycle (the same as `day(date).menstruation`).
+    pub fn menstruation_on(&self, date: NaiveDate) -> Option<MenstruationDay> {
+        body::menstruation(&self.profile, date)
     }
 
     pub(crate) fn rng(&self, stream: Stream, date: NaiveDate) -> SplitMix64 {

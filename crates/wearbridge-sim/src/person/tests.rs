@@ -242,3 +242,12 @@ fn print_a_day() {
     let day = Person::new("alice").day(date(2026, 5, 17));
     println!("{}", serde_json::to_string_pretty(&day).unwrap_or_default());
 }
+
+#[test]
+fn partial_generators_agree_with_the_whole_day() {
+    for (person, day) in sample_days() {
+        assert_eq!(person.sleep_ending_on(day.date), day.sleep);
+        assert_eq!(person.body_on(day.date), day.body);
+        assert_eq!(person.menstruation_on(day.date), day.menstruation);
+    }
+}
