@@ -23,7 +23,7 @@ use wearbridge_store::ids::{DeveloperId, EventId, UserId};
 use wearbridge_store::{Backend, EventState, NewEvent};
 
 use crate::fixtures::{self, day};
-use crate::harness::{TestApp, TestDeveloper, assert_valid};
+use crate::harness::{TestApp, TestDeveloper, assert_valid, assert_valid_sdk_user_shape};
 
 // ---------------------------------------------------------------------------------------
 // An independent signature verifier: HMAC-SHA256 written out from RFC 2104 over the
@@ -719,7 +719,8 @@ webhook_test!(to_webhook_acknowledges_then_delivers_tagged_data, 15, |s| {
             200,
         )
         .await
-        .valid("sdk/DataSentToWebhook");
+        .json();
+    assert_valid_sdk_user_shape("sdk/DataSentToWebhook", &ack);
     let reference = ack["reference"].as_str().expect("reference").to_owned();
     assert_eq!(ack["user"]["user_id"], s.user.to_string());
 
@@ -733,7 +734,11 @@ webhook_test!(to_webhook_acknowledges_then_delivers_tagged_data, 15, |s| {
     assert_eq!(body["data"].as_array().map(Vec::len), Some(2));
     assert_eq!(body["version"], "2022-03-16");
     // Samples are off by default, as in the response path.
-    assert!(body["data"][0]["heart_rate_data"]["detailed"].is_null());
+    assert!(
+        body["data"][0]["heart_rate_data"]["detailed"]
+            .get("hr_samples")
+            .is_none()
+    );
 });
 
 webhook_test!(large_requests_arrive_in_chunks_of_ten, 15, |s| {
@@ -751,7 +756,8 @@ webhook_test!(large_requests_arrive_in_chunks_of_ten, 15, |s| {
             200,
         )
         .await
-        .valid("sdk/LargeRequestProcessingEvent");
+        .json();
+    assert_valid_sdk_user_shape("sdk/LargeRequestProcessingEvent", &ack);
     let reference = ack["reference"].as_str().expect("reference").to_owned();
 
     run_requests(&s).await;
@@ -781,10 +787,11 @@ webhook_test!(athlete_is_one_object, 15, |s| {
         .seed::<Athlete>(&s.dev, &s.user, &[fixtures::athlete()])
         .await;
     let client = s.app.client(&s.dev);
-    client
+    let ack = client
         .get(&format!("/v2/athlete?user_id={}", s.user), 200)
         .await
-        .valid("sdk/DataSentToWebhook");
+        .json();
+    assert_valid_sdk_user_shape("sdk/DataSentToWebhook", &ack);
     run_requests(&s).await;
     let by_type = bodies_by_type(&s);
     let athlete = &by_type.get("athlete").expect("athlete event")[0].0;
