@@ -29,18 +29,22 @@ const EXPIRE_EXHAUSTED: &str = "UPDATE jobs SET state = 'failed', \
      last_error = COALESCE(last_error, 'lease expired after the last attempt'), \
      locked_by = NULL, locked_until = NULL, updated_at = $1 \
      WHERE state = 'running' AND locked_until < $1 AND attempts >= max_attempts";
-/// `$4` is 0 when any kind may be claimed, else `$5` is a JSON array of kinds.
+/// `$4` is 0 when any kind may be claimed, else `$5` is a JSON array of kinds. `$due` is
+/// the claimable condition and `$order` its index order. There are two claims, each a
+/// walk along one partial index that stops at the first match: a single `OR` of both
+/// conditions made SQLite and PostgreSQL collect and sort every due job on each claim.
 macro_rules! claim_sql {
-    ($kinds:literal, $lock:literal) => {
+    ($due:literal, $order:literal, $kinds:literal, $lock:literal) => {
         concat!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
              locked_until = $2, updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs \
-               WHERE ((state = 'queued' AND run_at <= $3) \
-                      OR (state = 'running' AND locked_until < $3)) \
-               AND ($4 = 0 OR kind IN (",
+             WHERE id = (SELECT id FROM jobs WHERE ",
+            $due,
+            " AND ($4 = 0 OR kind IN (",
             $kinds,
-            ")) ORDER BY run_at, id LIMIT 1",
+            ")) ORDER BY ",
+            $order,
+            " LIMIT 1",
             $lock,
             ") RETURNING ",
             job_columns!()
@@ -49,9 +53,30 @@ macro_rules! claim_sql {
 }
 /// SQLite needs no row lock: the single writer connection and `BEGIN IMMEDIATE` across
 /// processes serialise claims, and one statement is atomic.
-const CLAIM_SQLITE: &str = claim_sql!("SELECT value FROM json_each($5)", "");
+/// Running jobs whose lease expired (their worker crashed), resumed before new work.
+const RECLAIM_SQLITE: &str = claim_sql!(
+    "state = 'running' AND locked_until < $3",
+    "locked_until, id",
+    "SELECT value FROM json_each($5)",
+    ""
+);
+/// Queued jobs that are due, earliest `run_at` first.
+const CLAIM_SQLITE: &str = claim_sql!(
+    "state = 'queued' AND run_at <= $3",
+    "run_at, id",
+    "SELECT value FROM json_each($5)",
+    ""
+);
 /// PostgreSQL: concurrent workers skip rows another claim has locked instead of waiting.
+const RECLAIM_POSTGRES: &str = claim_sql!(
+    "state = 'running' AND locked_until < $3",
+    "locked_until, id",
+    "SELECT jsonb_array_elements_text($5::jsonb)",
+    " FOR UPDATE SKIP LOCKED"
+);
 const CLAIM_POSTGRES: &str = claim_sql!(
+    "state = 'queued' AND run_at <= $3",
+    "run_at, id",
     "SELECT jsonb_array_elements_text($5::jsonb)",
     " FOR UPDATE SKIP LOCKED"
 );
@@ -108,9 +133,9 @@ impl Store {
         enqueue(&mut *self.write.acquire().await?, job).await
     }
 
-    /// Claims the due job (queued with `run_at <= now_micros`, or running with an expired
-    /// lease) with the earliest `run_at` among `kinds` (all kinds when empty), leasing it
-    /// to `worker_id` until `now_micros + lease`.
+    /// Claims one job of `kinds` (all kinds when empty), leasing it to `worker_id` until
+    /// `now_micros + lease`: first a running job whose lease expired (oldest lease first),
+    /// else the queued job with the earliest `run_at <= now_micros`.
     pub async fn claim_job(
         &self,
         worker_id: &str,
@@ -123,19 +148,26 @@ impl Store {
             .bind(now_micros)
             .execute(&mut *conn)
             .await?;
-        let sql = match self.backend {
-            Backend::Sqlite => CLAIM_SQLITE,
-            Backend::Postgres => CLAIM_POSTGRES,
+        let (reclaim, claim) = match self.backend {
+            Backend::Sqlite => (RECLAIM_SQLITE, CLAIM_SQLITE),
+            Backend::Postgres => (RECLAIM_POSTGRES, CLAIM_POSTGRES),
         };
-        let row = sqlx::query(sql)
-            .bind(worker_id)
-            .bind(now_micros.saturating_add(lease_micros(lease)))
-            .bind(now_micros)
-            .bind(i32::from(!kinds.is_empty()))
-            .bind(json_list(kinds)?)
-            .fetch_optional(&mut *conn)
-            .await?;
-        row.as_ref().map(rows::job).transpose()
+        let filter_kinds = i32::from(!kinds.is_empty());
+        let kinds = json_list(kinds)?;
+        for sql in [reclaim, claim] {
+            let row = sqlx::query(sql)
+                .bind(worker_id)
+                .bind(now_micros.saturating_add(lease_micros(lease)))
+                .bind(now_micros)
+                .bind(filter_kinds)
+                .bind(kinds.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(row) = row {
+                return rows::job(&row).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     /// Marks the job completed; false when `worker_id` does not hold it.
