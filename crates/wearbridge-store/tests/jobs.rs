@@ -21,6 +21,7 @@ on_both_backends!(
     list_jobs_filters,
     enqueue_commits_with_the_transaction,
     concurrent_workers_claim_each_job_once,
+    crashed_work_resumes_before_new_work,
 );
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -387,5 +388,27 @@ async fn concurrent_workers_claim_each_job_once(store: Store) -> TestResult {
     }
     assert_eq!(seen.len(), 60, "a job was claimed twice or not at all");
     assert_eq!(seen.into_iter().collect::<HashSet<_>>(), expected);
+    Ok(())
+}
+
+async fn crashed_work_resumes_before_new_work(store: Store) -> TestResult {
+    let now = now_micros();
+    let crashed = enqueue(&store, &job("sync", None, now)).await?;
+    store
+        .claim_job("crashed", &[], LEASE, now)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    // Queued work that is due even earlier than the crashed job's run_at.
+    let newer = enqueue(&store, &job("sync", None, now - 1_000)).await?;
+    let after_lease = now + LEASE_MICROS + 1;
+    let first = store
+        .claim_job("w", &["sync"], LEASE, after_lease)
+        .await?
+        .map(|j| j.id);
+    let second = store
+        .claim_job("w", &["sync"], LEASE, after_lease)
+        .await?
+        .map(|j| j.id);
+    assert_eq!((first, second), (Some(crashed), Some(newer)));
     Ok(())
 }
