@@ -20,14 +20,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use oauth2::StandardRevocableToken;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use url::Url;
 use wearbridge_model::DataType;
 
 pub use config::{ProviderCredentials, ProvidersConfig};
 pub use error::ProviderError;
-pub use oauth::{ClientAuth, OAuthSettings, PkcePair, TokenSet, new_pkce_pair};
+pub use oauth::{ClientAuth, OAuthSettings, PkcePair, TokenKind, TokenSet, new_pkce_pair};
 pub use record::{RecordError, StoreParts, TerraRecordData};
 pub use registry::{DataTypeSupport, ProviderInfo, Registry, SetupKind};
 
@@ -135,15 +134,11 @@ pub trait Provider: Send + Sync {
     /// Revokes the refresh token when there is one (that ends the whole grant at providers
     /// following RFC 7009 §2.1), else the access token.
     async fn revoke(&self, ctx: &ProviderCtx, tokens: &TokenSet) -> Result<(), ProviderError> {
-        let token = match &tokens.refresh_token {
-            Some(refresh) => StandardRevocableToken::RefreshToken(oauth2::RefreshToken::new(
-                refresh.expose_secret().to_owned(),
-            )),
-            None => StandardRevocableToken::AccessToken(oauth2::AccessToken::new(
-                tokens.access_token.expose_secret().to_owned(),
-            )),
+        let (token, kind) = match &tokens.refresh_token {
+            Some(refresh) => (refresh, TokenKind::Refresh),
+            None => (&tokens.access_token, TokenKind::Access),
         };
-        oauth::revoke(&ctx.http, self.oauth(), &ctx.creds, token).await
+        oauth::revoke(&ctx.http, self.oauth(), &ctx.creds, token, kind).await
     }
 
     /// The data types [`Provider::fetch`] accepts.

@@ -17,8 +17,7 @@ use oauth2::basic::BasicClient;
 use oauth2::{
     AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
     HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, RevocationUrl, StandardErrorResponse, StandardRevocableToken, TokenResponse,
-    TokenUrl,
+    RequestTokenError, StandardErrorResponse, TokenResponse, TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
@@ -160,28 +159,60 @@ pub async fn refresh(
     Ok(token_set(&response))
 }
 
+/// Which token a revocation names (RFC 7009 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
 /// Revokes a token (RFC 7009). `Ok` without a call where the provider has no revocation.
+///
+/// Hand-written on reqwest rather than `oauth2`'s `revoke_token`, because `oauth2` refuses
+/// revocation URLs that are not HTTPS, and the simulator (and any plain-HTTP development
+/// mirror) serves HTTP. The request is the RFC's: a form with `token` and
+/// `token_type_hint`, client authentication as configured.
 pub async fn revoke(
     http: &reqwest::Client,
     settings: &OAuthSettings,
     creds: &ProviderCredentials,
-    token: StandardRevocableToken,
+    token: &SecretString,
+    kind: TokenKind,
 ) -> Result<(), ProviderError> {
     let Some(revoke_url) = &settings.revoke_url else {
         return Ok(());
     };
-    let client = BasicClient::new(ClientId::new(creds.client_id.clone()))
-        .set_client_secret(ClientSecret::new(
-            creds.client_secret.expose_secret().to_owned(),
-        ))
-        .set_auth_type(auth_type(settings.client_auth))
-        .set_revocation_url(RevocationUrl::from_url(revoke_url.clone()));
-    client
-        .revoke_token(token)
-        .map_err(|error| ProviderError::Malformed(error.to_string()))?
-        .request_async(&TokenHttp(http))
+    let hint = match kind {
+        TokenKind::Access => "access_token",
+        TokenKind::Refresh => "refresh_token",
+    };
+    let mut form = vec![("token", token.expose_secret()), ("token_type_hint", hint)];
+    let mut request = http.post(revoke_url.clone());
+    match settings.client_auth {
+        ClientAuth::BasicAuth => {
+            request =
+                request.basic_auth(&creds.client_id, Some(creds.client_secret.expose_secret()));
+        }
+        ClientAuth::RequestBody => {
+            form.push(("client_id", &creds.client_id));
+            form.push(("client_secret", creds.client_secret.expose_secret()));
+        }
+    }
+    let response = request
+        .form(&form)
+        .send()
         .await
-        .map_err(request_error)
+        .map_err(|error| error::from_transport(&error))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| error::from_transport(&error))?;
+    Err(error::from_status(status, &headers, &body))
 }
 
 fn auth_type(client_auth: ClientAuth) -> AuthType {
