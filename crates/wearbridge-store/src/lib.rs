@@ -4,8 +4,9 @@
 //! # Design
 //! - One code path for both backends through sqlx's `Any` driver. Each statement is one
 //!   SQL text with `$1, $2, ...` placeholders (SQLite accepts `$NNN` and sqlx binds it by
-//!   number); backend-specific SQL exists only where the backends differ (job claims use
-//!   `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+//!   number); backend-specific SQL exists only where the backends differ (claims use
+//!   `FOR UPDATE SKIP LOCKED` on PostgreSQL; variable-length lists are one JSON parameter
+//!   read with `json_each` / `jsonb_array_elements_text`, since `Any` has no arrays).
 //! - Timestamps are `BIGINT` unix microseconds (UTC): portable ordering and comparison,
 //!   no time-zone conversions in either driver. Booleans are `INTEGER` 0/1 on both
 //!   backends because the `Any` driver decodes SQLite integers only as integers.
