@@ -14,6 +14,7 @@ use wearbridge_server::state::AppState;
 use wearbridge_store::Store;
 
 use crate::events::{self, EventsCommand};
+use crate::sandbox;
 use crate::settings::{self, Overrides};
 
 /// Wearbridge: a self-hostable server speaking Terra's v2 wearables API.
@@ -55,6 +56,11 @@ struct ServeArgs {
     /// Externally visible base URL [env WEARBRIDGE_PUBLIC_URL].
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Run the provider simulator in-process and point every provider at it, so the
+    /// connect flow works with no wearable and no internet (development; the default
+    /// when no subcommand is given).
+    #[arg(long)]
+    sandbox: bool,
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -116,14 +122,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config_file = cli.config.as_deref();
     match cli.command {
         None => {
-            run_serve(settings::load(
-                config_file,
-                serve_overrides(ServeArgs::default(), true),
-            )?)
-            .await
+            let config = settings::load(config_file, serve_overrides(ServeArgs::default(), true))?;
+            run_serve(config, true).await
         }
         Some(Command::Serve(args)) => {
-            run_serve(settings::load(config_file, serve_overrides(args, false))?).await
+            let sandbox = args.sandbox;
+            run_serve(
+                settings::load(config_file, serve_overrides(args, false))?,
+                sandbox,
+            )
+            .await
         }
         Some(Command::Migrate(database)) => {
             let config = settings::load(config_file, database_overrides(database))?;
@@ -179,7 +187,7 @@ fn load_cipher(config: &Config) -> anyhow::Result<Cipher> {
     Ok(cipher)
 }
 
-async fn run_serve(config: Config) -> anyhow::Result<()> {
+async fn run_serve(config: Config, sandbox: bool) -> anyhow::Result<()> {
     let cipher = load_cipher(&config)?;
     let store = open_store(&config).await?;
     let listener = TcpListener::bind(config.bind)
@@ -195,8 +203,19 @@ async fn run_serve(config: Config) -> anyhow::Result<()> {
         development = config.development,
         "wearbridge listening"
     );
-    let state = AppState::new(store, config, cipher);
+    let mut state = AppState::new(store, config, cipher);
+    let simulator = if sandbox {
+        let (simulator, registry) = sandbox::start().await?;
+        state = state.with_providers(registry);
+        sandbox::announce(&state, simulator.base_url(), local_addr).await?;
+        Some(simulator)
+    } else {
+        None
+    };
     serve(listener, state, shutdown_signal()).await?;
+    if let Some(simulator) = simulator {
+        simulator.shutdown().await?;
+    }
     tracing::info!("wearbridge stopped");
     Ok(())
 }

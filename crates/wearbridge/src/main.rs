@@ -3,6 +3,7 @@
 
 mod cli;
 mod events;
+mod sandbox;
 mod settings;
 
 use std::process::ExitCode;
