@@ -49,7 +49,9 @@ macro_rules! numeric_enum {
         impl Default for $name {
             /// The first value the schema lists (the "unknown"/0 value where one exists).
             fn default() -> Self {
-                Self::KNOWN[0]
+                // `KNOWN` is non-empty (the macro requires one variant), so
+                // the fallback never applies.
+                Self::KNOWN.first().copied().unwrap_or(Self::Other(0))
             }
         }
 
@@ -108,7 +110,8 @@ macro_rules! string_enum {
         impl Default for $name {
             /// The first value the schema lists.
             fn default() -> Self {
-                Self::KNOWN[0].clone()
+                // `KNOWN` is non-empty (the macro requires one variant).
+                Self::KNOWN.first().cloned().unwrap_or_else(|| Self::Other(String::new()))
             }
         }
 

@@ -114,6 +114,9 @@ fn activity_type_codes_match_the_schema_exactly() {
     );
     assert_eq!(codes.len(), 146);
     assert_eq!(ActivityType::from_code(0), ActivityType::InVehicle);
+    assert_eq!(ActivityType::default(), ActivityType::InVehicle);
+    assert_eq!(SleepLevel::default().code(), 0);
+    assert_eq!(StrokeType::default().as_str(), "other");
     assert_eq!(
         serde_json::to_value(ActivityType::Running).ok(),
         Some(json!(8))
