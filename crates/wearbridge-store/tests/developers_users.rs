@@ -17,6 +17,7 @@ on_both_backends!(
     deauthenticated_users_disappear,
     provider_account_and_touch,
     foreign_keys_are_enforced,
+    transaction_user_writes_commit_or_vanish_together,
 );
 
 async fn migrate_twice_and_ping(store: Store) -> TestResult {
@@ -342,5 +343,54 @@ async fn foreign_keys_are_enforced(store: Store) -> TestResult {
         )
         .await;
     assert!(matches!(orphan, Err(StoreError::Database(_))), "{orphan:?}");
+    Ok(())
+}
+
+async fn transaction_user_writes_commit_or_vanish_together(store: Store) -> TestResult {
+    let new_user = || NewUser {
+        provider: "OURA".to_owned(),
+        ..NewUser::default()
+    };
+    let (dev_id, user_id) = {
+        let mut tx = store.begin().await?;
+        let dev = tx
+            .create_developer(wearbridge_store::NewDeveloper {
+                name: "in-tx".to_owned(),
+                api_key_hash: "h".to_owned(),
+                webhook_url: None,
+                webhook_secret_enc: "s".to_owned(),
+            })
+            .await?;
+        let user = tx.create_user(&dev.id, new_user()).await?;
+        (dev.id, user.id)
+        // dropped without commit
+    };
+    assert_eq!(store.find_developer(&dev_id).await?, None);
+    assert_eq!(store.get_user(&dev_id, &user_id).await?, None);
+
+    let dev = developer(&store, "dev").await?;
+    let mut tx = store.begin().await?;
+    let user = tx.create_user(&dev.id, new_user()).await?;
+    let patch = UserPatch {
+        reference_id: Some(Some("ref".to_owned())),
+        active: None,
+    };
+    let patched = tx.update_user(&dev.id, &user.id, patch).await?;
+    assert_eq!(patched.and_then(|u| u.reference_id).as_deref(), Some("ref"));
+    assert!(tx.touch_last_webhook_update(&dev.id, &user.id, 42).await?);
+    tx.commit().await?;
+    let stored = store
+        .get_user(&dev.id, &user.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    assert_eq!(
+        (stored.reference_id.as_deref(), stored.last_webhook_update),
+        (Some("ref"), Some(42))
+    );
+
+    let mut tx = store.begin().await?;
+    assert!(tx.mark_deauthenticated(&dev.id, &user.id).await?);
+    tx.commit().await?;
+    assert_eq!(store.get_user(&dev.id, &user.id).await?, None);
     Ok(())
 }
