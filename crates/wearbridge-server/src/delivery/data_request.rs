@@ -13,8 +13,6 @@
 //! marked complete, the job runs again and the events are appended again (same
 //! reference, new event ids).
 
-use std::time::Duration;
-
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use wearbridge_store::ids::{DeveloperId, UserId};
@@ -34,8 +32,6 @@ pub const CHUNK_RECORDS: usize = 10;
 pub const DATA_EVENT_VERSION: &str = "2022-03-16";
 /// Job attempts before the request is given up.
 const JOB_ATTEMPTS: i32 = 5;
-/// Lease on a running job.
-const JOB_LEASE: Duration = Duration::from_secs(120);
 /// Delay before a failed job runs again, microseconds.
 const JOB_RETRY_MICROS: i64 = 30_000_000;
 
@@ -267,7 +263,12 @@ pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, Delivery
     let now = state.clock.now().timestamp_micros();
     let Some(job) = state
         .store
-        .claim_job(worker_id, &[JOB_KIND], JOB_LEASE, now)
+        .claim_job(
+            worker_id,
+            &[JOB_KIND],
+            state.config.webhooks.lease(),
+            now,
+        )
         .await?
     else {
         return Ok(false);
