@@ -141,7 +141,7 @@ fn activity_type_codes_match_the_schema_exactly() {
 fn schema_examples_round_trip() {
     let mut failures = Failures::default();
     let mut examples_seen = 0;
-    for case in struct_cases() {
+    for case in struct_cases().into_iter().chain(event_cases()) {
         let Some(doc) = schema(case.schema) else {
             failures.check(case.schema, Err(vec!["schema not committed".into()]));
             continue;
