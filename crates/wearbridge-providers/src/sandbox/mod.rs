@@ -6,7 +6,7 @@ pub mod mapper;
 pub mod wire;
 
 use async_trait::async_trait;
-use chrono::FixedOffset;
+use chrono::{Days, FixedOffset};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -172,11 +172,46 @@ async fn home_offset(
     })
 }
 
-/// Every element of a paged list endpoint over `range`, following `next_page`.
+/// Longest range asked for in one request. The simulator rejects more than 3660 days; a
+/// year keeps each paged walk short and well inside that limit.
+const MAX_DAYS_PER_REQUEST: u64 = 366;
+
+/// `range` cut into consecutive windows of at most [`MAX_DAYS_PER_REQUEST`] days.
+fn windows(range: FetchRange) -> Vec<FetchRange> {
+    let mut windows = Vec::new();
+    let mut start = range.start;
+    while start <= range.end {
+        let end = start
+            .checked_add_days(Days::new(MAX_DAYS_PER_REQUEST - 1))
+            .map_or(range.end, |end| end.min(range.end));
+        windows.push(FetchRange { start, end });
+        match end.checked_add_days(Days::new(1)) {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    windows
+}
+
+/// Every element of a list endpoint over `range`: window by window, following `next_page`.
+async fn list<T: DeserializeOwned>(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+    path: &str,
+    range: FetchRange,
+) -> Result<Vec<T>, ProviderError> {
+    let mut items = Vec::new();
+    for window in windows(range) {
+        items.extend(list_window(ctx, access_token, path, window).await?);
+    }
+    Ok(items)
+}
+
+/// Every page of one window.
 ///
 /// Each page covers at least one day, so more pages than days (plus one) means the
 /// provider is looping; that is reported as malformed instead of fetching forever.
-async fn list<T: DeserializeOwned>(
+async fn list_window<T: DeserializeOwned>(
     ctx: &ProviderCtx,
     access_token: &SecretString,
     path: &str,
@@ -209,4 +244,47 @@ async fn list<T: DeserializeOwned>(
     Err(ProviderError::Malformed(format!(
         "SANDBOX /{path} returned more than {max_pages} pages"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn long_ranges_split_into_contiguous_windows() {
+        let range = FetchRange {
+            start: date(2020, 1, 1),
+            end: date(2022, 12, 31),
+        };
+        let windows = windows(range);
+        assert_eq!(windows.len(), 3);
+        assert_eq!(windows.first().map(|w| w.start), Some(range.start));
+        assert_eq!(windows.last().map(|w| w.end), Some(range.end));
+        for pair in windows.windows(2) {
+            if let [a, b] = pair {
+                assert_eq!(a.end.succ_opt(), Some(b.start));
+                assert_eq!((a.end - a.start).num_days() + 1, 366);
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_day_is_one_window_and_an_inverted_range_none() {
+        let day = FetchRange {
+            start: date(2026, 3, 4),
+            end: date(2026, 3, 4),
+        };
+        assert_eq!(windows(day), vec![day]);
+        let inverted = FetchRange {
+            start: date(2026, 3, 5),
+            end: date(2026, 3, 4),
+        };
+        assert!(windows(inverted).is_empty());
+    }
 }

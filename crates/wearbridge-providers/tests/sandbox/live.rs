@@ -310,3 +310,38 @@ async fn an_unreachable_provider_is_transient() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn ranges_longer_than_a_request_window_are_fetched_whole() {
+    let harness = harness().await;
+    let tokens = connect(&harness, "long-history").await;
+    let (Some(start), Some(end)) = (
+        NaiveDate::from_ymd_opt(2024, 1, 1),
+        NaiveDate::from_ymd_opt(2025, 2, 3),
+    ) else {
+        panic!("valid dates");
+    };
+    let records = harness
+        .provider
+        .fetch(
+            &harness.ctx,
+            &tokens.access_token,
+            DataType::Body,
+            FetchRange { start, end },
+        )
+        .await;
+    let Ok(records) = records else {
+        panic!("long fetch: {records:?}");
+    };
+    // One weigh-in per day, each day exactly once across the window boundary.
+    let days = usize::try_from((end - start).num_days() + 1).unwrap_or_default();
+    assert_eq!(records.len(), days);
+    let mut identities: Vec<String> = records
+        .iter()
+        .filter_map(|record| record.store_parts().ok().map(|parts| parts.identity))
+        .collect();
+    identities.dedup();
+    assert_eq!(identities.len(), days);
+    assert_eq!(identities.first().map(String::as_str), Some("2024-01-01"));
+    assert_eq!(identities.last().map(String::as_str), Some("2025-02-03"));
+}
