@@ -65,14 +65,14 @@ impl TokenProblem {
     }
 }
 
-/// In-memory authorization server for one simulated provider.
-#[derive(Debug)]
+/// In-memory authorization server for one simulated provider. Its `Debug` output shows
+/// counts only, never tokens or secrets.
 pub struct OAuthServer {
     settings: OAuthSettings,
     state: Mutex<GrantState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct GrantState {
     access_ttl: Option<Duration>,
     /// When empty, any client id with a non-empty secret is accepted.
@@ -128,6 +128,20 @@ pub struct TokenResponse {
     pub refresh_token: String,
     pub scope: String,
     pub user_id: String,
+}
+
+impl std::fmt::Debug for OAuthServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("OAuthServer")
+            .field("settings", &self.settings)
+            .field("clients", &state.clients.len())
+            .field("pending_codes", &state.codes.len())
+            .field("access_tokens", &state.access.len())
+            .field("refresh_tokens", &state.refresh.len())
+            .field("accounts", &state.accounts.len())
+            .finish()
+    }
 }
 
 impl OAuthServer {
@@ -421,5 +435,26 @@ impl IntoResponse for OAuthError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_tokens_or_secrets() {
+        let server = OAuthServer::new(crate::providers::SimProvider::Sandbox.oauth_settings());
+        server.register_client("app", "very-secret");
+        let tokens = server.issue_tokens(None, "acct", "app", "");
+        let debug = format!("{server:?}");
+        assert!(debug.contains("access_tokens: 1"), "{debug}");
+        for secret in [
+            tokens.access_token.as_str(),
+            tokens.refresh_token.as_str(),
+            "very-secret",
+        ] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
     }
 }
