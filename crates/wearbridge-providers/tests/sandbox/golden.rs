@@ -163,7 +163,18 @@ fn every_mapped_record_is_schema_valid_and_storable() {
                 Err(error) => panic!("{name}: {error}"),
             };
             assert_eq!(parts.data_type.as_str(), name);
-            assert!(parts.payload_no_samples.len() <= parts.payload.len());
+            // with_samples=false: the 1 Hz / 5-minute series go, the summaries stay.
+            if matches!(name, "activity" | "sleep" | "daily") {
+                assert!(
+                    parts.payload.contains("\"hr_samples\""),
+                    "{name} has samples"
+                );
+                assert!(!parts.payload_no_samples.contains("\"hr_samples\""));
+                assert!(!parts.payload_no_samples.contains("_samples\":"), "{name}");
+                assert!(parts.payload_no_samples.contains("\"avg_hr_bpm\""));
+            } else {
+                assert!(parts.payload_no_samples.len() <= parts.payload.len());
+            }
         }
     }
 }
