@@ -51,7 +51,7 @@ const ENGLISH: Texts = Texts {
     choose_title: "Connect your wearable",
     choose_intro: "Choose the service that holds your health data. You will sign in there and decide what to share.",
     no_providers: "No provider is available for this link. Ask the app that sent you here for a new one.",
-    expiry_note: "This link works for 15 minutes and can be used once per connection.",
+    expiry_note: "This link works for 15 minutes.",
     expired_title: "This link has expired",
     expired_body: "Connection links are valid for 15 minutes. Go back to the app that sent you here and start again to get a new link.",
     unknown_title: "This link is not valid",

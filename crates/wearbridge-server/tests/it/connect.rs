@@ -34,8 +34,8 @@ use wearbridge_store::{Backend, EventFilter, Store};
 use crate::harness::{ExposeSecret, assert_valid};
 
 /// One server + simulator + fresh database.
-struct Env {
-    base_url: String,
+pub(crate) struct Env {
+    pub(crate) base_url: String,
     store: Store,
     state: AppState,
     clock: Arc<ManualClock>,
@@ -48,7 +48,7 @@ struct Env {
 }
 
 /// A developer's credentials.
-struct Dev {
+pub(crate) struct Dev {
     id: String,
     key: String,
 }
@@ -79,7 +79,7 @@ macro_rules! connect_test {
 }
 
 impl Env {
-    async fn spawn(backend: Backend) -> Option<Env> {
+    pub(crate) async fn spawn(backend: Backend) -> Option<Env> {
         let (database_url, database) = fresh_database_url(backend).await.expect("test database")?;
         let store = Store::connect(&database_url).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -126,7 +126,7 @@ impl Env {
         })
     }
 
-    async fn developer(&self, name: &str) -> Dev {
+    pub(crate) async fn developer(&self, name: &str) -> Dev {
         let created = create_developer(&self.store, &self.state.cipher, name, None)
             .await
             .expect("developer");
@@ -137,7 +137,7 @@ impl Env {
     }
 
     /// A call with `dev`'s credentials; asserts the status and returns the body.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         dev: &Dev,
         method: reqwest::Method,
@@ -161,7 +161,7 @@ impl Env {
     }
 
     /// GET without credentials; the status and the `Location` or body.
-    async fn browse(&self, url: &str) -> (StatusCode, String) {
+    pub(crate) async fn browse(&self, url: &str) -> (StatusCode, String) {
         let response = self.http.get(url).send().await.expect("browse");
         let status = response.status();
         if status.is_redirection() {
@@ -176,7 +176,7 @@ impl Env {
         (status, response.text().await.unwrap_or_default())
     }
 
-    async fn widget_session(&self, dev: &Dev, body: Value) -> Value {
+    pub(crate) async fn widget_session(&self, dev: &Dev, body: Value) -> Value {
         let session = self
             .call(
                 dev,
@@ -617,7 +617,10 @@ connect_test!(deauthentication_revokes_and_hides_the_user, |env| {
         .iter()
         .filter(|record| record.path.contains("/oauth/revoke"))
         .count();
-    let paths: Vec<_> = log.iter().map(|r| (r.method.clone(), r.path.clone(), r.status)).collect();
+    let paths: Vec<_> = log
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .collect();
     assert_eq!(revocations, 1, "no revocation at the provider: {paths:?}");
     env.call(
         &dev,
