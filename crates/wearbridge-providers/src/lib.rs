@@ -38,7 +38,8 @@ pub struct ProviderCtx {
     pub creds: ProviderCredentials,
     /// Base of the provider's data API.
     pub api_base: Url,
-    /// Base of the provider's OAuth endpoints.
+    /// Base of the provider's OAuth endpoints. The registry also builds the adapter's
+    /// [`OAuthSettings`] from it, so the two always agree.
     pub auth_base: Url,
 }
 
