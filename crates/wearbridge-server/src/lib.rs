@@ -22,5 +22,6 @@ pub mod openapi;
 pub mod routes;
 pub mod secrets;
 pub mod state;
+pub mod sync;
 pub mod wire;
 pub mod workers;

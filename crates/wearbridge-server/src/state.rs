@@ -22,6 +22,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// "Now" for handlers and workers; replaceable in tests.
     pub clock: SharedClock,
+    /// Sync engine settings: rate budgets, backfill depth, fairness slice.
+    pub sync: Arc<crate::sync::SyncSettings>,
 }
 
 impl AppState {
@@ -34,12 +36,19 @@ impl AppState {
             providers: Arc::new(Registry::builtin()),
             metrics: Arc::new(Metrics::new()),
             clock: Arc::new(SystemClock),
+            sync: Arc::new(crate::sync::SyncSettings::default()),
         }
     }
 
     /// Replaces the clock (schedule tests inject a [`crate::clock::ManualClock`]).
     pub fn with_clock(mut self, clock: SharedClock) -> AppState {
         self.clock = clock;
+        self
+    }
+
+    /// Replaces the sync engine settings (tests shrink budgets and backfill depth).
+    pub fn with_sync(mut self, settings: crate::sync::SyncSettings) -> AppState {
+        self.sync = Arc::new(settings);
         self
     }
 

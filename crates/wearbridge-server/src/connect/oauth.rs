@@ -259,7 +259,7 @@ async fn connect(
         scopes: account.scopes.or_else(|| tokens.scopes.clone()),
     };
     let sealed = seal(&state.cipher, &tokens).map_err(|error| internal(&error))?;
-    let backfill_days = provider.backfill_days();
+    let backfill_days = state.sync.backfill_days(provider.as_ref());
     persist(state, session, new_user, &sealed, backfill_days)
         .await
         .map_err(|error| internal(&error))

@@ -23,6 +23,7 @@ use crate::connect::vault::access_token;
 use crate::connect::{ConnectError, events, micros, now_micros};
 use crate::ingest::{IngestRecordsError, ingest_records};
 use crate::state::AppState;
+use crate::sync::budget::{self, Admission};
 use crate::workers::ShutdownSignal;
 
 /// Job kind on the jobs table.
@@ -41,23 +42,23 @@ const RETRY_BASE: Duration = Duration::from_secs(30);
 
 /// The job's input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Payload {
-    user_id: UserId,
-    start: NaiveDate,
-    end: NaiveDate,
+pub(crate) struct Payload {
+    pub(crate) user_id: UserId,
+    pub(crate) start: NaiveDate,
+    pub(crate) end: NaiveDate,
 }
 
 /// The checkpoint: chunks finished.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-struct Progress {
-    chunks_done: usize,
+pub(crate) struct Progress {
+    pub(crate) chunks_done: usize,
 }
 
 /// One fetch of the backfill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Chunk {
-    data_type: DataType,
-    range: FetchRange,
+pub(crate) struct Chunk {
+    pub(crate) data_type: DataType,
+    pub(crate) range: FetchRange,
 }
 
 /// Queues the backfill of `user`'s last `days` days up to `today`, committed with `tx`.
@@ -144,6 +145,16 @@ enum JobError {
     Payload(String),
     #[error("lost the job lease")]
     LeaseLost,
+    /// Not a failure: the job waits (rate budget empty, provider pause, slice used) and is
+    /// queued again for `run_at` without spending an attempt; after progress in this claim
+    /// the attempt counter restarts, so only claims without progress count toward
+    /// `MAX_ATTEMPTS` (a 365-day backfill may meet many transient faults).
+    #[error("waiting: {}", note.as_deref().unwrap_or("yielding its turn"))]
+    Wait {
+        run_at: i64,
+        progressed: bool,
+        note: Option<String>,
+    },
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error(transparent)]
@@ -184,11 +195,29 @@ async fn settle(
     if matches!(error, JobError::LeaseLost) {
         return Ok(());
     }
+    if let JobError::Wait {
+        run_at,
+        progressed,
+        note,
+    } = &error
+    {
+        let attempts = if *progressed {
+            0
+        } else {
+            job.attempts.saturating_sub(1)
+        };
+        let note = note.as_deref();
+        state
+            .store
+            .yield_job(&job.id, worker_id, *run_at, attempts, note)
+            .await?;
+        return Ok(());
+    }
     let retry_at = match error.provider() {
         Some(ProviderError::RateLimited {
             retry_after: Some(wait),
         }) => Some(*wait),
-        Some(provider) if provider.is_retryable() => Some(backoff(job.attempts)),
+        Some(provider) if retry_with_backoff(provider) => Some(backoff(job.attempts)),
         Some(_) => None,
         None if matches!(error, JobError::Store(_)) => Some(backoff(job.attempts)),
         None => None,
@@ -229,7 +258,9 @@ async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
     let mut rejected = None;
+    let mut done_now = 0;
     while let Some(chunk) = plan.get(progress.chunks_done) {
+        admit(state, &user, *chunk, done_now).await?;
         match fetch_chunk(state, provider.as_ref(), &ctx, &user, *chunk, &mut rejected).await {
             Ok(records) => {
                 ingest_records(&state.store, &user, records).await?;
@@ -238,9 +269,10 @@ async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
                 revoke_access(state, &user).await?;
                 return Ok(());
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(interrupted(state, &user, error, done_now > 0).await?),
         }
         progress.chunks_done += 1;
+        done_now += 1;
         checkpoint(state, job, worker_id, progress).await?;
     }
     state
@@ -248,6 +280,79 @@ async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
         .touch_last_polled_at(&dev, &user.id, now_micros(state))
         .await?;
     Ok(())
+}
+
+/// Lets the next chunk go when this claim's slice is not used up and the provider's rate
+/// budgets allow it; otherwise the job waits (see [`JobError::Wait`]).
+async fn admit(
+    state: &AppState,
+    user: &User,
+    chunk: Chunk,
+    done_now: usize,
+) -> Result<(), JobError> {
+    if done_now >= state.sync.slice_chunks.max(1) {
+        return Err(JobError::Wait {
+            run_at: now_micros(state),
+            progressed: true,
+            note: None,
+        });
+    }
+    let admission = budget::acquire(
+        state,
+        &user.provider,
+        &user.id,
+        chunk.data_type,
+        chunk.range,
+    )
+    .await?;
+    match admission {
+        Admission::Go => Ok(()),
+        Admission::WaitUntil(run_at) => Err(JobError::Wait {
+            run_at,
+            progressed: done_now > 0,
+            note: Some("waiting for the provider rate budget".to_owned()),
+        }),
+    }
+}
+
+/// What a failed fetch means for the job: a provider 429 pauses the budget and waits for
+/// its reset; a retryable failure after progress in this claim waits one backoff step
+/// with a fresh attempt count; a persistent 401/403 (after the refresh in
+/// [`fetch_chunk`]) appends `connection_error`; anything else stays an error for
+/// [`settle`].
+async fn interrupted(
+    state: &AppState,
+    user: &User,
+    error: JobError,
+    progressed: bool,
+) -> Result<JobError, JobError> {
+    match error.provider() {
+        Some(ProviderError::RateLimited { retry_after }) => {
+            let run_at = budget::pause(state, &user.provider, &user.id, *retry_after).await?;
+            Ok(JobError::Wait {
+                run_at,
+                progressed,
+                note: Some(error.to_string()),
+            })
+        }
+        Some(provider) if progressed && retry_with_backoff(provider) => Ok(JobError::Wait {
+            run_at: now_micros(state).saturating_add(micros(backoff(1))),
+            progressed,
+            note: Some(error.to_string()),
+        }),
+        Some(ProviderError::Unauthorized(_)) => {
+            crate::sync::connection_error(state, user).await?;
+            Ok(error)
+        }
+        _ => Ok(error),
+    }
+}
+
+/// Failures worth another try later: the provider's retryable ones, plus a malformed
+/// body (a truncated or garbled page is usually a one-off; the attempt limit stops a
+/// provider that keeps answering garbage).
+fn retry_with_backoff(error: &ProviderError) -> bool {
+    error.is_retryable() || matches!(error, ProviderError::Malformed(_))
 }
 
 /// Fetches one chunk with a usable token; when the provider rejects the token, refreshes
@@ -314,7 +419,7 @@ async fn checkpoint(
 /// The fetch plan: each [`CHUNK_DAYS`]-day window, oldest first, × each supported type in
 /// the provider's order. Deterministic, so a checkpoint index means the same chunk on
 /// every node.
-fn chunks(payload: &Payload, types: &[DataType]) -> Vec<Chunk> {
+pub(crate) fn chunks(payload: &Payload, types: &[DataType]) -> Vec<Chunk> {
     let mut plan = Vec::new();
     let mut start = payload.start;
     while start <= payload.end {
