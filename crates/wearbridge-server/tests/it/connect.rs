@@ -19,7 +19,7 @@ use url::Url;
 use wearbridge_model::WebhookEvent;
 use wearbridge_providers::{ProvidersConfig, Registry};
 use wearbridge_server::app::build_router;
-use wearbridge_server::clock::ManualClock;
+use wearbridge_server::clock::{Clock, ManualClock};
 use wearbridge_server::config::Config;
 use wearbridge_server::connect::vault::open;
 use wearbridge_server::crypto::Cipher;
@@ -865,3 +865,93 @@ connect_test!(mobile_sdk_tokens_are_single_use, |env| {
     let replay = exchange(token).await.expect("exchange");
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
 });
+
+connect_test!(
+    a_crashed_backfill_resumes_from_its_checkpoint_with_a_refreshed_token,
+    |env| {
+        let dev = env.developer("resume").await;
+        let landing = env.connect_with_widget(&dev, "kim", "allow", "kim").await;
+        let user = query(&landing, "user_id").expect("user");
+        // A worker claims the job, checkpoints 7 chunks (the first 7-day window of every
+        // type), and dies without finishing; its lease then runs out.
+        let lease = Duration::from_secs(120);
+        let now = env.clock.now().timestamp_micros();
+        let job = env
+            .store
+            .claim_job("crashed-worker", &["backfill"], lease, now)
+            .await
+            .expect("claim")
+            .expect("a queued backfill job");
+        let types = env
+            .state
+            .providers
+            .get("SANDBOX")
+            .expect("sandbox")
+            .supported_types()
+            .len();
+        let progress = json!({ "chunks_done": types }).to_string();
+        assert!(
+            env.store
+                .update_job_progress(&job.id, &progress)
+                .await
+                .expect("progress")
+        );
+        // Meanwhile the access token expires at the provider.
+        let oauth = env.sim.oauth(SimProvider::Sandbox).expect("sandbox oauth");
+        assert!(oauth.expire_access_tokens(Some("kim")) > 0);
+        env.clock.advance(chrono::Duration::seconds(121));
+        env.run_backfill().await;
+
+        let dev_id = DeveloperId::parse(&dev.id).expect("dev");
+        let user_id = UserId::parse(&user).expect("user");
+        let connection = env
+            .store
+            .get_connection(&dev_id, &user_id)
+            .await
+            .expect("read")
+            .expect("connection");
+        assert_eq!(
+            connection.version, 2,
+            "expected one refresh after the expiry"
+        );
+        let jobs = env
+            .store
+            .list_jobs(wearbridge_store::JobFilter {
+                kind: Some("backfill".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("jobs");
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            jobs[0].state,
+            wearbridge_store::JobState::Completed,
+            "{jobs:?}"
+        );
+        // The checkpointed window was not fetched again: the oldest days stay empty while
+        // the rest of the 30 days arrived.
+        let start = env.clock.now().date_naive() - chrono::Days::new(29);
+        let first_window = format!(
+            "/v2/daily?user_id={user}&start_date={start}&end_date={}&to_webhook=false",
+            start + chrono::Days::new(5)
+        );
+        let early = env
+            .call(&dev, reqwest::Method::GET, &first_window, None, 200)
+            .await;
+        assert_eq!(
+            early["data"].as_array().map(Vec::len),
+            Some(0),
+            "resumed from the start: {early}"
+        );
+        let all = env
+            .call(
+                &dev,
+                reqwest::Method::GET,
+                &data_path("daily", &user, 40),
+                None,
+                200,
+            )
+            .await;
+        assert!(all["data"].as_array().map_or(0, Vec::len) >= 20, "{all}");
+    }
+);
