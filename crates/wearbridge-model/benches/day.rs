@@ -204,6 +204,7 @@ fn day() -> Day {
 fn benches(c: &mut Criterion) {
     let day = day();
     let bytes = serde_json::to_vec(&day).unwrap_or_default();
+    eprintln!("day payload: {} bytes", bytes.len());
     let mut group = c.benchmark_group("day");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("typed/serialize", |b| {
