@@ -83,7 +83,10 @@ const CONSUME_SDK_TOKEN: &str =
     "DELETE FROM sdk_auth_tokens WHERE token_hash = $1 RETURNING developer_id, expires_at";
 const PURGE_STATES: &str = "DELETE FROM oauth_states WHERE expires_at <= $1";
 const PURGE_SDK_TOKENS: &str = "DELETE FROM sdk_auth_tokens WHERE expires_at <= $1";
-const PURGE_SESSIONS: &str = "DELETE FROM connect_sessions WHERE expires_at <= $1";
+/// A session outlives its expiry while a live `state` still points at it: the user
+/// started the provider login in time and may finish it after the session expired.
+const PURGE_SESSIONS: &str = "DELETE FROM connect_sessions WHERE expires_at <= $1 \
+     AND NOT EXISTS (SELECT 1 FROM oauth_states WHERE oauth_states.session_id = connect_sessions.id)";
 
 fn session(row: &AnyRow) -> Result<ConnectSession> {
     Ok(ConnectSession {
@@ -200,8 +203,8 @@ impl Store {
         .transpose()
     }
 
-    /// Deletes sessions, states and SDK tokens that expired before `now_micros`; the
-    /// number of rows removed.
+    /// Deletes states and SDK tokens that expired before `now_micros`, then expired
+    /// sessions no live state refers to; the number of rows removed.
     pub async fn purge_expired_connect_state(&self, now_micros: i64) -> Result<u64> {
         let mut tx = self.begin().await?;
         let mut removed = 0;
@@ -277,9 +280,13 @@ mod tests {
                 expires_at: 5,
             };
             store.insert_oauth_state(&state).await?;
-            assert_eq!(store.consume_oauth_state("h").await?, Some(state));
+            assert_eq!(store.consume_oauth_state("h").await?, Some(state.clone()));
             assert_eq!(store.consume_oauth_state("h").await?, None);
-            assert_eq!(store.purge_expired_connect_state(10).await?, 1);
+            // A live state (expires at 5) keeps its expired session (expired at 2).
+            store.insert_oauth_state(&state).await?;
+            assert_eq!(store.purge_expired_connect_state(3).await?, 0);
+            assert!(store.get_connect_session("s1").await?.is_some());
+            assert_eq!(store.purge_expired_connect_state(10).await?, 2);
             assert_eq!(store.get_connect_session("s1").await?, None);
         }
         Ok(())

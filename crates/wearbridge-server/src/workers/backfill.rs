@@ -37,6 +37,8 @@ const LEASE: Duration = Duration::from_secs(120);
 const MAX_ATTEMPTS: i32 = 8;
 /// Idle pause of the worker loop when no job is due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How often expired connect sessions, states and SDK tokens are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// First retry delay after a transient provider failure; doubles per attempt.
 const RETRY_BASE: Duration = Duration::from_secs(30);
 
@@ -91,12 +93,19 @@ pub async fn enqueue_backfill(
     Ok(())
 }
 
-/// The worker loop: claims and runs due backfill jobs until shutdown.
+/// The worker loop: claims and runs due backfill jobs until shutdown. It also clears
+/// expired widget sessions, OAuth states and SDK tokens every [`PURGE_EVERY`]: the same
+/// connect-flow housekeeping, not worth a worker of its own.
 pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
     let worker_id = format!("backfill-{}", uuid::Uuid::new_v4());
+    let mut next_purge = tokio::time::Instant::now();
     loop {
         if shutdown.is_shutting_down() {
             return Ok(());
+        }
+        if tokio::time::Instant::now() >= next_purge {
+            purge_expired(&state).await;
+            next_purge = tokio::time::Instant::now() + PURGE_EVERY;
         }
         let ran = match run_one(&state, &worker_id).await {
             Ok(ran) => ran,
@@ -111,6 +120,18 @@ pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Resul
                 () = tokio::time::sleep(IDLE_POLL) => {}
             }
         }
+    }
+}
+
+async fn purge_expired(state: &AppState) {
+    match state
+        .store
+        .purge_expired_connect_state(now_micros(state))
+        .await
+    {
+        Ok(0) => {}
+        Ok(removed) => tracing::debug!(removed, "purged expired connect sessions and states"),
+        Err(error) => tracing::warn!(error = %error, "cannot purge expired connect state"),
     }
 }
 
