@@ -179,6 +179,8 @@ impl TerraFormat {
     }
 
     /// `+HH:MM`; seconds-level offsets (historic LMT zones) as `+HH:MM:SS`.
+    /// RFC 3339 has no seconds in offsets, so such a value does not parse
+    /// back; only `Timestamp`s built in code (never parsed ones) can carry one.
     fn offset(&mut self, offset: FixedOffset) {
         let total = offset.local_minus_utc();
         self.push(if total < 0 { b'-' } else { b'+' });

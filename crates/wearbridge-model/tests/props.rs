@@ -93,6 +93,19 @@ proptest! {
     }
 
     #[test]
+    fn data_webhooks(
+        sleeps in proptest::collection::vec(arb_sleep(), 0..3),
+        dailies in proptest::collection::vec(arb_daily(), 0..3),
+        user in arb_terra_user(),
+    ) {
+        let sleep_event = WebhookEvent::from(SleepEvent { data: sleeps, user: user.clone(), version: MODEL_VERSION.into(), status: None });
+        check("core/SleepEvent", &sleep_event)?;
+        check("core/WebhookEventType", &sleep_event)?;
+        let daily_event = WebhookEvent::from(DailyEvent { data: dailies, user, version: MODEL_VERSION.into(), status: None });
+        check("core/DailyEvent", &daily_event)?;
+    }
+
+    #[test]
     fn terra_user(value in arb_terra_user()) {
         check("core/TerraUser", &value)?;
     }
