@@ -240,3 +240,62 @@ fn data_events(
     }
     Ok(events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wearbridge_model::{Athlete, Sleep};
+    use wearbridge_providers::TerraRecordData;
+    use wearbridge_store::User;
+
+    fn user() -> User {
+        User {
+            id: UserId::new(),
+            developer_id: DeveloperId::new(),
+            provider: "SANDBOX".to_owned(),
+            provider_user_id: Some("alice".to_owned()),
+            reference_id: None,
+            scopes: None,
+            active: true,
+            deauthenticated: false,
+            created_at: 0,
+            last_webhook_update: None,
+            last_polled_at: None,
+            most_recent_data_at: None,
+        }
+    }
+
+    #[test]
+    fn data_events_hold_at_most_ten_records_of_one_type() -> Result<(), serde_json::Error> {
+        let mut records: Vec<TerraRecordData> = (0..23)
+            .map(|_| TerraRecordData::Sleep(Sleep::default()))
+            .collect();
+        records.insert(5, TerraRecordData::Athlete(Athlete::default()));
+        let events = data_events(&user(), records)?;
+        let shapes: Vec<(String, usize)> = events
+            .iter()
+            .map(|event| {
+                let body: Value = serde_json::from_str(&event.body).unwrap_or_default();
+                let count = body["data"].as_array().map_or(1, Vec::len);
+                (event.event_type.clone(), count)
+            })
+            .collect();
+        let expected: Vec<(String, usize)> =
+            [("athlete", 1), ("sleep", 10), ("sleep", 10), ("sleep", 3)]
+                .iter()
+                .map(|(kind, count)| ((*kind).to_owned(), *count))
+                .collect();
+        assert_eq!(shapes, expected);
+        let first: Value = serde_json::from_str(&events[1].body)?;
+        assert_eq!(first["type"], "sleep");
+        assert_eq!(first["user"]["provider"], "SANDBOX");
+        assert_eq!(first["version"], "2022-03-16");
+        Ok(())
+    }
+
+    #[test]
+    fn no_records_no_events() -> Result<(), serde_json::Error> {
+        assert!(data_events(&user(), Vec::new())?.is_empty());
+        Ok(())
+    }
+}
