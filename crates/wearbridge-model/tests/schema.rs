@@ -805,3 +805,23 @@ fn member_check(
     validate(member, &projected)?;
     expect_same(&projected, reparse(projected.clone()))
 }
+
+/// Every committed schema compiles and all its `$ref`s resolve (catches
+/// extraction mistakes such as a wrong relative path in `api/`).
+#[test]
+fn every_committed_schema_compiles_and_resolves() {
+    let names = wearbridge_model::testing::schema_names();
+    assert!(names.len() > 800, "only {} schemas", names.len());
+    assert!(names.iter().any(|name| name == "api/DataResponse.daily"));
+    let broken: Vec<String> = names
+        .iter()
+        .filter_map(|name| {
+            let errors = validate(name, &Value::Null).err()?;
+            let fatal = errors
+                .iter()
+                .find(|e| e.contains("does not compile") || e.contains("not committed"))?;
+            Some(format!("{name}: {fatal}"))
+        })
+        .collect();
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
