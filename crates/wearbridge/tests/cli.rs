@@ -83,6 +83,25 @@ fn developer_create_prints_exactly_one_json_object() {
     let rotated: Value = serde_json::from_str(stdout(&rotated).trim()).unwrap_or_default();
     assert_ne!(rotated["api_key"], created["api_key"]);
 
+    let set = run(
+        dir.path(),
+        &[
+            "developer",
+            "set-webhook",
+            "--dev-id",
+            dev_id,
+            "--url",
+            "https://hooks.example.org/terra",
+        ],
+        &env,
+    );
+    assert!(set.status.success(), "{}", stderr(&set));
+    let relisted = stdout(&run(dir.path(), &["developer", "list"], &env));
+    assert!(
+        relisted.contains("https://hooks.example.org/terra"),
+        "{relisted}"
+    );
+
     let webhook = run(
         dir.path(),
         &[
