@@ -12,6 +12,7 @@ mod data;
 mod fixtures;
 mod integrations;
 mod ops;
+mod sync;
 mod users;
 mod webhooks;
 mod writes;
