@@ -40,6 +40,8 @@ pub const SDK_TOKEN_TTL: Duration = Duration::from_secs(180);
 pub enum ConnectError {
     #[error("unknown provider {0:?}")]
     UnknownProvider(String),
+    #[error("providers: unknown provider {0:?}")]
+    UnknownProviderInList(String),
     #[error("provider {0} is not enabled on this deployment")]
     ProviderNotEnabled(String),
     #[error("provider {0} is not offered by this session")]
@@ -67,6 +69,7 @@ impl From<ConnectError> for ApiError {
                 ApiError::not_found(error.to_string())
             }
             ConnectError::ProviderNotEnabled(_)
+            | ConnectError::UnknownProviderInList(_)
             | ConnectError::ProviderNotInSession(_)
             | ConnectError::InvalidRedirectUrl { .. }
             | ConnectError::SessionExpired => ApiError::bad_request(error.to_string()),

@@ -110,7 +110,7 @@ fn normalise_providers(
         let info = state
             .providers
             .info(entry)
-            .ok_or_else(|| ConnectError::UnknownProvider(entry.to_owned()))?;
+            .ok_or_else(|| ConnectError::UnknownProviderInList(entry.to_owned()))?;
         if !ids.contains(&info.id) {
             ids.push(info.id);
         }

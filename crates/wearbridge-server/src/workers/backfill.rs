@@ -161,7 +161,7 @@ async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, StoreError> 
 
 /// What ended a job run.
 #[derive(Debug, thiserror::Error)]
-enum JobError {
+pub(crate) enum JobError {
     #[error("bad job payload: {0}")]
     Payload(String),
     #[error("lost the job lease")]
@@ -191,7 +191,7 @@ impl From<ProviderError> for JobError {
 }
 
 impl JobError {
-    fn provider(&self) -> Option<&ProviderError> {
+    pub(crate) fn provider(&self) -> Option<&ProviderError> {
         match self {
             JobError::Connect(ConnectError::Provider(error)) => Some(error),
             _ => None,
@@ -200,7 +200,7 @@ impl JobError {
 }
 
 /// Completes, retries or fails the job after a run.
-async fn settle(
+pub(crate) async fn settle(
     state: &AppState,
     job: &Job,
     worker_id: &str,
@@ -290,6 +290,11 @@ async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
                 revoke_access(state, &user).await?;
                 return Ok(());
             }
+            Err(error) if matches!(error.provider(), Some(ProviderError::Unauthorized(_))) => {
+                let event = events::connection_error(&user).map_err(ConnectError::from)?;
+                state.store.append_event(&event).await?;
+                return Err(error);
+            }
             Err(error) => return Err(interrupted(state, &user, error, done_now > 0).await?),
         }
         progress.chunks_done += 1;
@@ -305,7 +310,7 @@ async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
 
 /// Lets the next chunk go when this claim's slice is not used up and the provider's rate
 /// budgets allow it; otherwise the job waits (see [`JobError::Wait`]).
-async fn admit(
+pub(crate) async fn admit(
     state: &AppState,
     user: &User,
     chunk: Chunk,
@@ -341,7 +346,7 @@ async fn admit(
 /// with a fresh attempt count; a persistent 401/403 (after the refresh in
 /// [`fetch_chunk`]) appends `connection_error`; anything else stays an error for
 /// [`settle`].
-async fn interrupted(
+pub(crate) async fn interrupted(
     state: &AppState,
     user: &User,
     error: JobError,
@@ -378,7 +383,7 @@ fn retry_with_backoff(error: &ProviderError) -> bool {
 
 /// Fetches one chunk with a usable token; when the provider rejects the token, refreshes
 /// once and tries again (an access token can expire in the middle of a backfill).
-async fn fetch_chunk(
+pub(crate) async fn fetch_chunk(
     state: &AppState,
     provider: &dyn Provider,
     ctx: &ProviderCtx,
@@ -404,7 +409,7 @@ async fn fetch_chunk(
 }
 
 /// The provider no longer accepts the grant: the user is inactive until they reconnect.
-async fn revoke_access(state: &AppState, user: &User) -> Result<(), JobError> {
+pub(crate) async fn revoke_access(state: &AppState, user: &User) -> Result<(), JobError> {
     let mut tx = state.store.begin().await?;
     let patch = UserPatch {
         active: Some(false),

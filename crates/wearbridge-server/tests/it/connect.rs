@@ -477,6 +477,29 @@ connect_test!(denied_consent_redirects_to_the_failure_url, |env| {
 
 connect_test!(expired_and_unknown_sessions_say_so, |env| {
     let dev = env.developer("expiry").await;
+    let rejected = env
+        .call(
+            &dev,
+            reqwest::Method::POST,
+            "/v2/auth/generateWidgetSession",
+            Some(json!({"providers": "SANDBOX,NOPE"})),
+            400,
+        )
+        .await;
+    assert_valid(
+        "api/sdk/Authentication_GenerateWidgetSession.400",
+        &rejected,
+    );
+    let newer = env
+        .call(
+            &dev,
+            reqwest::Method::POST,
+            "/widget/api/session",
+            Some(json!({"providers": "sandbox"})),
+            200,
+        )
+        .await;
+    assert_valid("api/widget/GenerateWidgetSession.200", &newer);
     let session = env.widget_session(&dev, json!({})).await;
     assert_eq!(session["expires_in"], 900.0);
     let url = session["url"].as_str().expect("url").to_owned();
