@@ -291,17 +291,28 @@ impl Store {
     /// transaction. Returns false (and records nothing) when `worker_id` no longer holds
     /// the event: its lease expired or it was resent meanwhile.
     pub async fn record_delivery(&self, result: &DeliveryResult) -> Result<bool> {
+        let recorded = self.record_deliveries(std::slice::from_ref(result)).await?;
+        Ok(recorded.first().copied().unwrap_or(false))
+    }
+
+    /// [`Store::record_delivery`] for several results in one transaction (group commit:
+    /// one commit for many events, which is what lets a single SQLite writer keep up).
+    /// Each result is still all-or-nothing; per result, whether it was recorded.
+    pub async fn record_deliveries(&self, results: &[DeliveryResult]) -> Result<Vec<bool>> {
         let mut tx = self.begin().await?;
-        let (update, outcome) = mark_event(result);
-        let changed = update.execute(&mut *tx.tx).await?;
-        if changed.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(false);
+        let mut recorded = Vec::with_capacity(results.len());
+        for result in results {
+            let (update, outcome) = mark_event(result);
+            let changed = update.execute(&mut *tx.tx).await?;
+            let held = changed.rows_affected() > 0;
+            if held {
+                insert_attempt(&mut tx.tx, result, outcome).await?;
+                update_destination_health(&mut tx.tx, result, outcome).await?;
+            }
+            recorded.push(held);
         }
-        insert_attempt(&mut tx.tx, result, outcome).await?;
-        update_destination_health(&mut tx.tx, result, outcome).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(recorded)
     }
 
     /// One event of `dev`, if it exists.

@@ -44,6 +44,9 @@ pub const FAILING_DISABLE_AFTER: chrono::Duration = chrono::Duration::days(5);
 /// How long the previous signing secret keeps signing after a rotation.
 pub const PREVIOUS_SECRET_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
 
+/// Most results recorded in one transaction.
+const RECORD_CHUNK: usize = 128;
+
 /// Wakes idle delivery loops of this process when an event was appended here, so a
 /// delivery starts within milliseconds instead of the next poll. Other nodes poll.
 static APPENDED: LazyLock<Notify> = LazyLock::new(Notify::new);
@@ -219,14 +222,18 @@ impl Deliverer {
         let targets = self.targets_for(&events).await?;
         let attempted = events.len();
         let concurrency = usize::try_from(self.config.batch_size).unwrap_or(usize::MAX);
-        let failures: Vec<DeliveryError> = futures::stream::iter(events)
-            .map(|event| self.deliver(event, &targets))
+        // Results are recorded as they become ready, many per transaction (group commit).
+        let mut results = futures::stream::iter(events)
+            .map(|event| self.attempt(event, &targets))
             .buffer_unordered(concurrency)
-            .filter_map(|result| async move { result.err() })
-            .collect()
-            .await;
-        if let Some(error) = failures.into_iter().next() {
-            return Err(error);
+            .ready_chunks(RECORD_CHUNK);
+        while let Some(chunk) = results.next().await {
+            let recorded = self.store.record_deliveries(&chunk).await?;
+            for (result, held) in chunk.iter().zip(recorded) {
+                if !held {
+                    tracing::info!(event.id = %result.event_id, "lease lost before recording; another worker owns the event");
+                }
+            }
         }
         Ok(attempted)
     }
@@ -289,12 +296,12 @@ impl Deliverer {
             .clone()
     }
 
-    /// One attempt at one claimed event, recorded.
-    async fn deliver(
+    /// One attempt at one claimed event and the decision about it (recorded by the caller).
+    async fn attempt(
         &self,
         event: EventRow,
         targets: &HashMap<DeveloperId, Target>,
-    ) -> Result<(), DeliveryError> {
+    ) -> DeliveryResult {
         let limit = self.limit_for(&event.developer_id);
         // The semaphore is never closed, so acquiring cannot fail; treat it as "no limit".
         let _permit = limit.acquire_owned().await.ok();
@@ -309,11 +316,7 @@ impl Deliverer {
                 retry_after: None,
             },
         };
-        let result = self.decide(&event, started, report);
-        if !self.store.record_delivery(&result).await? {
-            tracing::info!(event.id = %event.id, "lease lost before recording; another worker owns the event");
-        }
-        Ok(())
+        self.decide(&event, started, report)
     }
 
     async fn send(&self, event: &EventRow, target: &Target, now: DateTime<Utc>) -> SendReport {

@@ -77,7 +77,7 @@ fn verify(header: &str, body: &[u8], secret: &str, now: i64) -> bool {
     let mut signed = format!("{timestamp}.").into_bytes();
     signed.extend_from_slice(body);
     let expected = hmac_sha256_hex(secret.as_bytes(), &signed);
-    candidates.iter().any(|candidate| *candidate == expected) && (now - timestamp).abs() <= 300
+    candidates.contains(&expected) && (now - timestamp).abs() <= 300
 }
 
 #[test]
