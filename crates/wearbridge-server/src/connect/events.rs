@@ -4,8 +4,8 @@
 
 use uuid::Uuid;
 use wearbridge_model::{
-    AccessRevokedEvent, AuthFailedEvent, AuthSuccessEvent, ConnectionErrorEvent, DeauthEvent,
-    TerraUser, UserReauthEvent, WebhookEvent,
+    AccessRevokedEvent, AuthFailedEvent, AuthSuccessEvent, DeauthEvent, TerraUser, UserReauthEvent,
+    WebhookEvent,
 };
 use wearbridge_store::ids::UserId;
 use wearbridge_store::sessions::ConnectSession;
@@ -103,16 +103,6 @@ pub fn access_revoked(user: &User) -> Result<NewEvent, serde_json::Error> {
     let event = WebhookEvent::AccessRevoked(AccessRevokedEvent {
         user: wire,
         message: "User revoked access at the provider; they must connect again".to_owned(),
-    });
-    outbox_row(&user.developer_id, Some(&user.id), &event)
-}
-
-/// `connection_error`: the provider still rejects the user's token after a refresh
-/// (Terra sends it on 401, 403 or 412 from a provider call).
-pub fn connection_error(user: &User) -> Result<NewEvent, serde_json::Error> {
-    let event = WebhookEvent::ConnectionError(ConnectionErrorEvent {
-        user: terra_user(user),
-        message: "The provider rejected the user's credentials; data cannot be fetched".to_owned(),
     });
     outbox_row(&user.developer_id, Some(&user.id), &event)
 }

@@ -290,11 +290,6 @@ async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), Job
                 revoke_access(state, &user).await?;
                 return Ok(());
             }
-            Err(error) if matches!(error.provider(), Some(ProviderError::Unauthorized(_))) => {
-                let event = events::connection_error(&user).map_err(ConnectError::from)?;
-                state.store.append_event(&event).await?;
-                return Err(error);
-            }
             Err(error) => return Err(interrupted(state, &user, error, done_now > 0).await?),
         }
         progress.chunks_done += 1;
