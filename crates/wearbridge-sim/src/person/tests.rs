@@ -251,3 +251,30 @@ fn partial_generators_agree_with_the_whole_day() {
         assert_eq!(person.menstruation_on(day.date), day.menstruation);
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Invariants hold for any account id and any date in the served range.
+        #[test]
+        fn any_person_any_day_is_consistent(seed in "\\PC{0,24}", days in 0i64..(130 * 365)) {
+            let date = date(1970, 1, 1) + chrono::TimeDelta::days(days);
+            let person = Person::new(&seed);
+            let day = person.day(date);
+            let sleep = &day.sleep;
+            prop_assert_eq!(sleep.awake_s + sleep.light_s + sleep.deep_s + sleep.rem_s, sleep.in_bed_s);
+            prop_assert_eq!(day.intervals.len(), 96);
+            prop_assert!(day.intervals.iter().all(|i| i.avg_hr_bpm >= 30));
+            for meal in &day.meals {
+                let atwater = 4.0 * meal.carbohydrates_g + 4.0 * meal.protein_g + 9.0 * meal.fat_g;
+                prop_assert!((meal.kcal - atwater).abs() < 0.11);
+            }
+            prop_assert_eq!(Person::new(&seed).day(date), day);
+        }
+    }
+}

@@ -208,3 +208,57 @@ mod tests {
         assert!(range.page(Some("garbage"), 4).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any text either parses to the date it spells or is refused; nothing panics.
+        #[test]
+        fn iso_dates_round_trip_or_are_refused(text in "\\PC{0,12}") {
+            if let Some(date) = parse_iso_date(&text) {
+                prop_assert_eq!(date.format("%Y-%m-%d").to_string(), text);
+            }
+        }
+
+        #[test]
+        fn every_valid_date_is_accepted(days in 0i64..(200 * 366)) {
+            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
+            let date = epoch + chrono::TimeDelta::days(days);
+            let text = date.format("%Y-%m-%d").to_string();
+            prop_assert_eq!(parse_iso_date(&text), Some(date));
+        }
+
+        /// Paging never loses or repeats a day, whatever the range and page size.
+        #[test]
+        fn pages_partition_any_range(start in 0i64..20_000, len in 0i64..400, per_page in 1u64..40) {
+            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
+            let range = DateRange {
+                start: epoch + chrono::TimeDelta::days(start),
+                end: epoch + chrono::TimeDelta::days(start + len),
+            };
+            let mut cursor: Option<String> = None;
+            let mut count = 0i64;
+            let mut last: Option<NaiveDate> = None;
+            loop {
+                let page = range.page(cursor.as_deref(), per_page);
+                prop_assert!(page.is_ok());
+                let Ok(page) = page else { break };
+                for date in page.dates {
+                    prop_assert!(last.is_none_or(|l| date == l + chrono::TimeDelta::days(1)));
+                    last = Some(date);
+                    count += 1;
+                }
+                match page.next {
+                    Some(next) => cursor = Some(next.to_string()),
+                    None => break,
+                }
+            }
+            prop_assert_eq!(count, len + 1);
+            prop_assert_eq!(last, Some(range.end));
+        }
+    }
+}
