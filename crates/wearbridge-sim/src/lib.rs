@@ -126,6 +126,11 @@ impl SimState {
     }
 }
 
+async fn not_found() -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    let body = serde_json::json!({ "error": "not_found", "error_description": "no such path" });
+    (axum::http::StatusCode::NOT_FOUND, axum::Json(body))
+}
+
 fn app(state: &Arc<SimState>) -> Router {
     providers::routers(state).merge(control::router(Arc::clone(state)))
 }
@@ -137,6 +142,9 @@ impl Simulator {
     /// Binds and serves in a background task; returns once the port is listening.
     pub async fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
         let (router, control) = Self::router(&config)?;
+        // Only the standalone server gets a JSON 404: a host app embedding `router()` keeps
+        // its own fallback (axum refuses to merge two routers that both have one).
+        let router = router.fallback(not_found);
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| SimError::Bind {

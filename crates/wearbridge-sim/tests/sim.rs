@@ -971,6 +971,20 @@ async fn request_log_counts_per_provider_and_minute() -> TestResult {
 }
 
 #[tokio::test]
+async fn unknown_paths_get_a_json_404() -> TestResult {
+    let ctx = start().await?;
+    let response = ctx
+        .http
+        .get(ctx.url("/sandbox/api/v1/nothing-here"))
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: Value = response.json().await?;
+    assert_eq!(str_of(&body, "error"), "not_found");
+    Ok(())
+}
+
+#[tokio::test]
 async fn person_days_are_identical_across_simulators() -> TestResult {
     let first = start().await?;
     let second = start().await?;

@@ -141,8 +141,9 @@ impl Person {
         self.profile.utc_offset
     }
 
-    /// Generates one local day. Pure and cheap (well under a millisecond without workout
-    /// samples), so callers generate days on demand instead of caching them.
+    /// Generates one local day. Pure and cheap enough to generate on demand instead of
+    /// caching: `benches/person.rs` measured ~0.25 ms for a day with two workouts and ~65 ms
+    /// for a year of days (release build, shared 2-core machine).
     pub fn day(&self, date: NaiveDate) -> Day {
         let sleep = self.sleep_ending_on(date);
         let next_night = self.sleep_ending_on(time::next_day(date));
