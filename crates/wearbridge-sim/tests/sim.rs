@@ -237,6 +237,21 @@ async fn consent_page_is_a_real_form_with_allow_and_deny() -> TestResult {
 }
 
 #[tokio::test]
+async fn consent_page_escapes_request_parameters() -> TestResult {
+    let ctx = start().await?;
+    let hostile = urlencode(r#""><script>alert(1)</script>"#);
+    let url = ctx
+        .authorize_url("")
+        .replace("state=st-1", &format!("state={hostile}"));
+    let response = ctx.http.get(url).send().await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await?;
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("&quot;&gt;&lt;script&gt;"));
+    Ok(())
+}
+
+#[tokio::test]
 async fn default_account_is_fresh_and_recorded() -> TestResult {
     let ctx = start().await?;
     let response = ctx
