@@ -840,3 +840,28 @@ webhook_test!(the_delivery_api_lists_and_resends, 15, |s| {
         .await;
     s.app.anonymous().get("/wearbridge/v1/events", 401).await;
 });
+
+webhook_test!(one_healthcheck_per_interval, 15, |s| {
+    use wearbridge_server::delivery::healthcheck::produce_due;
+    let hour = Duration::from_secs(3600);
+    assert_eq!(produce_due(&s.state, hour).await.expect("produce"), 1);
+    assert_eq!(
+        produce_due(&s.state, hour).await.expect("produce"),
+        0,
+        "not due again within the hour"
+    );
+    s.exact().drain_due().await.expect("deliver");
+    let requests = s.receiver.requests();
+    assert_eq!(requests.len(), 1);
+    let body: Value = serde_json::from_slice(&requests[0].body).expect("json");
+    assert_valid("sdk/HealthcheckEvent", &body);
+    assert_eq!(body["sent_webhooks_last_hour"], 0);
+
+    s.clock.advance(chrono::Duration::minutes(61));
+    assert_eq!(produce_due(&s.state, hour).await.expect("produce"), 1);
+    s.exact().drain_due().await.expect("deliver");
+    let body: Value = serde_json::from_slice(&s.receiver.requests()[1].body).expect("json");
+    // The first healthcheck was delivered within the last hour (by the manual clock).
+    assert_eq!(body["sent_webhooks_last_hour"], 1);
+    assert_eq!(body["trend_percentage"], 100);
+});
