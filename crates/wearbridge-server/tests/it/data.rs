@@ -215,11 +215,6 @@ backend_test!(bad_input_gets_a_named_4xx, |app| {
             "to_webhook",
         ),
         (
-            format!("/v2/activity?user_id={user}&start_date=2024-01-01"),
-            400,
-            "to_webhook=true",
-        ),
-        (
             "/v2/daily?user_id=not-a-uuid&start_date=2024-01-01&to_webhook=false".into(),
             400,
             "user_id",
