@@ -198,3 +198,51 @@ fn without_a_key_outside_development_mode_create_refuses() {
         stderr(&output)
     );
 }
+
+#[test]
+fn development_mode_creates_a_developer_once_and_prints_a_curl_line() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let start = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wearbridge"));
+        command
+            .current_dir(dir.path())
+            .env("WEARBRIDGE_BIND", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("WEARBRIDGE_") && key != "WEARBRIDGE_BIND" {
+                command.env_remove(key);
+            }
+        }
+        command.spawn().expect("the binary starts")
+    };
+
+    let mut first = start();
+    let mut lines = BufReader::new(first.stdout.take().expect("piped stdout")).lines();
+    let banner = lines.next().and_then(Result::ok).unwrap_or_default();
+    let credentials = lines.next().and_then(Result::ok).unwrap_or_default();
+    let curl = lines.next().and_then(Result::ok).unwrap_or_default();
+    first.kill().expect("stop the server");
+    let _ = first.wait();
+
+    assert!(banner.contains("created a developer"), "{banner}");
+    let created: Value =
+        serde_json::from_str(&credentials).unwrap_or_else(|e| panic!("{e}: {credentials}"));
+    let dev_id = created["dev_id"].as_str().unwrap_or_default();
+    let api_key = created["api_key"].as_str().unwrap_or_default();
+    assert!(curl.starts_with("Try: curl"), "{curl}");
+    assert!(curl.contains(dev_id) && curl.contains(api_key), "{curl}");
+    assert!(
+        dir.path().join(".wearbridge/encryption.key").exists(),
+        "development key file"
+    );
+
+    // A second start finds the developer and creates no other.
+    let listed = run(dir.path(), &["developer", "list"], &[]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let list: Value = serde_json::from_str(&stdout(&listed)).unwrap_or_default();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+}
