@@ -13,6 +13,8 @@
 //! most `burst + k` requests are allowed.
 
 use crate::ids::JobId;
+use crate::rows::{self, user_columns};
+use crate::types::User;
 use crate::{Result, Store, now_micros};
 
 /// Spends `$3` (= cost × interval) when the budget allows it: `$2` is now, `$4` is
@@ -31,6 +33,15 @@ const PAUSE: &str = "INSERT INTO rate_budgets (key, tat) VALUES ($1, $2) \
 const YIELD: &str = "UPDATE jobs SET state = 'queued', run_at = $3, attempts = $4, \
      last_error = COALESCE($5, last_error), locked_by = NULL, locked_until = NULL, \
      updated_at = $6 WHERE id = $1 AND state = 'running' AND locked_by = $2";
+
+/// Connected users of one provider account, across developers (a provider push names
+/// the account, not the developer; several developers may have connected it).
+const BY_ACCOUNT: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE provider = $1 AND provider_user_id = $2 AND deauthenticated = 0 \
+     ORDER BY created_at, id"
+);
 
 /// A budget's shape: the time one request costs and how many may go back to back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +122,21 @@ impl Store {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+
+    /// Every visible user connected to the provider account `account` of `provider`, in
+    /// any developer (for provider push notifications, which name only the account).
+    pub async fn users_for_provider_account(
+        &self,
+        provider: &str,
+        account: &str,
+    ) -> Result<Vec<User>> {
+        let found = sqlx::query(BY_ACCOUNT)
+            .bind(provider)
+            .bind(account)
+            .fetch_all(&self.read)
+            .await?;
+        found.iter().map(rows::user).collect()
     }
 
     /// Puts a running job back in the queue for `run_at` with its attempt counter set to

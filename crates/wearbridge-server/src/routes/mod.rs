@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod integrations;
 pub mod ops;
 pub mod params;
+pub mod provider_push;
 pub mod users;
 pub mod widget;
 pub mod writes;
@@ -26,4 +27,5 @@ pub fn router() -> Router<AppState> {
         .merge(deliveries::router())
         .merge(auth::router())
         .merge(widget::router())
+        .merge(provider_push::router())
 }

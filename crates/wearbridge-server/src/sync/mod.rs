@@ -10,6 +10,8 @@
 //! * [`push`] and [`fetch`]: provider push notifications become deduplicated fetch jobs.
 
 pub mod budget;
+pub mod fetch;
+pub mod push;
 
 use std::collections::BTreeMap;
 

@@ -17,7 +17,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use url::Url;
 use wearbridge_model::api::WidgetSessionRequest;
+use wearbridge_providers::config::SANDBOX_CLIENT_SECRET;
 use wearbridge_providers::{ProvidersConfig, Registry};
+use wearbridge_server::app::build_router;
 use wearbridge_server::clock::Clock;
 use wearbridge_server::config::Config;
 use wearbridge_server::connect::oauth::{self, CallbackOutcome, CallbackQuery};
@@ -25,6 +27,8 @@ use wearbridge_server::connect::sessions::create_session;
 use wearbridge_server::crypto::Cipher;
 use wearbridge_server::developers::create_developer;
 use wearbridge_server::state::AppState;
+use wearbridge_server::sync::fetch;
+use wearbridge_server::sync::push::{SANDBOX_SIGNATURE_HEADER, sandbox_signature};
 use wearbridge_server::sync::{ProviderBudget, Rate, SyncSettings};
 use wearbridge_server::workers::{WorkerSet, backfill};
 use wearbridge_sim::faults::RequestClass;
@@ -56,6 +60,7 @@ impl ShiftedClock {
 }
 
 struct Env {
+    base_url: String,
     store: Store,
     state: AppState,
     clock: Arc<ShiftedClock>,
@@ -108,8 +113,10 @@ impl Env {
         let store = Store::connect(&database_url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let sim = Simulator::spawn(SimConfig::default()).await.expect("sim");
-        // The callback is never served: connections complete through `oauth::complete`.
-        let addr = SocketAddr::from(([127, 0, 0, 1], 9));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_database(&database_url, addr);
         config.public_url = Some(Url::parse("http://wearbridge.test").expect("url"));
         let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
@@ -119,6 +126,8 @@ impl Env {
             .with_providers(Registry::new(ProvidersConfig::sandbox(sim_url)))
             .with_clock(clock.clone())
             .with_sync(sync);
+        let app = build_router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
         let created = create_developer(&store, &state.cipher, "sync", None)
             .await
             .expect("developer");
@@ -127,6 +136,7 @@ impl Env {
             .build()
             .expect("client");
         Some(Env {
+            base_url: format!("http://{addr}"),
             store,
             state,
             clock,
@@ -430,5 +440,81 @@ sync_test!(
             *per_user.entry(user).or_default() += 1;
         }
         assert_eq!(per_user.len(), cohort.len() + 1, "every user got data");
+    }
+);
+
+sync_test!(
+    a_notification_delivered_twice_yields_one_record_and_one_event,
+    settings(1, 8, None),
+    |env| {
+        let user = env.connect("push-dave").await;
+        env.drain().await;
+        let account = user.provider_user_id.clone().expect("account");
+        let day = Utc::now().date_naive() - chrono::Days::new(3);
+        let body = serde_json::json!({"notifications": [
+            {"user_id": account, "data_type": "daily", "start_date": day, "end_date": day}
+        ]})
+        .to_string();
+        let url = format!("{}/v2/providers/sandbox/webhook", env.base_url);
+        let post = |signature: String| {
+            env.http
+                .post(&url)
+                .header(SANDBOX_SIGNATURE_HEADER, signature)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+        };
+        let signed = sandbox_signature(SANDBOX_CLIENT_SECRET, body.as_bytes());
+
+        let challenge = env
+            .http
+            .get(format!("{url}?challenge=c-42"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(challenge.status(), 200);
+        assert_eq!(challenge.text().await.expect("text"), "c-42");
+        let forged = post(sandbox_signature("not-the-secret", body.as_bytes()))
+            .await
+            .expect("post");
+        assert_eq!(forged.status(), 401);
+
+        // Delivered twice before the fetch runs: one job.
+        let mut queued = Vec::new();
+        for _ in 0..2 {
+            let answer = post(signed.clone()).await.expect("post");
+            assert_eq!(answer.status(), 200);
+            let ack: Value = answer.json().await.expect("ack");
+            queued.push(ack["queued"].as_u64());
+        }
+        assert_eq!(queued, [Some(1), Some(0)]);
+        fetch::run_pending(&env.state, "push-test")
+            .await
+            .expect("fetch");
+        // Delivered again, late: fetched again, but nothing changed, so nothing is stored or sent.
+        let late = post(signed.clone()).await.expect("post");
+        assert_eq!(late.status(), 200);
+        fetch::run_pending(&env.state, "push-test")
+            .await
+            .expect("fetch");
+
+        let dates = daily_dates_in_events(&env, &user).await;
+        let notified = dates
+            .iter()
+            .filter(|date| **date == day.to_string())
+            .count();
+        assert_eq!(notified, 1, "events for the notified day: {dates:?}");
+        let stored = env
+            .store
+            .count_records(&env.dev, &user.id, "daily")
+            .await
+            .expect("count");
+        assert_eq!(stored, 2, "the backfilled day and the notified day");
+        let fetches = JobFilter {
+            kind: Some(fetch::KIND.to_owned()),
+            state: Some(JobState::Completed),
+            ..JobFilter::default()
+        };
+        assert_eq!(env.store.list_jobs(fetches).await.expect("jobs").len(), 2);
     }
 );

@@ -13,3 +13,6 @@ CREATE TABLE rate_budgets (
 
 -- Backfill status lookups by user (the API route and `wearbridge users show`).
 CREATE INDEX jobs_by_user_kind ON jobs (user_id, kind);
+
+-- Provider push notifications name the provider account, in any developer.
+CREATE INDEX users_by_account_any_developer ON users (provider, provider_user_id);
