@@ -978,3 +978,105 @@ connect_test!(
         assert!(all["data"].as_array().map_or(0, Vec::len) >= 20, "{all}");
     }
 );
+
+connect_test!(a_state_is_bound_to_its_provider_and_expires, |env| {
+    let dev = env.developer("binding").await;
+    let session = env
+        .widget_session(&dev, json!({"reference_id": "lee"}))
+        .await;
+    let page_url = session["url"].as_str().expect("url").to_owned();
+    // A genuine state presented on another provider's callback is rejected and spent.
+    let (_, authorize) = env.browse(&format!("{page_url}/connect/SANDBOX")).await;
+    let (_, callback) = env
+        .browse(&format!("{authorize}&consent=allow&sim_user=lee"))
+        .await;
+    let elsewhere = callback.replace("/callback/sandbox", "/callback/garmin");
+    let (_, landing) = env.browse(&elsewhere).await;
+    let landing = Url::parse(&landing).expect("url");
+    assert_eq!(query(&landing, "reason").as_deref(), Some("invalid_state"));
+    let (_, landing) = env.browse(&callback).await;
+    let landing = Url::parse(&landing).expect("url");
+    assert_eq!(
+        query(&landing, "reason").as_deref(),
+        Some("invalid_state"),
+        "the state was not spent"
+    );
+    // A state older than ten minutes is refused even though the session is still valid.
+    let (_, authorize) = env.browse(&format!("{page_url}/connect/SANDBOX")).await;
+    let (_, callback) = env
+        .browse(&format!("{authorize}&consent=allow&sim_user=lee"))
+        .await;
+    env.clock.advance(chrono::Duration::seconds(601));
+    let (_, landing) = env.browse(&callback).await;
+    let landing = Url::parse(&landing).expect("url");
+    assert_eq!(landing.host_str(), Some("127.0.0.1"));
+    assert_eq!(query(&landing, "reason").as_deref(), Some("state_expired"));
+    let users = env
+        .call(
+            &dev,
+            reqwest::Method::GET,
+            "/v2/userInfo?reference_id=lee",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(users, json!([]));
+    assert_eq!(
+        env.events(&dev, "auth").await.len(),
+        2,
+        "one auth error event per failed attempt"
+    );
+});
+
+connect_test!(concurrent_refreshes_call_the_provider_once, |env| {
+    let dev = env.developer("race").await;
+    let landing = env.connect_with_widget(&dev, "mo", "allow", "mo").await;
+    let user = query(&landing, "user_id").expect("user");
+    let (dev_id, user_id) = (
+        DeveloperId::parse(&dev.id).expect("dev"),
+        UserId::parse(&user).expect("user"),
+    );
+    let token_calls = || {
+        env.sim
+            .requests()
+            .records(Some("sandbox"))
+            .iter()
+            .filter(|record| record.path.contains("/oauth/token"))
+            .count()
+    };
+    let before = token_calls();
+    let (provider, ctx) =
+        wearbridge_server::connect::oauth::adapter(&env.state, "SANDBOX").expect("adapter");
+    // Four workers find the same access token rejected at once.
+    let attempts = (0..4).map(|_| {
+        wearbridge_server::connect::vault::access_token(
+            &env.state,
+            provider.as_ref(),
+            &ctx,
+            &dev_id,
+            &user_id,
+            Some(1),
+        )
+    });
+    let tokens = futures::future::join_all(attempts).await;
+    let tokens: Vec<String> = tokens
+        .into_iter()
+        .map(|token| token.expect("fresh token").token.expose_secret().to_owned())
+        .collect();
+    assert_eq!(
+        token_calls(),
+        before + 1,
+        "the refresh token was spent more than once"
+    );
+    assert!(
+        tokens.windows(2).all(|pair| pair[0] == pair[1]),
+        "workers got different tokens"
+    );
+    let connection = env
+        .store
+        .get_connection(&dev_id, &user_id)
+        .await
+        .expect("read")
+        .expect("connection");
+    assert_eq!(connection.version, 2);
+});
