@@ -861,7 +861,8 @@ webhook_test!(one_healthcheck_per_interval, 15, |s| {
     assert_eq!(produce_due(&s.state, hour).await.expect("produce"), 1);
     s.exact().drain_due().await.expect("deliver");
     let body: Value = serde_json::from_slice(&s.receiver.requests()[1].body).expect("json");
-    // The first healthcheck was delivered within the last hour (by the manual clock).
-    assert_eq!(body["sent_webhooks_last_hour"], 1);
-    assert_eq!(body["trend_percentage"], 100);
+    // The first healthcheck was delivered 61 minutes ago (by the manual clock): in the
+    // hour before the last one, so the count fell from 1 to 0.
+    assert_eq!(body["sent_webhooks_last_hour"], 0);
+    assert_eq!(body["trend_percentage"], -100);
 });
