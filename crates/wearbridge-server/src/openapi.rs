@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{data, deliveries, integrations, ops, users, writes};
+use crate::routes::{auth, data, deliveries, integrations, ops, users, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,6 +46,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut document = BaseApi::openapi();
     document.info.version = "2".to_owned();
     document.merge(ops::OpsApi::openapi());
+    document.merge(auth::AuthApi::openapi());
     document.merge(data::DataApi::openapi());
     document.merge(writes::WritesApi::openapi());
     document.merge(users::UsersApi::openapi());

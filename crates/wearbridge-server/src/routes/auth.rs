@@ -21,7 +21,7 @@ use crate::connect::oauth::{CallbackOutcome, CallbackQuery, FailureReason, begin
 use crate::connect::sdk::{SdkConnectError, connect_device, generate_token};
 use crate::connect::sessions::{create_session, widget_url};
 use crate::connect::{SESSION_TTL, deauth};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::routes::params::{lookup_user, require};
 use crate::state::AppState;
@@ -38,7 +38,71 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
         .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))
 }
 
+/// OpenAPI shape of the session request (`WidgetSessionParams`); the handler parses
+/// `wearbridge_model::api::WidgetSessionRequest`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct WidgetSessionDoc {
+    /// Comma-separated provider ids, e.g. `SANDBOX,GARMIN`; absent = every enabled one.
+    pub providers: Option<String>,
+    /// Widget language (English is the only translation so far).
+    pub language: Option<String>,
+    pub reference_id: Option<String>,
+    /// Absolute URL (custom schemes allowed) for the browser after success.
+    pub auth_success_redirect_url: Option<String>,
+    pub auth_failure_redirect_url: Option<String>,
+}
+
+/// OpenAPI shape of the session response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WidgetSessionResponseDoc {
+    pub session_id: String,
+    /// `{public_url}/widget/session/{session_id}`.
+    pub url: String,
+    pub status: String,
+    /// Seconds the URL stays valid (900).
+    pub expires_in: f64,
+}
+
+/// OpenAPI shape of the `authenticateUser` response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuthenticateUserResponseDoc {
+    pub status: String,
+    /// The user id the connection will get.
+    pub user_id: String,
+    /// The provider's authorize URL to send the end user to.
+    pub auth_url: String,
+}
+
+/// OpenAPI shape of `{"status": "success"}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusDoc {
+    pub status: String,
+}
+
+/// OpenAPI shape of the `generateAuthToken` response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuthTokenDoc {
+    pub status: String,
+    /// Single use; 64 hex characters.
+    pub token: String,
+    /// Seconds (180).
+    pub expires_in: i64,
+}
+
 /// `POST /v2/auth/generateWidgetSession` and `POST /widget/api/session`.
+#[utoipa::path(
+    post,
+    path = "/v2/auth/generateWidgetSession",
+    operation_id = "authentication_generatewidgetsession",
+    tag = "authentication",
+    request_body = WidgetSessionDoc,
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "Session created; send the end user to `url`", body = WidgetSessionResponseDoc),
+        (status = 400, description = "Unknown provider in `providers`, or a bad redirect URL", body = ErrorBody),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+    )
+)]
 pub async fn generate_widget_session(
     State(state): State<AppState>,
     developer: AuthDeveloper,
@@ -55,13 +119,30 @@ pub async fn generate_widget_session(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ResourceQuery {
+    /// Provider id, e.g. `SANDBOX` (any letter case).
     resource: Option<String>,
 }
 
 /// `POST /v2/auth/authenticateUser?resource=PROVIDER`: a one-provider session whose user
 /// id is reserved now and given to the user created on a successful callback.
+#[utoipa::path(
+    post,
+    path = "/v2/auth/authenticateUser",
+    operation_id = "authentication_authenticateuser",
+    tag = "authentication",
+    params(ResourceQuery),
+    request_body = WidgetSessionDoc,
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "Send the end user to `auth_url`", body = AuthenticateUserResponseDoc),
+        (status = 400, description = "Missing resource, provider not enabled, or a bad redirect URL", body = ErrorBody),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+        (status = 404, description = "Unknown resource", body = ErrorBody),
+    )
+)]
 async fn authenticate_user(
     State(state): State<AppState>,
     developer: AuthDeveloper,
@@ -97,12 +178,27 @@ async fn authenticate_user(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UserIdQuery {
     user_id: Option<String>,
 }
 
 /// `DELETE /v2/auth/deauthenticateUser?user_id=`.
+#[utoipa::path(
+    delete,
+    path = "/v2/auth/deauthenticateUser",
+    operation_id = "authentication_deauthenticateuser",
+    tag = "authentication",
+    params(UserIdQuery),
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "Revoked at the provider, tokens and data deleted, `deauth` event queued", body = StatusDoc),
+        (status = 400, description = "Missing or malformed user_id", body = ErrorBody),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+        (status = 404, description = "Unknown user", body = ErrorBody),
+    )
+)]
 async fn deauthenticate_user(
     State(state): State<AppState>,
     developer: AuthDeveloper,
@@ -117,6 +213,17 @@ async fn deauthenticate_user(
 }
 
 /// `POST /v2/auth/generateAuthToken`: a single-use token for a mobile SDK.
+#[utoipa::path(
+    post,
+    path = "/v2/auth/generateAuthToken",
+    operation_id = "authentication_generateauthtoken",
+    tag = "authentication",
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "A token for `POST /v2/auth/sdk/connect`", body = AuthTokenDoc),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+    )
+)]
 async fn generate_auth_token(
     State(state): State<AppState>,
     developer: AuthDeveloper,
@@ -131,7 +238,7 @@ async fn generate_auth_token(
 
 /// The device's exchange of an auth token for a connection (our own endpoint: Terra's
 /// mobile SDKs talk to a private one; see docs/DECISIONS.md "Connect").
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct SdkConnectRequest {
     token: String,
     /// `APPLE`, `SAMSUNG` or `HEALTH_CONNECT`.
@@ -140,7 +247,7 @@ struct SdkConnectRequest {
     reference_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SdkConnectResponse {
     status: &'static str,
     user_id: String,
@@ -149,6 +256,18 @@ struct SdkConnectResponse {
 
 /// `POST /v2/auth/sdk/connect` with `{token, resource, reference_id?}`; no developer
 /// headers: the token is the credential.
+#[utoipa::path(
+    post,
+    path = "/v2/auth/sdk/connect",
+    operation_id = "authentication_sdkconnect",
+    tag = "authentication",
+    request_body = SdkConnectRequest,
+    responses(
+        (status = 200, description = "The device's user was created", body = SdkConnectResponse),
+        (status = 400, description = "Not an SDK provider, or a malformed body", body = ErrorBody),
+        (status = 401, description = "Unknown, used or expired token", body = ErrorBody),
+    )
+)]
 async fn sdk_connect(
     State(state): State<AppState>,
     body: Bytes,
@@ -176,6 +295,16 @@ async fn sdk_connect(
 
 /// `GET /v2/auth/callback/{provider}`: always answers with a redirect, to the developer's
 /// URL or to our own success/failure page.
+#[utoipa::path(
+    get,
+    path = "/v2/auth/callback/{provider}",
+    operation_id = "authentication_callback",
+    tag = "authentication",
+    params(("provider" = String, Path, description = "Provider id, any letter case")),
+    responses(
+        (status = 303, description = "To the success URL with user_id, resource, reference_id; or to the failure URL with reason"),
+    )
+)]
 async fn callback(
     State(state): State<AppState>,
     PathParams(provider): PathParams<String>,
@@ -263,6 +392,18 @@ pub fn router() -> Router<AppState> {
         .route("/v2/auth/sdk/connect", post(sdk_connect))
         .route("/v2/auth/callback/{provider}", get(callback))
 }
+
+/// The OpenAPI paths of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    generate_widget_session,
+    authenticate_user,
+    deauthenticate_user,
+    generate_auth_token,
+    sdk_connect,
+    callback
+))]
+pub struct AuthApi;
 
 #[cfg(test)]
 mod tests {
