@@ -12,7 +12,7 @@
 //! single writer does the same. In any window of length `burst·interval + k·interval` at
 //! most `burst + k` requests are allowed.
 
-use crate::ids::JobId;
+use crate::ids::{JobId, UserId};
 use crate::rows::{self, user_columns};
 use crate::types::User;
 use crate::{Result, Store, now_micros};
@@ -41,6 +41,13 @@ const BY_ACCOUNT: &str = concat!(
     user_columns!(),
     " FROM users WHERE provider = $1 AND provider_user_id = $2 AND deauthenticated = 0 \
      ORDER BY created_at, id"
+);
+
+/// A visible user by id, whatever its developer (operator tools: `wearbridge users show`).
+const BY_ID_ANY_DEVELOPER: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE id = $1 AND deauthenticated = 0"
 );
 
 /// A budget's shape: the time one request costs and how many may go back to back.
@@ -137,6 +144,16 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         found.iter().map(rows::user).collect()
+    }
+
+    /// The visible user `id`, in any developer. For operator tools only: API paths must
+    /// use the developer-scoped lookups.
+    pub async fn find_user_any_developer(&self, id: &UserId) -> Result<Option<User>> {
+        let found = sqlx::query(BY_ID_ANY_DEVELOPER)
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        found.as_ref().map(rows::user).transpose()
     }
 
     /// Puts a running job back in the queue for `run_at` with its attempt counter set to

@@ -16,6 +16,7 @@ use wearbridge_store::Store;
 use crate::events::{self, EventsCommand};
 use crate::sandbox;
 use crate::settings::{self, Overrides};
+use crate::users::{self, UsersCommand};
 
 /// Wearbridge: a self-hostable server speaking Terra's v2 wearables API.
 #[derive(Debug, Parser)]
@@ -37,6 +38,13 @@ enum Command {
     /// Manage developer accounts (API credentials).
     #[command(subcommand)]
     Developer(DeveloperCommand),
+    /// Inspect connected users and their sync progress.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Inspect and resend webhook events.
     Events {
         #[command(subcommand)]
@@ -140,6 +148,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Developer(command)) => run_developer(config_file, command).await,
+        Some(Command::Users { command, database }) => {
+            let config = settings::load(config_file, database_overrides(database))?;
+            let store = open_store(&config).await?;
+            users::run_users(&store, command).await
+        }
         Some(Command::Events { command, database }) => {
             let config = settings::load(config_file, database_overrides(database))?;
             let store = open_store(&config).await?;

@@ -5,6 +5,7 @@ mod cli;
 mod events;
 mod sandbox;
 mod settings;
+mod users;
 
 use std::process::ExitCode;
 

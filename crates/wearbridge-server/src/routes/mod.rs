@@ -8,6 +8,7 @@ pub mod integrations;
 pub mod ops;
 pub mod params;
 pub mod provider_push;
+pub mod sync_status;
 pub mod users;
 pub mod widget;
 pub mod writes;
@@ -28,4 +29,5 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(widget::router())
         .merge(provider_push::router())
+        .merge(sync_status::router())
 }

@@ -12,6 +12,7 @@
 pub mod budget;
 pub mod fetch;
 pub mod push;
+pub mod status;
 
 use std::collections::BTreeMap;
 

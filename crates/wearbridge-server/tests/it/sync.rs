@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use url::Url;
 use wearbridge_model::api::WidgetSessionRequest;
@@ -66,6 +67,7 @@ struct Env {
     clock: Arc<ShiftedClock>,
     sim: SimHandle,
     dev: DeveloperId,
+    api_key: String,
     /// Follows no redirects (the consent answer is a redirect to our callback).
     http: reqwest::Client,
     _database: TestDatabase,
@@ -142,6 +144,7 @@ impl Env {
             clock,
             sim,
             dev: created.dev_id,
+            api_key: created.api_key.expose_secret().to_owned(),
             http,
             _database: database,
         })
@@ -516,5 +519,56 @@ sync_test!(
             ..JobFilter::default()
         };
         assert_eq!(env.store.list_jobs(fetches).await.expect("jobs").len(), 2);
+    }
+);
+
+impl Env {
+    /// `GET /wearbridge/v1/users/{user}/sync` with this environment's developer.
+    async fn sync_status(&self, user: &str, status: u16) -> Value {
+        let answer = self
+            .http
+            .get(format!("{}/wearbridge/v1/users/{user}/sync", self.base_url))
+            .header("dev-id", self.dev.to_string())
+            .header("x-api-key", &self.api_key)
+            .send()
+            .await
+            .expect("status");
+        assert_eq!(answer.status(), status);
+        answer.json().await.unwrap_or(Value::Null)
+    }
+}
+
+sync_test!(
+    backfill_progress_is_visible_per_type_with_a_completion_marker,
+    settings(30, 8, None),
+    |env| {
+        let user = env.connect("status-erin").await;
+        let before = env.sync_status(&user.id.to_string(), 200).await;
+        let backfill = &before["backfills"][0];
+        assert_eq!(backfill["state"], "queued");
+        assert_eq!(backfill["completed"], false);
+        assert_eq!(backfill["chunks_done"], 0);
+        assert_eq!(backfill["chunks_total"], 35, "5 weekly windows x 7 types");
+        assert_eq!(backfill["types"][0]["ranges"][0]["status"], "pending");
+
+        env.drain().await;
+        let after = env.sync_status(&user.id.to_string(), 200).await;
+        let backfill = &after["backfills"][0];
+        assert_eq!(backfill["state"], "completed");
+        assert_eq!(backfill["completed"], true);
+        assert!(backfill["completed_at"].is_string());
+        assert_eq!(backfill["chunks_done"], 35);
+        let types = backfill["types"].as_array().expect("types");
+        assert_eq!(types.len(), 7);
+        for progress in types {
+            let ranges = progress["ranges"].as_array().expect("ranges");
+            assert_eq!(ranges.len(), 1, "{progress}");
+            assert_eq!(ranges[0]["status"], "done");
+            assert_eq!(ranges[0]["start_date"], backfill["start_date"]);
+            assert_eq!(ranges[0]["end_date"], backfill["end_date"]);
+        }
+        env.sync_status("00000000-0000-4000-8000-000000000000", 404)
+            .await;
+        env.sync_status("not-a-uuid", 400).await;
     }
 );
