@@ -4,7 +4,9 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, data, deliveries, integrations, ops, users, writes};
+use crate::routes::{
+    auth, data, deliveries, integrations, ops, provider_push, sync_status, users, writes,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +20,7 @@ use crate::routes::{auth, data, deliveries, integrations, ops, users, writes};
         (name = "data", description = "Health and fitness records"),
         (name = "users", description = "Connected users"),
         (name = "integrations", description = "Providers offered by this deployment"),
+        (name = "sync", description = "Provider push notifications and backfill progress (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "operations", description = "Health, readiness, metrics")
     )
 )]
@@ -52,5 +55,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(users::UsersApi::openapi());
     document.merge(integrations::IntegrationsApi::openapi());
     document.merge(deliveries::DeliveriesApi::openapi());
+    document.merge(provider_push::ProviderPushApi::openapi());
+    document.merge(sync_status::SyncStatusApi::openapi());
     document
 }
