@@ -7,11 +7,13 @@
 //!   revocation. IO here is provider HTTP only; each provider's mappers are pure functions
 //!   in their own module (no IO, no clock).
 //! * [`sandbox`]: the built-in SANDBOX provider, served by `wearbridge-sim`.
+//! * [`oura`]: Oura Ring API v2 (wire format and mappers so far).
 
 pub mod config;
 pub mod error;
 mod http;
 pub mod oauth;
+pub mod oura;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
@@ -28,7 +30,9 @@ pub use config::{ProviderCredentials, ProvidersConfig};
 pub use error::ProviderError;
 pub use oauth::{ClientAuth, OAuthSettings, PkcePair, TokenKind, TokenSet, new_pkce_pair};
 pub use record::{RecordError, StoreParts, TerraRecordData};
-pub use registry::{DataTypeSupport, ProviderInfo, Registry, SetupKind};
+pub use registry::{
+    DataTypeSupport, MapSourceError, ProviderInfo, Registry, SetupKind, map_source,
+};
 
 /// Everything an adapter call needs besides its arguments.
 #[derive(Debug, Clone)]

@@ -245,6 +245,98 @@ pub(crate) fn with_trailing_slash(base: &Url) -> Url {
     base
 }
 
+/// Why a raw provider response could not be mapped (`wearbridge providers map`).
+#[derive(Debug, thiserror::Error)]
+pub enum MapSourceError {
+    #[error("unknown provider {0:?} (mappable: SANDBOX, OURA)")]
+    UnknownProvider(String),
+    #[error("no mapper for this path: {0}")]
+    UnknownPath(String),
+    #[error("body does not match the provider's format for this path: {0}")]
+    Body(String),
+}
+
+/// Maps one raw response `body` of provider `provider` (Terra id, any case), fetched from
+/// API `path`, to Terra records. The path selects the mapper; see each provider's
+/// `map_source`.
+pub fn map_source(
+    provider: &str,
+    path: &str,
+    body: &str,
+) -> Result<Vec<crate::TerraRecordData>, MapSourceError> {
+    if provider.eq_ignore_ascii_case(SANDBOX.id) {
+        map_sandbox_source(path, body)
+    } else if provider.eq_ignore_ascii_case(crate::oura::PROVIDER_ID) {
+        crate::oura::map_source(path, body)
+    } else {
+        Err(MapSourceError::UnknownProvider(provider.to_owned()))
+    }
+}
+
+/// SANDBOX paths (`/sandbox/api/v1/<endpoint>`, or just `/<endpoint>`). Menstruation and
+/// nutrition days carry no offset of their own (the adapter takes it from the profile);
+/// a lone body has no profile, so they are placed at UTC, which `providers map` says.
+fn map_sandbox_source(
+    path: &str,
+    body: &str,
+) -> Result<Vec<crate::TerraRecordData>, MapSourceError> {
+    use crate::TerraRecordData;
+    use crate::sandbox::{mapper, wire};
+    fn page<T: serde::de::DeserializeOwned>(body: &str) -> Result<Vec<T>, MapSourceError> {
+        serde_json::from_str::<wire::ListPage<T>>(body)
+            .map(|page| page.data)
+            .map_err(|error| MapSourceError::Body(error.to_string()))
+    }
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let endpoint = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or_default();
+    let utc = chrono::FixedOffset::east_opt(0);
+    let records: Vec<TerraRecordData> = match endpoint {
+        "profile" => {
+            let profile: wire::Profile = serde_json::from_str(body)
+                .map_err(|error| MapSourceError::Body(error.to_string()))?;
+            vec![mapper::athlete(&profile).into()]
+        }
+        "me" => {
+            let me: wire::Me = serde_json::from_str(body)
+                .map_err(|error| MapSourceError::Body(error.to_string()))?;
+            vec![mapper::athlete(&me.profile).into()]
+        }
+        "daily" => page::<wire::Daily>(body)?
+            .iter()
+            .map(|d| mapper::daily(d).into())
+            .collect(),
+        "sleep" => page::<wire::Sleep>(body)?
+            .iter()
+            .map(|s| mapper::sleep(s).into())
+            .collect(),
+        "workouts" => page::<wire::Workout>(body)?
+            .iter()
+            .map(|w| mapper::activity(w).into())
+            .collect(),
+        "body" => page::<wire::Body>(body)?
+            .iter()
+            .filter_map(mapper::body)
+            .map(Into::into)
+            .collect(),
+        "menstruation" => page::<wire::Menstruation>(body)?
+            .iter()
+            .filter_map(|m| utc.and_then(|offset| mapper::menstruation(m, offset)))
+            .map(Into::into)
+            .collect(),
+        "nutrition" => page::<wire::Nutrition>(body)?
+            .iter()
+            .filter_map(|n| utc.and_then(|offset| mapper::nutrition(n, offset)))
+            .map(Into::into)
+            .collect(),
+        _ => {
+            return Err(MapSourceError::UnknownPath(format!(
+                "{path:?} is not a SANDBOX data path (profile, me, daily, sleep, workouts, body, menstruation, nutrition)"
+            )));
+        }
+    };
+    Ok(records)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
