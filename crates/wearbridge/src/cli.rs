@@ -14,6 +14,7 @@ use wearbridge_server::state::AppState;
 use wearbridge_store::Store;
 
 use crate::events::{self, EventsCommand};
+use crate::providers_cmd::{self, ProvidersCommand};
 use crate::sandbox;
 use crate::settings::{self, Overrides};
 use crate::users::{self, UsersCommand};
@@ -52,6 +53,9 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Offline provider tools (map a raw provider payload to Terra records).
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -148,6 +152,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Developer(command)) => run_developer(config_file, command).await,
+        Some(Command::Providers(command)) => providers_cmd::run_providers(command),
         Some(Command::Users { command, database }) => {
             let config = settings::load(config_file, database_overrides(database))?;
             let store = open_store(&config).await?;

@@ -3,6 +3,7 @@
 
 mod cli;
 mod events;
+mod providers_cmd;
 mod sandbox;
 mod settings;
 mod users;
