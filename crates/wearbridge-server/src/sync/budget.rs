@@ -187,7 +187,8 @@ pub async fn pause(
 
 /// Expected provider HTTP requests of one fetch. SANDBOX pages are fixed day counts
 /// (`docs/simulator.md` §2.2: daily and sleep 7 days, workouts 3, body and menstruation
-/// 31, nutrition 14); menstruation and athlete also read the profile once. Providers
+/// 31, nutrition 14); athlete is the profile, and menstruation and nutrition read the
+/// profile (the person's home offset) once before their pages. Providers
 /// without a known page size count one request per fetch.
 pub fn request_cost(provider: &str, data_type: DataType, range: FetchRange) -> i64 {
     if !provider.eq_ignore_ascii_case("SANDBOX") {
@@ -204,7 +205,7 @@ pub fn request_cost(provider: &str, data_type: DataType, range: FetchRange) -> i
         DataType::Activity => pages(3),
         DataType::Body => pages(31),
         DataType::Menstruation => 1 + pages(31),
-        DataType::Nutrition => pages(14),
+        DataType::Nutrition => 1 + pages(14),
         _ => 1,
     }
 }
@@ -244,6 +245,7 @@ mod tests {
         assert_eq!(request_cost("SANDBOX", DataType::Daily, range(8)), 2);
         assert_eq!(request_cost("SANDBOX", DataType::Activity, range(7)), 3);
         assert_eq!(request_cost("SANDBOX", DataType::Menstruation, range(7)), 2);
+        assert_eq!(request_cost("SANDBOX", DataType::Nutrition, range(15)), 3);
         assert_eq!(request_cost("sandbox", DataType::Athlete, range(7)), 1);
         assert_eq!(request_cost("FITBIT", DataType::Activity, range(7)), 1);
     }
