@@ -241,7 +241,9 @@ async fn success(
     let user_id = query.user_id.unwrap_or_default();
     let base = state.config.public_base_url();
     let today = state.clock.now().date_naive();
-    let start = today.checked_sub_days(chrono::Days::new(7)).unwrap_or(today);
+    let start = today
+        .checked_sub_days(chrono::Days::new(7))
+        .unwrap_or(today);
     let curl = format!(
         "curl -H 'dev-id: YOUR_DEV_ID' -H 'x-api-key: YOUR_API_KEY' '{base}/v2/sleep?user_id={user_id}&start_date={start}&end_date={today}&to_webhook=false'"
     );
