@@ -40,13 +40,16 @@ CREATE TABLE records (
     start_ts           INTEGER NOT NULL,
     end_ts             INTEGER NOT NULL,
     local_date         TEXT NOT NULL,
-    payload            TEXT NOT NULL,
     payload_no_samples TEXT NOT NULL,
     content_hash       TEXT NOT NULL,
     -- 1 on insert, +1 per changing upsert: tells Inserted from Updated in one statement.
     version            INTEGER NOT NULL DEFAULT 1,
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL,
+    -- The full record (samples included, often tens of kB) goes last: SQLite stores a
+    -- row's columns in order and spills the tail to overflow pages, so reading
+    -- payload_no_samples (the default read) must not have to walk past it.
+    payload            TEXT NOT NULL,
     PRIMARY KEY (user_id, data_type, identity)
 );
 -- Range reads: GET /v2/{type}?user_id&start_date&end_date, ordered by start.
