@@ -497,9 +497,10 @@ pub fn workout(session: &wire::Workout) -> Activity {
             total_burned_calories: session.calories,
             ..CaloriesData::default()
         }),
-        distance_data: Some(DistanceData {
+        // Oura sends `distance: null` for workouts it could not measure (most walks).
+        distance_data: session.distance.map(|meters| DistanceData {
             summary: Some(DistanceDataSummary {
-                distance_meters: session.distance,
+                distance_meters: Some(meters),
                 ..DistanceDataSummary::default()
             }),
             ..DistanceData::default()
