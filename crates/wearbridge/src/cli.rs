@@ -47,12 +47,8 @@ enum Command {
         database: DatabaseArgs,
     },
     /// Inspect and resend webhook events.
-    Events {
-        #[command(subcommand)]
-        command: EventsCommand,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Offline provider tools (map a raw provider payload to Terra records).
     #[command(subcommand)]
     Providers(ProvidersCommand),
@@ -158,7 +154,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&config).await?;
             users::run_users(&store, command).await
         }
-        Some(Command::Events { command, database }) => {
+        Some(Command::Events(command)) => {
+            let database = DatabaseArgs {
+                database_url: command.database_url(),
+            };
             let config = settings::load(config_file, database_overrides(database))?;
             let store = open_store(&config).await?;
             events::run_events(&store, command).await

@@ -11,12 +11,23 @@ use wearbridge_store::Store;
 use wearbridge_store::delivery::DeliveryEventFilter;
 use wearbridge_store::ids::DeveloperId;
 
+/// `--database-url` on every `events` subcommand (after the subcommand name, like the
+/// `developer` commands take it).
+#[derive(Debug, Default, clap::Args)]
+pub struct EventsDatabase {
+    /// Database URL [default sqlite://wearbridge.db; env WEARBRIDGE_DATABASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum EventsCommand {
     /// List a developer's outbox events (oldest first) as a JSON array.
     List {
         #[arg(long, value_name = "ID")]
         dev_id: String,
+        #[command(flatten)]
+        database: EventsDatabase,
         /// Only events appended since (RFC 3339, YYYY-MM-DD or unix seconds).
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
@@ -33,6 +44,8 @@ pub enum EventsCommand {
     Show {
         #[arg(long, value_name = "ID")]
         dev_id: String,
+        #[command(flatten)]
+        database: EventsDatabase,
         #[arg(long, value_name = "ID")]
         event_id: String,
     },
@@ -40,6 +53,8 @@ pub enum EventsCommand {
     Resend {
         #[arg(long, value_name = "ID")]
         dev_id: String,
+        #[command(flatten)]
+        database: EventsDatabase,
         #[arg(long, value_name = "ID")]
         event_id: String,
     },
@@ -47,6 +62,8 @@ pub enum EventsCommand {
     ResendFailed {
         #[arg(long, value_name = "ID")]
         dev_id: String,
+        #[command(flatten)]
+        database: EventsDatabase,
         #[arg(long, value_name = "TIME")]
         since: String,
     },
@@ -61,6 +78,18 @@ fn print(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl EventsCommand {
+    /// The `--database-url` given to this subcommand, if any.
+    pub fn database_url(&self) -> Option<String> {
+        match self {
+            EventsCommand::List { database, .. }
+            | EventsCommand::Show { database, .. }
+            | EventsCommand::Resend { database, .. }
+            | EventsCommand::ResendFailed { database, .. } => database.database_url.clone(),
+        }
+    }
+}
+
 /// Runs one `events` subcommand against an open store.
 pub async fn run_events(store: &Store, command: EventsCommand) -> anyhow::Result<()> {
     let now = SystemClock.now();
@@ -71,6 +100,7 @@ pub async fn run_events(store: &Store, command: EventsCommand) -> anyhow::Result
             state,
             event_type,
             limit,
+            ..
         } => {
             let filter = DeliveryEventFilter {
                 since: since
@@ -87,15 +117,19 @@ pub async fn run_events(store: &Store, command: EventsCommand) -> anyhow::Result
         EventsCommand::Show {
             dev_id: id,
             event_id,
+            ..
         } => print(&manage::event_detail(store, &dev_id(&id)?, &event_id).await?),
         EventsCommand::Resend {
             dev_id: id,
             event_id,
+            ..
         } => {
             manage::resend(store, &dev_id(&id)?, &event_id, now).await?;
             print(&serde_json::json!({"resent": 1, "event_id": event_id.trim()}))
         }
-        EventsCommand::ResendFailed { dev_id: id, since } => {
+        EventsCommand::ResendFailed {
+            dev_id: id, since, ..
+        } => {
             let since = parse_since(&since)?;
             let resent = manage::resend_failed(store, &dev_id(&id)?, since, now).await?;
             print(&serde_json::json!({"resent": resent}))

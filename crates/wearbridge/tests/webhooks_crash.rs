@@ -475,3 +475,79 @@ async fn two_servers_share_a_postgres_outbox() {
     assert!(twice.is_empty(), "delivered by both nodes: {twice:?}");
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_lists_shows_resends_and_enables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_url(dir.path());
+    let store = Store::connect(&url).await.expect("store");
+    store.migrate().await.expect("migrate");
+    let tenant = tenant(dir.path(), &url, free_port(), &store).await;
+    let dev: DeveloperId = tenant.dev_id.parse().expect("dev id");
+    let event_id = store
+        .append_event(&wearbridge_store::NewEvent {
+            developer_id: dev.clone(),
+            user_id: Some(tenant.user.clone()),
+            event_type: "healthcheck".to_owned(),
+            body: r#"{"type":"healthcheck"}"#.to_owned(),
+            reference: None,
+        })
+        .await
+        .expect("append")
+        .to_string();
+    let db = ["--database-url", url.as_str()];
+    let dev_args = ["--dev-id", tenant.dev_id.as_str()];
+
+    let listed = cli_json(
+        dir.path(),
+        &[
+            &["events", "list", "--state", "pending"][..],
+            &dev_args,
+            &db,
+        ]
+        .concat(),
+    );
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["id"], event_id.as_str());
+    let none = cli_json(
+        dir.path(),
+        &[&["events", "list", "--state", "failed"][..], &dev_args, &db].concat(),
+    );
+    assert_eq!(none, json!([]));
+
+    let shown = cli_json(
+        dir.path(),
+        &[
+            &["events", "show", "--event-id", event_id.as_str()][..],
+            &dev_args,
+            &db,
+        ]
+        .concat(),
+    );
+    assert_eq!(shown["event"]["body"], r#"{"type":"healthcheck"}"#);
+    assert_eq!(shown["attempts"], json!([]));
+
+    let resent = cli_json(
+        dir.path(),
+        &[
+            &["events", "resend-failed", "--since", "2024-01-01"][..],
+            &dev_args,
+            &db,
+        ]
+        .concat(),
+    );
+    assert_eq!(resent["resent"], 0, "nothing has failed");
+
+    let enabled = cli_json(
+        dir.path(),
+        &[&["developer", "enable-webhook"][..], &dev_args, &db].concat(),
+    );
+    assert_eq!(enabled["enabled"], true);
+    let rotated = cli_json(
+        dir.path(),
+        &[&["developer", "rotate-webhook-secret"][..], &dev_args, &db].concat(),
+    );
+    assert!(rotated["webhook_signing_secret"].is_string());
+    assert!(rotated["previous_secret_valid_until"].is_string());
+    store.close().await;
+}
