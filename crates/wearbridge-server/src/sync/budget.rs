@@ -44,11 +44,16 @@ impl Rate {
 
     /// The bucket that never lets more than `requests` through in any `period`-long
     /// window: a full bucket holds `burst` and refills one request per
-    /// `period / (requests − burst)`, so a window sees at most burst + (requests − burst).
+    /// `period / (requests − burst − headroom)`, so a window sees at most
+    /// `requests − headroom` acquisitions. The headroom (1 %, at least one request) is for
+    /// the later pages of a multi-page fetch: they are charged at the acquisition instant
+    /// but leave a few milliseconds later, which can carry one into the next window (the
+    /// 1,000-user cohort test measured 101 per second against 100 without it).
     pub fn shape(&self) -> BudgetShape {
         let requests = i64::from(self.requests.max(1));
         let burst = i64::from(self.burst).clamp(1, requests);
-        let refills = (requests - burst).max(1);
+        let headroom = (requests / 100).max(1);
+        let refills = (requests - burst - headroom).max(1);
         BudgetShape {
             interval_micros: micros(self.period) / refills,
             burst,
@@ -228,8 +233,8 @@ mod tests {
     fn a_shape_never_exceeds_the_published_count_per_period() {
         let shape = Rate::per(600, Duration::from_secs(60)).shape();
         assert_eq!(shape.burst, 60);
-        // 540 refills per minute: 60 + 540 = 600 in any minute.
-        assert_eq!(shape.interval_micros, 60_000_000 / 540);
+        // 534 refills per minute: 60 + 534 = 594 acquisitions, 6 in flight, in any minute.
+        assert_eq!(shape.interval_micros, 60_000_000 / 534);
         let tiny = Rate {
             requests: 1,
             period: Duration::from_secs(10),
