@@ -3,11 +3,14 @@
 //! Facts from Oura's OpenAPI 1.29 and real recorded responses. So far this module holds
 //! the wire format ([`wire`]), the pure mappers into Terra ([`mapper`]) and
 //! [`map_source`], which picks the mapper for a response by its API path (used by
-//! `wearbridge providers map`). The HTTP adapter (OAuth, paging, rate limits) is not
-//! written yet.
+//! `wearbridge providers map`), and the HTTP adapter ([`adapter`]; not yet registered,
+//! no simulator to test it against yet).
 
+pub mod adapter;
 pub mod mapper;
 pub mod wire;
+
+pub use adapter::{OURA, OuraProvider};
 
 use serde::de::DeserializeOwned;
 

@@ -2,5 +2,6 @@
 //! checks, schema validation, and robustness of the parsers and mappers against arbitrary
 //! JSON. One binary on purpose (link time).
 
+mod adapter;
 mod golden;
 mod robustness;

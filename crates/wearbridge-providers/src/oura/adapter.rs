@@ -1,0 +1,382 @@
+//! The OURA [`Provider`]: OAuth settings, paged fetches and revocation against
+//! `api.ouraring.com` (providers.md §2.1–2.5, Oura OpenAPI 1.29).
+//!
+//! Not yet registered in the [`crate::Registry`]: there is no Oura simulator to connect
+//! against in sandbox mode, and no end-to-end test of these calls yet.
+
+use async_trait::async_trait;
+use chrono::{Days, NaiveDate};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+use wearbridge_model::{DataType, ScoresData};
+
+use super::{mapper, wire};
+use crate::error;
+use crate::http::get_json;
+use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind};
+use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
+
+/// Oura's production endpoints.
+pub const AUTHORIZE_URL: &str = "https://cloud.ouraring.com/oauth/authorize";
+pub const TOKEN_URL: &str = "https://api.ouraring.com/oauth/token";
+pub const REVOKE_URL: &str = "https://api.ouraring.com/oauth/revoke";
+pub const API_BASE: &str = "https://api.ouraring.com/";
+
+/// Scopes for everything this adapter fetches (bare names; providers.md §2.1): `daily`
+/// (sleep, daily_activity, daily_readiness), `heartrate`, `workout`, `session`,
+/// `spo2Daily` (daily_spo2), `personal` + `email` (personal_info).
+pub const SCOPES: [&str; 7] = [
+    "personal",
+    "email",
+    "daily",
+    "heartrate",
+    "workout",
+    "session",
+    "spo2Daily",
+];
+
+/// Types [`OuraProvider::fetch`] serves (Oura offers no nutrition; menstruation needs the
+/// gated `daily_cycle_phases`, not mapped yet).
+const SUPPORTED_TYPES: [DataType; 5] = [
+    DataType::Activity,
+    DataType::Athlete,
+    DataType::Body,
+    DataType::Daily,
+    DataType::Sleep,
+];
+
+/// Static facts of OURA.
+pub const OURA: ProviderInfo = ProviderInfo {
+    id: super::PROVIDER_ID,
+    name: "Oura",
+    icon_path: "/static/icons/oura.svg",
+    setup: SetupKind::ApiKeysManaged,
+    enabled: true,
+    types: DataTypeSupport {
+        activity: true,
+        body: true,
+        nutrition: false,
+        daily: true,
+        sleep: true,
+        menstruation: false,
+    },
+    sdk_only: false,
+};
+
+/// Oura's `heartrate` collection accepts at most 30 days per request.
+const HEARTRATE_MAX_DAYS: u64 = 30;
+
+/// The OURA adapter.
+#[derive(Debug, Clone)]
+pub struct OuraProvider {
+    info: ProviderInfo,
+    oauth: OAuthSettings,
+}
+
+impl OuraProvider {
+    /// The adapter for Oura's production OAuth endpoints.
+    pub fn production() -> Option<OuraProvider> {
+        Some(Self::with_urls(
+            Url::parse(AUTHORIZE_URL).ok()?,
+            Url::parse(TOKEN_URL).ok()?,
+            Url::parse(REVOKE_URL).ok()?,
+        ))
+    }
+
+    /// The adapter for OAuth endpoints under one base (`<base>/authorize`, `/token`,
+    /// `/revoke`), as a simulator serves them.
+    pub fn with_auth_base(auth_base: &Url) -> Option<OuraProvider> {
+        let base = crate::registry::with_trailing_slash(auth_base);
+        Some(Self::with_urls(
+            base.join("authorize").ok()?,
+            base.join("token").ok()?,
+            base.join("revoke").ok()?,
+        ))
+    }
+
+    fn with_urls(authorize_url: Url, token_url: Url, revoke_url: Url) -> OuraProvider {
+        OuraProvider {
+            info: OURA,
+            oauth: OAuthSettings {
+                authorize_url,
+                token_url,
+                revoke_url: Some(revoke_url),
+                scopes: SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
+                scope_separator: " ",
+                // Oura documents no PKCE; client credentials go in the form body.
+                pkce: false,
+                client_auth: ClientAuth::RequestBody,
+                extra_authorize_params: Vec::new(),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for OuraProvider {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn oauth(&self) -> &OAuthSettings {
+        &self.oauth
+    }
+
+    async fn fetch_account(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+    ) -> Result<ProviderAccount, ProviderError> {
+        let info: wire::PersonalInfo = get_json(
+            &ctx.http,
+            collection_url(ctx, "personal_info")?,
+            access_token,
+        )
+        .await?;
+        Ok(ProviderAccount {
+            provider_user_id: info.id,
+            scopes: None,
+        })
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        data_type: DataType,
+        range: FetchRange,
+    ) -> Result<Vec<TerraRecordData>, ProviderError> {
+        if range.start > range.end {
+            return Ok(Vec::new());
+        }
+        let token = access_token;
+        let records: Vec<TerraRecordData> = match data_type {
+            DataType::Athlete => {
+                let info: wire::PersonalInfo =
+                    get_json(&ctx.http, collection_url(ctx, "personal_info")?, token).await?;
+                vec![mapper::athlete(&info).into()]
+            }
+            DataType::Sleep => list::<wire::Sleep>(ctx, token, "sleep", range)
+                .await?
+                .iter()
+                .filter_map(mapper::sleep)
+                .map(Into::into)
+                .collect(),
+            DataType::Daily => daily(ctx, token, range).await?,
+            DataType::Activity => {
+                let workouts = list::<wire::Workout>(ctx, token, "workout", range).await?;
+                let sessions = list::<wire::Session>(ctx, token, "session", range).await?;
+                workouts
+                    .iter()
+                    .map(|workout| mapper::workout(workout).into())
+                    .chain(
+                        sessions
+                            .iter()
+                            .map(|session| mapper::session(session).into()),
+                    )
+                    .collect()
+            }
+            DataType::Body => body(ctx, token, range).await?,
+            other => return Err(ProviderError::Unsupported(other)),
+        };
+        Ok(records)
+    }
+
+    /// Oura revokes with the token as a query parameter (`/oauth/revoke?access_token=`),
+    /// not RFC 7009's form; the access token ends the whole grant.
+    async fn revoke(&self, ctx: &ProviderCtx, tokens: &TokenSet) -> Result<(), ProviderError> {
+        let Some(revoke_url) = &self.oauth.revoke_url else {
+            return Ok(());
+        };
+        let mut url = revoke_url.clone();
+        url.query_pairs_mut()
+            .append_pair("access_token", tokens.access_token.expose_secret());
+        let response = ctx
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|error| error::from_transport(&error))?;
+        let status = response.status();
+        // 401: the token is already revoked or expired, which is the goal.
+        if status.is_success() || status == reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(());
+        }
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap_or_default();
+        Err(error::from_status(status, &headers, &body))
+    }
+
+    fn supported_types(&self) -> &[DataType] {
+        &SUPPORTED_TYPES
+    }
+}
+
+/// Daily records: activity days, with the same day's readiness score merged in as the
+/// recovery score (both are one Terra Daily per local day, so two records would overwrite
+/// each other in the store).
+async fn daily(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    range: FetchRange,
+) -> Result<Vec<TerraRecordData>, ProviderError> {
+    let activity = list::<wire::DailyActivity>(ctx, token, "daily_activity", range).await?;
+    let readiness = list::<wire::DailyReadiness>(ctx, token, "daily_readiness", range).await?;
+    let mut days: Vec<(NaiveDate, wearbridge_model::Daily)> = activity
+        .iter()
+        .filter_map(|day| mapper::daily_activity(day).map(|daily| (day.day, daily)))
+        .collect();
+    for ready in &readiness {
+        match days.iter_mut().find(|(date, _)| *date == ready.day) {
+            Some((_, daily)) => {
+                let scores = daily.scores.get_or_insert_with(ScoresData::default);
+                scores.recovery = ready.score;
+            }
+            None => {
+                if let Some(daily) = mapper::daily_readiness(ready) {
+                    days.push((ready.day, daily));
+                }
+            }
+        }
+    }
+    Ok(days.into_iter().map(|(_, daily)| daily.into()).collect())
+}
+
+/// Body records: nightly SpO2 and heart-rate readings (the latter in 30-day windows).
+async fn body(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    range: FetchRange,
+) -> Result<Vec<TerraRecordData>, ProviderError> {
+    let mut records: Vec<TerraRecordData> =
+        list::<wire::DailySpo2>(ctx, token, "daily_spo2", range)
+            .await?
+            .iter()
+            .filter_map(mapper::daily_spo2)
+            .map(Into::into)
+            .collect();
+    let mut start = range.start;
+    while start <= range.end {
+        let end = start
+            .checked_add_days(Days::new(HEARTRATE_MAX_DAYS - 1))
+            .map_or(range.end, |end| end.min(range.end));
+        let readings = heartrate_window(ctx, token, start, end).await?;
+        records.extend(mapper::heartrate(&readings).into_iter().map(Into::into));
+        match end.checked_add_days(Days::new(1)) {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    Ok(records)
+}
+
+async fn heartrate_window(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<Vec<wire::HeartRate>, ProviderError> {
+    let params = [
+        ("start_datetime", format!("{start}T00:00:00")),
+        ("end_datetime", format!("{end}T23:59:59")),
+    ];
+    paged(ctx, token, "heartrate", &params, 100_000).await
+}
+
+/// Every document of collection `name` for the days of `range` (both ends sent as dates).
+async fn list<T: DeserializeOwned>(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    name: &str,
+    range: FetchRange,
+) -> Result<Vec<T>, ProviderError> {
+    let days = (range.end - range.start).num_days().saturating_add(1);
+    let params = [
+        ("start_date", range.start.format("%Y-%m-%d").to_string()),
+        ("end_date", range.end.format("%Y-%m-%d").to_string()),
+    ];
+    // A page holds at least one document; more pages than days + 1 means a loop.
+    let max_pages = usize::try_from(days)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    paged(ctx, token, name, &params, max_pages).await
+}
+
+/// Follows `next_token` until it is null, at most `max_pages` pages.
+async fn paged<T: DeserializeOwned>(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    name: &str,
+    params: &[(&str, String)],
+    max_pages: usize,
+) -> Result<Vec<T>, ProviderError> {
+    let mut items = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..max_pages {
+        let mut url = collection_url(ctx, name)?;
+        {
+            let mut query = url.query_pairs_mut();
+            for (key, value) in params {
+                query.append_pair(key, value);
+            }
+            if let Some(next) = &next {
+                query.append_pair("next_token", next);
+            }
+        }
+        let page: wire::Page<T> = get_json(&ctx.http, url, token).await?;
+        items.extend(page.data);
+        match page.next_token.filter(|token| !token.is_empty()) {
+            Some(token) if next.as_ref() == Some(&token) => {
+                return Err(ProviderError::Malformed(format!(
+                    "OURA {name}: next_token repeats"
+                )));
+            }
+            Some(token) => next = Some(token),
+            None => return Ok(items),
+        }
+    }
+    Err(ProviderError::Malformed(format!(
+        "OURA {name} returned more than {max_pages} pages"
+    )))
+}
+
+/// `<api_base>/v2/usercollection/<name>`.
+fn collection_url(ctx: &ProviderCtx, name: &str) -> Result<Url, ProviderError> {
+    crate::registry::with_trailing_slash(&ctx.api_base)
+        .join(&format!("v2/usercollection/{name}"))
+        .map_err(|error| ProviderError::Malformed(format!("OURA API URL: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_settings_follow_oura_documentation() {
+        let Some(provider) = OuraProvider::production() else {
+            panic!("production URLs parse");
+        };
+        let oauth = provider.oauth();
+        assert_eq!(oauth.authorize_url.as_str(), AUTHORIZE_URL);
+        assert_eq!(oauth.token_url.as_str(), TOKEN_URL);
+        assert!(!oauth.pkce);
+        assert_eq!(oauth.client_auth, ClientAuth::RequestBody);
+        assert!(oauth.scopes.iter().any(|scope| scope == "spo2Daily"));
+    }
+
+    #[test]
+    fn simulator_base_puts_every_endpoint_under_it() {
+        let Ok(base) = Url::parse("http://127.0.0.1:4000/oura/oauth") else {
+            panic!("test URL parses");
+        };
+        let Some(provider) = OuraProvider::with_auth_base(&base) else {
+            panic!("base accepted");
+        };
+        assert_eq!(
+            provider.oauth().token_url.as_str(),
+            "http://127.0.0.1:4000/oura/oauth/token"
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! The OURA adapter against a tiny scripted HTTP server (no Oura simulator exists yet):
+//! `next_token` paging, the query it sends, and 429 classification.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use secrecy::SecretString;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use url::Url;
+use wearbridge_model::DataType;
+use wearbridge_providers::oura::OuraProvider;
+use wearbridge_providers::{
+    FetchRange, Provider, ProviderCredentials, ProviderCtx, ProviderError, TerraRecordData,
+};
+
+/// Serves `answers` in order (status, body), one per connection, recording request lines.
+async fn scripted(answers: Vec<(u16, String)>) -> (Url, Arc<Mutex<Vec<String>>>) {
+    let Ok(listener) = TcpListener::bind("127.0.0.1:0").await else {
+        panic!("bind");
+    };
+    let Ok(addr) = listener.local_addr() else {
+        panic!("addr");
+    };
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    tokio::spawn(async move {
+        for (status, body) in answers {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buffer = vec![0_u8; 8192];
+            let read = socket.read(&mut buffer).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(buffer.get(..read).unwrap_or_default());
+            if let (Some(line), Ok(mut log)) = (request.lines().next(), log.lock()) {
+                log.push(line.to_owned());
+            }
+            let response = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    let Ok(base) = Url::parse(&format!("http://{addr}/")) else {
+        panic!("url");
+    };
+    (base, seen)
+}
+
+fn ctx(base: &Url) -> ProviderCtx {
+    let Ok(http) = reqwest::Client::builder().build() else {
+        panic!("client");
+    };
+    ProviderCtx {
+        http,
+        creds: ProviderCredentials::sandbox_dev(),
+        api_base: base.clone(),
+        auth_base: base.clone(),
+    }
+}
+
+fn provider() -> OuraProvider {
+    match OuraProvider::production() {
+        Some(provider) => provider,
+        None => panic!("production URLs parse"),
+    }
+}
+
+fn week() -> FetchRange {
+    FetchRange {
+        start: NaiveDate::from_ymd_opt(2024, 10, 9).unwrap_or_default(),
+        end: NaiveDate::from_ymd_opt(2024, 10, 15).unwrap_or_default(),
+    }
+}
+
+fn workout(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","activity":"running","calories":300.5,"distance":5000.0,"day":"2024-10-10","start_datetime":"2024-10-10T07:00:00+02:00","end_datetime":"2024-10-10T07:30:00+02:00","intensity":"hard","label":null,"source":"confirmed"}}"#
+    )
+}
+
+#[tokio::test]
+async fn follows_next_token_until_null() {
+    let (base, seen) = scripted(vec![
+        (
+            200,
+            format!(r#"{{"data":[{}],"next_token":"page-2"}}"#, workout("a")),
+        ),
+        (
+            200,
+            format!(r#"{{"data":[{}],"next_token":null}}"#, workout("b")),
+        ),
+        (200, r#"{"data":[],"next_token":null}"#.to_owned()),
+    ])
+    .await;
+    let token = SecretString::from("token");
+    let records = provider()
+        .fetch(&ctx(&base), &token, DataType::Activity, week())
+        .await;
+    let Ok(records) = records else {
+        panic!("fetch succeeds: {records:?}");
+    };
+    let ids: Vec<String> = records
+        .iter()
+        .filter_map(|record| match record {
+            TerraRecordData::Activity(activity) => Some(activity.metadata.summary_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+    let Ok(lines) = seen.lock().map(|lines| lines.clone()) else {
+        panic!("log");
+    };
+    assert_eq!(lines.len(), 3, "two workout pages, one session page");
+    assert!(lines.first().is_some_and(|l| {
+        l.starts_with("GET /v2/usercollection/workout?start_date=2024-10-09&end_date=2024-10-15 ")
+    }));
+    assert!(
+        lines
+            .get(1)
+            .is_some_and(|l| l.contains("&next_token=page-2 "))
+    );
+    assert!(
+        lines
+            .get(2)
+            .is_some_and(|l| l.starts_with("GET /v2/usercollection/session?"))
+    );
+}
+
+#[tokio::test]
+async fn too_many_requests_is_a_rate_limit() {
+    let (base, _) = scripted(vec![(429, String::new())]).await;
+    let token = SecretString::from("token");
+    let result = provider()
+        .fetch(&ctx(&base), &token, DataType::Sleep, week())
+        .await;
+    assert!(
+        matches!(result, Err(ProviderError::RateLimited { .. })),
+        "{result:?}"
+    );
+}
