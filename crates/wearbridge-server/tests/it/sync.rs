@@ -544,7 +544,7 @@ sync_test!(
     settings(30, 8, None),
     |env| {
         let user = env.connect("status-erin").await;
-        let before = env.sync_status(&user.id.to_string(), 200).await;
+        let before = env.sync_status(user.id.as_str(), 200).await;
         let backfill = &before["backfills"][0];
         assert_eq!(backfill["state"], "queued");
         assert_eq!(backfill["completed"], false);
@@ -553,7 +553,7 @@ sync_test!(
         assert_eq!(backfill["types"][0]["ranges"][0]["status"], "pending");
 
         env.drain().await;
-        let after = env.sync_status(&user.id.to_string(), 200).await;
+        let after = env.sync_status(user.id.as_str(), 200).await;
         let backfill = &after["backfills"][0];
         assert_eq!(backfill["state"], "completed");
         assert_eq!(backfill["completed"], true);
