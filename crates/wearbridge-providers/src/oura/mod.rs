@@ -8,6 +8,7 @@
 
 pub mod adapter;
 pub mod mapper;
+pub mod push;
 pub mod wire;
 
 pub use adapter::{OURA, OuraProvider};

@@ -1,9 +1,10 @@
-//! `map_source` takes any JSON for every Oura path without panicking: arbitrary
+//! `map_source` and the push parser take any JSON for every Oura path without panicking: arbitrary
 //! documents, and the real fixtures with random leaves replaced by hostile values.
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wearbridge_providers::map_source;
+use wearbridge_providers::oura::push;
 
 const PATHS: [&str; 9] = [
     "/v2/usercollection/sleep",
@@ -19,6 +20,10 @@ const PATHS: [&str; 9] = [
 
 fn exercise(value: &Value) {
     let body = value.to_string();
+    if let Ok(notification) = push::parse_notification(body.as_bytes()) {
+        let _ = push::document_path(&notification);
+    }
+    let _ = push::verify_signature(b"secret", &body, body.as_bytes(), &body);
     for path in PATHS {
         if let Ok(records) = map_source("OURA", path, &body) {
             for record in records {
