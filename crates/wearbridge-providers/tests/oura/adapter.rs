@@ -140,3 +140,32 @@ async fn too_many_requests_is_a_rate_limit() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn daily_merges_readiness_into_the_activity_day() {
+    let activity = r#"{"data":[{"id":"d1","day":"2024-11-11","timestamp":"2024-11-11T04:00:00+01:00","score":95,"steps":15185}],"next_token":null}"#;
+    let readiness = r#"{"data":[{"id":"r1","day":"2024-11-11","timestamp":"2024-11-11T00:00:00+00:00","score":86},{"id":"r2","day":"2024-11-12","timestamp":"2024-11-12T00:00:00+00:00","score":70}],"next_token":null}"#;
+    let (base, _) = scripted(vec![
+        (200, activity.to_owned()),
+        (200, readiness.to_owned()),
+    ])
+    .await;
+    let token = SecretString::from("token");
+    let result = provider()
+        .fetch(&ctx(&base), &token, DataType::Daily, week())
+        .await;
+    let Ok(records) = result else {
+        panic!("fetch succeeds: {result:?}");
+    };
+    let scores: Vec<(Option<f64>, Option<f64>)> = records
+        .iter()
+        .filter_map(|record| match record {
+            TerraRecordData::Daily(daily) => {
+                daily.scores.as_ref().map(|s| (s.activity, s.recovery))
+            }
+            _ => None,
+        })
+        .collect();
+    // One record for the 11th with both scores; the 12th has readiness only.
+    assert_eq!(scores, [(Some(95.0), Some(86.0)), (None, Some(70.0))]);
+}
