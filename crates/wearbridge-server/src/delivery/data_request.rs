@@ -263,12 +263,7 @@ pub async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, Delivery
     let now = state.clock.now().timestamp_micros();
     let Some(job) = state
         .store
-        .claim_job(
-            worker_id,
-            &[JOB_KIND],
-            state.config.webhooks.lease(),
-            now,
-        )
+        .claim_job(worker_id, &[JOB_KIND], state.config.webhooks.lease(), now)
         .await?
     else {
         return Ok(false);
