@@ -115,8 +115,12 @@ fn log_exit(joined: Result<(&'static str, anyhow::Result<()>), tokio::task::Join
 /// Starts every background worker this build has.
 pub fn start_workers(state: &AppState) -> WorkerSet {
     let mut workers = WorkerSet::new();
-    workers.spawn("backfill", |shutdown| backfill::run(state.clone(), shutdown));
-    workers.spawn("fetch", |shutdown| crate::sync::fetch::run(state.clone(), shutdown));
+    workers.spawn("backfill", |shutdown| {
+        backfill::run(state.clone(), shutdown)
+    });
+    workers.spawn("fetch", |shutdown| {
+        crate::sync::fetch::run(state.clone(), shutdown)
+    });
     if state.config.webhooks.enabled {
         workers.spawn("webhook-delivery", |shutdown| {
             crate::delivery::run(state.clone(), shutdown)
