@@ -57,8 +57,9 @@ pub enum RecordError {
     },
 }
 
-/// Start used for records without a period (athlete profiles): the epoch, as the server's
-/// SDK ingest path does, so both paths store identical rows for identical records.
+/// Start used for records without a period (athlete profiles): the epoch, so they sort
+/// first and whole-axis queries find them. The server's SDK write path uses this same
+/// function, so both paths store identical rows for identical records.
 const NO_PERIOD_START: i64 = 0;
 
 impl TerraRecordData {
@@ -136,7 +137,8 @@ pub fn store_parts<T: TerraRecord>(record: &T) -> Result<StoreParts, RecordError
 }
 
 /// Unix microseconds; a time without offset is local wall-clock time, ordered as if UTC
-/// (keeps it on its local calendar day), as in the server's ingest path.
+/// (keeps it on its local calendar day): Terra says a time without an offset is the
+/// user's local time.
 fn timestamp_micros(timestamp: &Timestamp) -> i64 {
     timestamp.to_datetime().map_or_else(
         || timestamp.local().and_utc().timestamp_micros(),

@@ -6,8 +6,8 @@
 //! appends its outbox events in [`store_records`], next to the upserts that cause them.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
-use wearbridge_model::{TerraRecord, strip_samples};
+use wearbridge_model::TerraRecord;
+use wearbridge_providers::record::{RecordError, StoreParts, store_parts};
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewRecord, Store, StoreError, UpsertOutcome};
 
@@ -23,58 +23,30 @@ pub enum IngestError {
     },
 }
 
-/// Record start used for types without a period (athlete profiles): the epoch, so they
-/// sort first and are found by whole-axis queries.
-const NO_PERIOD_START: i64 = 0;
-
 /// Builds the store row of one record. `index` is its position in the request, for
-/// error messages.
+/// error messages. Identity, time keys, the samples-free copy and the content hash come
+/// from [`store_parts`], the one implementation shared with provider ingest.
 pub fn prepare_record<T: TerraRecord>(record: &T, index: usize) -> Result<NewRecord, IngestError> {
-    let identity = record
-        .identity()
-        .filter(|identity| !identity.is_empty())
-        .ok_or(IngestError::MissingIdentity { index })?;
-    let start_ts = record
-        .start_time()
-        .map_or(NO_PERIOD_START, |start| timestamp_micros(&start));
-    let end_ts = record
-        .end_time()
-        .map_or(start_ts, |end| timestamp_micros(&end))
-        .max(start_ts);
-    let local_date = record.local_date().map_or_else(
-        || "1970-01-01".to_owned(),
-        |date| date.format("%Y-%m-%d").to_string(),
-    );
-    let mut value =
-        serde_json::to_value(record).map_err(|source| IngestError::Serialize { index, source })?;
-    let payload = value.to_string();
-    strip_samples(&mut value, T::DATA_TYPE);
-    let payload_no_samples = value.to_string();
-    Ok(NewRecord {
-        data_type: T::DATA_TYPE.as_str().to_owned(),
-        identity,
-        start_ts,
-        end_ts,
-        local_date,
-        content_hash: content_hash(&payload),
-        payload,
-        payload_no_samples,
-    })
+    store_parts(record)
+        .map(new_record)
+        .map_err(|error| match error {
+            RecordError::MissingIdentity(_) => IngestError::MissingIdentity { index },
+            RecordError::Serialize { source, .. } => IngestError::Serialize { index, source },
+        })
 }
 
-/// Unix microseconds of a record time. A time without an offset is the user's local
-/// wall-clock time (Terra: "without one, the value is the user's local time"); it is
-/// ordered as if it were UTC, which keeps it on its local calendar day.
-fn timestamp_micros(timestamp: &wearbridge_model::Timestamp) -> i64 {
-    timestamp.to_datetime().map_or_else(
-        || timestamp.local().and_utc().timestamp_micros(),
-        |instant| instant.timestamp_micros(),
-    )
-}
-
-/// SHA-256 hex of the full payload: equal payloads are "unchanged" for the upsert.
-fn content_hash(payload: &str) -> String {
-    hex::encode(Sha256::digest(payload.as_bytes()))
+/// The store's row for computed [`StoreParts`].
+fn new_record(parts: StoreParts) -> NewRecord {
+    NewRecord {
+        data_type: parts.data_type.as_str().to_owned(),
+        identity: parts.identity,
+        start_ts: parts.start_ts,
+        end_ts: parts.end_ts,
+        local_date: parts.local_date,
+        payload: parts.payload,
+        payload_no_samples: parts.payload_no_samples,
+        content_hash: parts.content_hash,
+    }
 }
 
 /// Upserts `records` for one user in a single transaction; outcomes in input order.
@@ -136,17 +108,7 @@ pub async fn ingest_records(
     let mut changed = Vec::new();
     let mut tx = store.begin().await?;
     for record in records {
-        let parts = record.store_parts()?;
-        let row = NewRecord {
-            data_type: parts.data_type.as_str().to_owned(),
-            identity: parts.identity,
-            start_ts: parts.start_ts,
-            end_ts: parts.end_ts,
-            local_date: parts.local_date,
-            payload: parts.payload,
-            payload_no_samples: parts.payload_no_samples,
-            content_hash: parts.content_hash,
-        };
+        let row = new_record(record.store_parts()?);
         match tx.upsert_record(&user.developer_id, &user.id, &row).await? {
             UpsertOutcome::Inserted => summary.inserted += 1,
             UpsertOutcome::Updated => summary.updated += 1,
