@@ -125,6 +125,10 @@ pub async fn ingest_records(
         tx.append_events(&events).await?;
     }
     tx.commit().await?;
+    if summary.events > 0 {
+        // Deliver now rather than at the worker's next poll.
+        crate::delivery::wake();
+    }
     Ok(summary)
 }
 
