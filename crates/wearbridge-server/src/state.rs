@@ -27,8 +27,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State with the built-in provider registry, fresh metrics and the system clock.
+    /// State with the built-in provider registry, fresh metrics, the system clock and the
+    /// sync settings of the `[sync]` section.
     pub fn new(store: Store, config: Config, cipher: Cipher) -> AppState {
+        let sync = config.sync.settings();
         AppState {
             store,
             config: Arc::new(config),
@@ -36,7 +38,7 @@ impl AppState {
             providers: Arc::new(Registry::builtin()),
             metrics: Arc::new(Metrics::new()),
             clock: Arc::new(SystemClock),
-            sync: Arc::new(crate::sync::SyncSettings::default()),
+            sync: Arc::new(sync),
         }
     }
 

@@ -32,6 +32,7 @@ pub mod ids;
 mod jobs;
 mod records;
 mod rows;
+pub mod schedule;
 pub mod sessions;
 pub mod sync;
 #[cfg(feature = "testing")]

@@ -14,13 +14,10 @@ use wearbridge_store::ids::UserId;
 use wearbridge_store::{Job, NewJob, StoreError, User};
 
 use crate::connect::now_micros;
-use crate::connect::oauth::adapter;
 use crate::ingest::ingest_records;
 use crate::state::AppState;
-use crate::workers::ShutdownSignal;
-use crate::workers::backfill::{
-    Chunk, JobError, admit, fetch_chunk, interrupted, revoke_access, settle,
-};
+use crate::workers::backfill::{Chunk, admit, fetch_chunk, interrupted, job_user, revoke_access};
+use crate::workers::{JobError, JobFuture, JobKind, Outcome, ShutdownSignal};
 
 /// Job kind on the jobs table.
 pub const KIND: &str = "fetch";
@@ -29,8 +26,17 @@ const LEASE: Duration = Duration::from_secs(120);
 /// Claims before a fetch is given up (a notification's data also arrives with the next
 /// poll or backfill, so giving up is not data loss forever).
 const MAX_ATTEMPTS: i32 = 6;
-/// Idle pause of the worker loop when no job is due.
-const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// The fetch job kind.
+pub(crate) const JOB: JobKind = JobKind {
+    kind: KIND,
+    lease: LEASE,
+    run: start,
+};
+
+fn start<'a>(state: &'a AppState, job: &'a Job, _worker_id: &'a str) -> JobFuture<'a> {
+    Box::pin(run_job(state, job))
+}
 
 /// The job's input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,59 +84,24 @@ pub async fn enqueue_fetch(
     Ok(queued.is_some())
 }
 
-/// The worker loop: claims and runs due fetch jobs until shutdown.
-pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
-    let worker_id = format!("fetch-{}", uuid::Uuid::new_v4());
-    loop {
-        if shutdown.is_shutting_down() {
-            return Ok(());
-        }
-        let ran = run_one(&state, &worker_id).await.unwrap_or_else(|error| {
-            tracing::error!(error = %error, "fetch worker: store error");
-            false
-        });
-        if !ran {
-            tokio::select! {
-                () = shutdown.wait() => return Ok(()),
-                () = tokio::time::sleep(IDLE_POLL) => {}
-            }
-        }
-    }
+/// The worker loop: claims and runs due fetch jobs until shutdown (`serve` runs fetch
+/// jobs in the shared sync worker instead; this is for tests that want fetches alone).
+pub async fn run(state: AppState, shutdown: ShutdownSignal) -> anyhow::Result<()> {
+    crate::workers::run_jobs(state, shutdown, "fetch", &[&JOB]).await
 }
 
 /// Runs every due fetch job now (tests); the number of jobs run.
 pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
-    let mut ran = 0;
-    while run_one(state, worker_id).await? {
-        ran += 1;
-    }
-    Ok(ran)
+    crate::workers::run_pending(state, worker_id, &[&JOB]).await
 }
 
-async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, StoreError> {
-    let Some(job) = state
-        .store
-        .claim_job(worker_id, &[KIND], LEASE, now_micros(state))
-        .await?
-    else {
-        return Ok(false);
-    };
-    let result = run_job(state, &job).await;
-    settle(state, &job, worker_id, result).await?;
-    Ok(true)
-}
-
-async fn run_job(state: &AppState, job: &Job) -> Result<(), JobError> {
+async fn run_job(state: &AppState, job: &Job) -> Result<Outcome, JobError> {
     let payload: FetchPayload =
         serde_json::from_str(&job.payload).map_err(|error| JobError::Payload(error.to_string()))?;
-    let dev = job
-        .developer_id
-        .clone()
-        .ok_or_else(|| JobError::Payload("job has no developer".to_owned()))?;
-    let Some(user) = state.store.get_user(&dev, &payload.user_id).await? else {
-        return Ok(());
+    let Some(user) = job_user(state, job, &payload.user_id).await? else {
+        return Ok(Outcome::Done);
     };
-    let (provider, ctx) = adapter(state, &user.provider)?;
+    let (provider, ctx) = super::adapter(state, &user.provider)?;
     let chunk = Chunk {
         data_type: payload.data_type,
         range: FetchRange {
@@ -143,10 +114,11 @@ async fn run_job(state: &AppState, job: &Job) -> Result<(), JobError> {
     match fetch_chunk(state, provider.as_ref(), &ctx, &user, chunk, &mut rejected).await {
         Ok(records) => {
             ingest_records(&state.store, &user, records).await?;
-            Ok(())
+            Ok(Outcome::Done)
         }
         Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
-            revoke_access(state, &user).await
+            revoke_access(state, &user).await?;
+            Ok(Outcome::Done)
         }
         Err(error) => Err(interrupted(state, &user, error, false).await?),
     }

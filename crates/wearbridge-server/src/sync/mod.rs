@@ -8,20 +8,39 @@
 //!   scheduling), and waits (without spending attempts) when a budget is empty.
 //! * [`status`]: per-connection backfill progress for the API and the CLI.
 //! * [`push`] and [`fetch`]: provider push notifications become deduplicated fetch jobs.
+//! * [`schedule`]: periodic polls, token refresh-ahead and provider subscription renewal,
+//!   as durable jobs that a sweep on every node creates once per connection.
 
 pub mod budget;
 pub mod fetch;
 pub mod push;
+pub mod schedule;
 pub mod status;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
-use wearbridge_providers::Provider;
+use wearbridge_providers::{CONNECT_TIMEOUT, Provider, ProviderCtx, ProviderError};
 
 pub use budget::{ProviderBudget, Rate};
 
-/// Sync engine settings. Defaults: the published limits of [`budget::published_limits`],
-/// each provider's own backfill depth, slices of [`DEFAULT_SLICE_CHUNKS`] chunks.
+use crate::connect::ConnectError;
+use crate::state::AppState;
+use crate::workers::JobKind;
+
+/// The job kinds the shared sync worker runs (the backfill has its own worker).
+pub(crate) const JOB_KINDS: &[&JobKind] = &[
+    &fetch::JOB,
+    &schedule::POLL,
+    &schedule::REFRESH,
+    &schedule::RENEW,
+];
+
+/// Sync engine settings (the `[sync]` configuration section, see
+/// [`crate::config::SyncConfig`]). Defaults: the published limits of
+/// [`budget::published_limits`], each provider's own backfill depth and poll interval,
+/// slices of [`DEFAULT_SLICE_CHUNKS`] chunks, refresh [`DEFAULT_REFRESH_AHEAD`] ahead.
 #[derive(Debug, Clone)]
 pub struct SyncSettings {
     /// Budgets by Terra provider id (uppercase). A provider without an entry is
@@ -32,11 +51,27 @@ pub struct SyncSettings {
     /// Chunks a backfill job runs per claim before it goes to the back of the queue, so a
     /// cohort of long backfills cannot starve a new connection's.
     pub slice_chunks: usize,
+    /// Poll interval by provider id, overriding the provider's own; zero turns polling
+    /// off for that provider.
+    pub poll_intervals: BTreeMap<String, Duration>,
+    /// Days each poll fetches, ending today: enough to pick up late syncs of yesterday.
+    pub poll_window_days: u32,
+    /// Access tokens expiring within this margin are refreshed ahead by a job, so fetches
+    /// rarely wait for a refresh (or meet a 401) on the hot path.
+    pub refresh_ahead: Duration,
+    /// Whole-request timeout of provider calls made by sync jobs, when it should differ
+    /// from the shared client's [`wearbridge_providers::REQUEST_TIMEOUT`] (tests).
+    provider_http: Option<reqwest::Client>,
 }
 
 /// Chunks per claim: a few seconds of provider calls, short enough that a new
 /// connection's backfill starts promptly behind a large cohort.
 pub const DEFAULT_SLICE_CHUNKS: usize = 8;
+/// Refresh-ahead margin: well beyond a backfill slice, far below any provider's token
+/// lifetime (an hour or more).
+pub const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(600);
+/// Poll window: today and yesterday.
+pub const DEFAULT_POLL_WINDOW_DAYS: u32 = 2;
 
 impl Default for SyncSettings {
     fn default() -> Self {
@@ -44,6 +79,10 @@ impl Default for SyncSettings {
             budgets: budget::published_limits(),
             backfill_days: BTreeMap::new(),
             slice_chunks: DEFAULT_SLICE_CHUNKS,
+            poll_intervals: BTreeMap::new(),
+            poll_window_days: DEFAULT_POLL_WINDOW_DAYS,
+            refresh_ahead: DEFAULT_REFRESH_AHEAD,
+            provider_http: None,
         }
     }
 }
@@ -65,6 +104,45 @@ impl SyncSettings {
             .find(|(configured, _)| configured.eq_ignore_ascii_case(id))
             .map_or_else(|| provider.backfill_days(), |(_, days)| *days)
     }
+
+    /// How often active connections of `provider` are polled; `None` = never (the
+    /// provider's push is enough, or polling was turned off).
+    pub fn poll_interval(&self, provider: &dyn Provider) -> Option<Duration> {
+        let id = provider.info().id;
+        let configured = self
+            .poll_intervals
+            .iter()
+            .find(|(configured, _)| configured.eq_ignore_ascii_case(id))
+            .map(|(_, interval)| *interval);
+        configured.filter(|interval| !interval.is_zero())
+    }
+
+    /// Sync jobs call providers with a client whose whole-request timeout is `timeout`
+    /// (a hung provider then fails the attempt sooner; tests use it with the simulator's
+    /// `Hang` fault).
+    pub fn set_provider_timeout(&mut self, timeout: Duration) -> Result<(), ProviderError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| ProviderError::Transient(format!("HTTP client: {error}")))?;
+        self.provider_http = Some(client);
+        Ok(())
+    }
+}
+
+/// The configured adapter of `provider_id` and its call context, with the sync
+/// engine's provider client when one is set ([`SyncSettings::set_provider_timeout`]).
+pub(crate) fn adapter(
+    state: &AppState,
+    provider_id: &str,
+) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
+    let (provider, mut ctx) = crate::connect::oauth::adapter(state, provider_id)?;
+    if let Some(http) = &state.sync.provider_http {
+        ctx.http = http.clone();
+    }
+    Ok((provider, ctx))
 }
 
 /// Appends Terra's `connection_error` event for `user`: the provider keeps refusing the

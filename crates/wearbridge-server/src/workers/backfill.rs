@@ -18,13 +18,14 @@ use wearbridge_providers::{FetchRange, Provider, ProviderCtx, ProviderError};
 use wearbridge_store::ids::UserId;
 use wearbridge_store::{Job, NewJob, StoreError, StoreTx, User, UserPatch};
 
-use crate::connect::oauth::adapter;
 use crate::connect::vault::access_token;
 use crate::connect::{ConnectError, events, micros, now_micros};
-use crate::ingest::{IngestRecordsError, ingest_records};
+use crate::ingest::ingest_records;
 use crate::state::AppState;
 use crate::sync::budget::{self, Admission};
-use crate::workers::ShutdownSignal;
+use crate::workers::{
+    JobError, JobFuture, JobKind, Outcome, ShutdownSignal, backoff, retry_with_backoff,
+};
 
 /// Job kind on the jobs table.
 pub const KIND: &str = "backfill";
@@ -39,8 +40,17 @@ const MAX_ATTEMPTS: i32 = 8;
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// How often expired connect sessions, states and SDK tokens are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
-/// First retry delay after a transient provider failure; doubles per attempt.
-const RETRY_BASE: Duration = Duration::from_secs(30);
+
+/// The backfill job kind.
+pub(crate) const JOB: JobKind = JobKind {
+    kind: KIND,
+    lease: LEASE,
+    run: start,
+};
+
+fn start<'a>(state: &'a AppState, job: &'a Job, worker_id: &'a str) -> JobFuture<'a> {
+    Box::pin(run_job(state, job, worker_id))
+}
 
 /// The job's input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,7 +117,7 @@ pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Resul
             purge_expired(&state).await;
             next_purge = tokio::time::Instant::now() + PURGE_EVERY;
         }
-        let ran = match run_one(&state, &worker_id).await {
+        let ran = match crate::workers::run_one(&state, &worker_id, &[&JOB]).await {
             Ok(ran) => ran,
             Err(error) => {
                 tracing::error!(error = %error, "backfill worker: store error");
@@ -135,172 +145,99 @@ async fn purge_expired(state: &AppState) {
     }
 }
 
-/// Runs every due backfill job now (tests, and `serve` right after a connect); the number
-/// of jobs run.
+/// Runs every due backfill job now (tests, benchmarks); the number of jobs run.
 pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
-    let mut ran = 0;
-    while run_one(state, worker_id).await? {
-        ran += 1;
-    }
-    Ok(ran)
+    crate::workers::run_pending(state, worker_id, &[&JOB]).await
 }
 
-/// Claims one due job and runs it; false when none was due.
-async fn run_one(state: &AppState, worker_id: &str) -> Result<bool, StoreError> {
-    let Some(job) = state
-        .store
-        .claim_job(worker_id, &[KIND], LEASE, now_micros(state))
-        .await?
-    else {
-        return Ok(false);
-    };
-    let result = run_job(state, &job, worker_id).await;
-    settle(state, &job, worker_id, result).await?;
-    Ok(true)
-}
-
-/// What ended a job run.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum JobError {
-    #[error("bad job payload: {0}")]
-    Payload(String),
-    #[error("lost the job lease")]
-    LeaseLost,
-    /// Not a failure: the job waits (rate budget empty, provider pause, slice used) and is
-    /// queued again for `run_at` without spending an attempt; after progress in this claim
-    /// the attempt counter restarts, so only claims without progress count toward
-    /// `MAX_ATTEMPTS` (a 365-day backfill may meet many transient faults).
-    #[error("waiting: {}", note.as_deref().unwrap_or("yielding its turn"))]
-    Wait {
-        run_at: i64,
-        progressed: bool,
-        note: Option<String>,
-    },
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error(transparent)]
-    Ingest(#[from] IngestRecordsError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<ProviderError> for JobError {
-    fn from(error: ProviderError) -> JobError {
-        JobError::Connect(ConnectError::Provider(error))
-    }
-}
-
-impl JobError {
-    pub(crate) fn provider(&self) -> Option<&ProviderError> {
-        match self {
-            JobError::Connect(ConnectError::Provider(error)) => Some(error),
-            _ => None,
-        }
-    }
-}
-
-/// Completes, retries or fails the job after a run.
-pub(crate) async fn settle(
-    state: &AppState,
-    job: &Job,
-    worker_id: &str,
-    result: Result<(), JobError>,
-) -> Result<(), StoreError> {
-    let error = match result {
-        Ok(()) => {
-            state.store.complete_job(&job.id, worker_id).await?;
-            return Ok(());
-        }
-        Err(error) => error,
-    };
-    if matches!(error, JobError::LeaseLost) {
-        return Ok(());
-    }
-    if let JobError::Wait {
-        run_at,
-        progressed,
-        note,
-    } = &error
-    {
-        let attempts = if *progressed {
-            0
-        } else {
-            job.attempts.saturating_sub(1)
-        };
-        let note = note.as_deref();
-        state
-            .store
-            .yield_job(&job.id, worker_id, *run_at, attempts, note)
-            .await?;
-        return Ok(());
-    }
-    let retry_at = match error.provider() {
-        Some(ProviderError::RateLimited {
-            retry_after: Some(wait),
-        }) => Some(*wait),
-        Some(provider) if retry_with_backoff(provider) => Some(backoff(job.attempts)),
-        Some(_) => None,
-        None if matches!(error, JobError::Store(_)) => Some(backoff(job.attempts)),
-        None => None,
-    }
-    .map(|wait| now_micros(state).saturating_add(micros(wait)));
-    tracing::warn!(job_id = %job.id, error = %error, retry = retry_at.is_some(), "backfill attempt failed");
-    state
-        .store
-        .fail_job(&job.id, worker_id, &error.to_string(), retry_at)
-        .await?;
-    Ok(())
-}
-
-/// `RETRY_BASE × 2^(attempts-1)`, capped at an hour.
-fn backoff(attempts: i32) -> Duration {
-    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 7)).unwrap_or(0);
-    RETRY_BASE
-        .saturating_mul(2_u32.saturating_pow(exponent))
-        .min(Duration::from_secs(3600))
-}
-
-async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<(), JobError> {
+async fn run_job(state: &AppState, job: &Job, worker_id: &str) -> Result<Outcome, JobError> {
     let payload: Payload =
         serde_json::from_str(&job.payload).map_err(|error| JobError::Payload(error.to_string()))?;
-    let dev = job
-        .developer_id
-        .clone()
-        .ok_or_else(|| JobError::Payload("job has no developer".to_owned()))?;
-    let Some(user) = state.store.get_user(&dev, &payload.user_id).await? else {
+    let Some(user) = job_user(state, job, &payload.user_id).await? else {
         // Deauthenticated or replaced since the job was queued: nothing to fetch.
-        return Ok(());
+        return Ok(Outcome::Done);
     };
-    let (provider, ctx) = adapter(state, &user.provider)?;
+    let (provider, _) = crate::sync::adapter(state, &user.provider)?;
     let plan = chunks(&payload, provider.supported_types());
-    let mut progress: Progress = job
+    let progress: Progress = job
         .progress
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
+    let save = |chunks_done| Progress { chunks_done };
+    let end = run_plan(
+        state,
+        job,
+        worker_id,
+        &user,
+        &plan,
+        progress.chunks_done,
+        save,
+    )
+    .await?;
+    if end == PlanEnd::Finished {
+        state
+            .store
+            .touch_last_polled_at(&user.developer_id, &user.id, now_micros(state))
+            .await?;
+    }
+    Ok(Outcome::Done)
+}
+
+/// The job's user, looked up in the job's developer; `None` when gone.
+pub(crate) async fn job_user(
+    state: &AppState,
+    job: &Job,
+    user_id: &UserId,
+) -> Result<Option<User>, JobError> {
+    let dev = job
+        .developer_id
+        .as_ref()
+        .ok_or_else(|| JobError::Payload("job has no developer".to_owned()))?;
+    Ok(state.store.get_user(dev, user_id).await?)
+}
+
+/// How a run over a chunk plan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PlanEnd {
+    /// Every chunk is fetched and stored.
+    Finished,
+    /// The provider no longer accepts the grant: the user is now inactive.
+    Revoked,
+}
+
+/// Fetches and stores `plan` from chunk `done` on, through the budgets, writing
+/// `save(chunks done)` as the job's checkpoint and extending the lease after each chunk
+/// (shared by the backfill and the periodic poll).
+pub(crate) async fn run_plan<P: Serialize>(
+    state: &AppState,
+    job: &Job,
+    worker_id: &str,
+    user: &User,
+    plan: &[Chunk],
+    mut done: usize,
+    save: impl Fn(usize) -> P,
+) -> Result<PlanEnd, JobError> {
+    let (provider, ctx) = crate::sync::adapter(state, &user.provider)?;
     let mut rejected = None;
     let mut done_now = 0;
-    while let Some(chunk) = plan.get(progress.chunks_done) {
-        admit(state, &user, *chunk, done_now).await?;
-        match fetch_chunk(state, provider.as_ref(), &ctx, &user, *chunk, &mut rejected).await {
+    while let Some(chunk) = plan.get(done) {
+        admit(state, user, *chunk, done_now).await?;
+        match fetch_chunk(state, provider.as_ref(), &ctx, user, *chunk, &mut rejected).await {
             Ok(records) => {
-                ingest_records(&state.store, &user, records).await?;
+                ingest_records(&state.store, user, records).await?;
             }
             Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
-                revoke_access(state, &user).await?;
-                return Ok(());
+                revoke_access(state, user).await?;
+                return Ok(PlanEnd::Revoked);
             }
-            Err(error) => return Err(interrupted(state, &user, error, done_now > 0).await?),
+            Err(error) => return Err(interrupted(state, user, error, done_now > 0).await?),
         }
-        progress.chunks_done += 1;
+        done += 1;
         done_now += 1;
-        checkpoint(state, job, worker_id, progress).await?;
+        checkpoint(state, job, worker_id, &save(done)).await?;
     }
-    state
-        .store
-        .touch_last_polled_at(&dev, &user.id, now_micros(state))
-        .await?;
-    Ok(())
+    Ok(PlanEnd::Finished)
 }
 
 /// Lets the next chunk go when this claim's slice is not used up and the provider's rate
@@ -369,13 +306,6 @@ pub(crate) async fn interrupted(
     }
 }
 
-/// Failures worth another try later: the provider's retryable ones, plus a malformed
-/// body (a truncated or garbled page is usually a one-off; the attempt limit stops a
-/// provider that keeps answering garbage).
-fn retry_with_backoff(error: &ProviderError) -> bool {
-    error.is_retryable() || matches!(error, ProviderError::Malformed(_))
-}
-
 /// Fetches one chunk with a usable token; when the provider rejects the token, refreshes
 /// once and tries again (an access token can expire in the middle of a backfill).
 pub(crate) async fn fetch_chunk(
@@ -418,14 +348,14 @@ pub(crate) async fn revoke_access(state: &AppState, user: &User) -> Result<(), J
     Ok(())
 }
 
-async fn checkpoint(
+async fn checkpoint<P: Serialize>(
     state: &AppState,
     job: &Job,
     worker_id: &str,
-    progress: Progress,
+    progress: &P,
 ) -> Result<(), JobError> {
     let text =
-        serde_json::to_string(&progress).map_err(|error| JobError::Payload(error.to_string()))?;
+        serde_json::to_string(progress).map_err(|error| JobError::Payload(error.to_string()))?;
     state.store.update_job_progress(&job.id, &text).await?;
     if !state
         .store
@@ -492,12 +422,5 @@ mod tests {
             .map(|c| (c.range.end - c.range.start).num_days() + 1)
             .sum();
         assert_eq!(days, 30);
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(1), RETRY_BASE);
-        assert_eq!(backoff(2), RETRY_BASE * 2);
-        assert_eq!(backoff(50), Duration::from_secs(3600));
     }
 }

@@ -3,7 +3,8 @@
 //! a crashed worker's backfill resumes from its checkpoint; a revoked grant yields one
 //! `access_revoked` and no retry storm; a new connection is served while a cohort
 //! backfills; rate budgets hold under a cohort (request log per window); push
-//! notifications delivered twice; backfill progress.
+//! notifications delivered twice; backfill progress; a hung provider (timeouts); the
+//! schedule: periodic polls, token refresh-ahead and subscription renewal.
 //!
 //! Time: a [`ShiftedClock`] runs with real time (so jobs requeued "now" keep their order)
 //! and jumps forward when every job waits (Retry-After, backoff, lease expiry).
@@ -29,15 +30,15 @@ use wearbridge_server::connect::sessions::create_session;
 use wearbridge_server::crypto::Cipher;
 use wearbridge_server::developers::create_developer;
 use wearbridge_server::state::AppState;
-use wearbridge_server::sync::fetch;
 use wearbridge_server::sync::push::{SANDBOX_SIGNATURE_HEADER, sandbox_signature};
 use wearbridge_server::sync::{ProviderBudget, Rate, SyncSettings};
+use wearbridge_server::sync::{fetch, schedule};
 use wearbridge_server::workers::{WorkerSet, backfill};
 use wearbridge_sim::faults::RequestClass;
 use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
 use wearbridge_store::ids::DeveloperId;
 use wearbridge_store::testing::{TestDatabase, fresh_database_url};
-use wearbridge_store::{Backend, EventFilter, JobFilter, JobState, Store, User};
+use wearbridge_store::{Backend, EventFilter, JobFilter, JobState, Store, User, UserPatch};
 
 /// Real time plus a shift that only grows.
 #[derive(Debug, Default)]
@@ -653,5 +654,332 @@ sync_test!(
             let daily = env.store.count_records(&env.dev, &user.id, "daily").await;
             assert_eq!(daily.expect("count"), 1, "user {} has no data", user.id);
         }
+    }
+);
+
+/// [`settings`] with SANDBOX polled every `interval`.
+fn polled(days: u32, interval: Duration) -> SyncSettings {
+    let mut settings = settings(days, 8, None);
+    settings
+        .poll_intervals
+        .insert("SANDBOX".to_owned(), interval);
+    settings
+}
+
+impl Env {
+    async fn jobs_of(&self, kind: &str, user: Option<&User>) -> Vec<wearbridge_store::Job> {
+        let filter = JobFilter {
+            kind: Some(kind.to_owned()),
+            user_id: user.map(|user| user.id.clone()),
+            ..JobFilter::default()
+        };
+        self.store.list_jobs(filter).await.expect("jobs")
+    }
+
+    /// Runs the sync job kinds as two nodes at once; the jobs run in total.
+    async fn run_on_two_nodes(&self) -> usize {
+        let (a, b) = tokio::join!(
+            schedule::run_pending(&self.state, "node-a"),
+            schedule::run_pending(&self.state, "node-b")
+        );
+        a.expect("node a") + b.expect("node b")
+    }
+
+    fn requests_of(&self, class: RequestClass) -> usize {
+        let records = self.sim.requests().records(Some("sandbox"));
+        records
+            .iter()
+            .filter(|record| record.class == class)
+            .count()
+    }
+}
+
+const HOUR: Duration = Duration::from_secs(3_600);
+
+sync_test!(
+    polls_run_once_per_slot_for_active_connections_and_reschedule_themselves,
+    polled(1, HOUR),
+    |env| {
+        let alice = env.connect("poll-alice").await;
+        let bob = env.connect("poll-bob").await;
+        env.drain().await;
+        let backfilled_day = env.clock.now().date_naive();
+        let inactive = UserPatch {
+            active: Some(false),
+            ..UserPatch::default()
+        };
+        env.store
+            .update_user(&env.dev, &bob.id, inactive)
+            .await
+            .expect("deactivate");
+
+        // Two nodes sweeping: one job, for the active connection only.
+        let first = schedule::sweep(&env.state).await.expect("sweep");
+        let second = schedule::sweep(&env.state).await.expect("sweep");
+        assert_eq!((first.polls, second.polls), (1, 0));
+        assert!(
+            env.jobs_of(schedule::POLL_KIND, Some(&bob))
+                .await
+                .is_empty()
+        );
+        let jobs = env.jobs_of(schedule::POLL_KIND, Some(&alice)).await;
+        assert_eq!(jobs.len(), 1);
+        let job = jobs[0].clone();
+        let now = env.clock.now().timestamp_micros();
+        let hour = 3_600_000_000_i64;
+        let delay = job.run_at - now;
+        assert!(
+            (hour * 8 / 10 - 1_000_000..=hour * 12 / 10).contains(&delay),
+            "first poll {delay} µs ahead, not within the hour ± 20 %"
+        );
+        assert_eq!(env.run_on_two_nodes().await, 0, "not due yet");
+
+        // The slot comes: two nodes, one poll.
+        env.sim.requests().clear();
+        env.clock.jump_to(job.run_at);
+        assert_eq!(env.run_on_two_nodes().await, 1);
+        // Athlete, daily, sleep, workouts and body: one page each; menstruation and
+        // nutrition: the profile plus one page each.
+        assert_eq!(env.requests_of(RequestClass::Api), 9, "one poll of 7 types");
+
+        let after = env.store.get_job(&job.id).await.expect("job").expect("row");
+        assert_eq!(after.state, JobState::Queued, "{:?}", after.last_error);
+        assert_eq!((after.attempts, after.progress.as_deref()), (0, None));
+        let polled_at = env.clock.now().timestamp_micros();
+        let next = after.run_at - polled_at;
+        assert!(
+            (hour * 8 / 10 - 1_000_000..=hour * 12 / 10).contains(&next),
+            "next poll {next} µs ahead"
+        );
+        assert_eq!(schedule::sweep(&env.state).await.expect("sweep").polls, 0);
+
+        // The poll fetched today and yesterday (of the moved clock); each day once.
+        let today = env.clock.now().date_naive();
+        let mut expected: BTreeSet<String> = BTreeSet::new();
+        for day in [backfilled_day, today, today - chrono::Days::new(1)] {
+            expected.insert(day.to_string());
+        }
+        let dates = daily_dates_in_events(&env, &alice).await;
+        assert_each_day_once(&dates, expected.len());
+        let distinct: BTreeSet<String> = dates.into_iter().collect();
+        assert_eq!(distinct, expected);
+        let user = env.store.get_user(&env.dev, &alice.id).await.expect("user");
+        assert!(user.and_then(|user| user.last_polled_at) >= Some(polled_at - 1_000_000));
+
+        // A deactivated user's poll ends instead of rescheduling.
+        env.store
+            .update_user(
+                &env.dev,
+                &alice.id,
+                UserPatch {
+                    active: Some(false),
+                    ..UserPatch::default()
+                },
+            )
+            .await
+            .expect("deactivate");
+        env.sim.requests().clear();
+        env.clock.jump_to(after.run_at);
+        assert_eq!(env.run_on_two_nodes().await, 1);
+        let ended = env.store.get_job(&job.id).await.expect("job").expect("row");
+        assert_eq!(ended.state, JobState::Completed);
+        assert_eq!(env.requests_of(RequestClass::Api), 0);
+    }
+);
+
+sync_test!(
+    providers_without_a_poll_interval_are_not_polled,
+    settings(1, 8, None),
+    |env| {
+        env.connect("no-poll").await;
+        env.drain().await;
+        let swept = schedule::sweep(&env.state).await.expect("sweep");
+        assert_eq!(swept.polls, 0);
+        assert!(env.jobs_of(schedule::POLL_KIND, None).await.is_empty());
+    }
+);
+
+sync_test!(
+    tokens_are_refreshed_ahead_of_expiry_once_per_connection,
+    settings(1, 8, None),
+    |env| {
+        let alice = env.connect("refresh-alice").await;
+        let bob = env.connect("refresh-bob").await;
+        env.drain().await;
+        let connection = |user: User| async move {
+            env.store
+                .get_connection(&env.dev, &user.id)
+                .await
+                .expect("connection")
+                .expect("stored tokens")
+        };
+        let before = connection(alice.clone()).await;
+        let bob_before = connection(bob.clone()).await;
+        let expires = before.expires_at.expect("SANDBOX tokens expire");
+        let bob_expires = bob_before.expires_at.expect("expiry");
+        let margin = 600_000_000_i64;
+
+        // An hour from expiry: nothing to do.
+        assert_eq!(
+            schedule::sweep(&env.state).await.expect("sweep").refreshes,
+            0
+        );
+        // Eleven minutes before: queued for ten minutes before, once.
+        env.clock.jump_to(expires - margin - 60_000_000);
+        assert_eq!(
+            schedule::sweep(&env.state).await.expect("sweep").refreshes,
+            2
+        );
+        assert_eq!(
+            schedule::sweep(&env.state).await.expect("sweep").refreshes,
+            0
+        );
+        let job = env.jobs_of(schedule::REFRESH_KIND, Some(&alice)).await;
+        assert_eq!(job.len(), 1);
+        assert_eq!(job[0].run_at, expires - margin);
+        assert_eq!(env.run_on_two_nodes().await, 0, "not due yet");
+
+        // Bob disconnected the app at the provider meanwhile.
+        let bob_account = bob.provider_user_id.clone().expect("account");
+        let oauth_server = env.sim.oauth(SimProvider::Sandbox).expect("oauth");
+        oauth_server.revoke_account(&bob_account);
+        env.sim.requests().clear();
+        env.clock.jump_to(expires.max(bob_expires) - margin);
+        assert_eq!(env.run_on_two_nodes().await, 2);
+
+        // One token call per connection, however many nodes ran.
+        assert_eq!(env.requests_of(RequestClass::Token), 2);
+        assert_eq!(env.requests_of(RequestClass::Api), 0);
+        let after = connection(alice.clone()).await;
+        assert_eq!(after.version, before.version + 1);
+        assert!(after.expires_at > before.expires_at);
+        let refresh_token = |tokens: &wearbridge_store::connections::Connection| {
+            let sealed = tokens.refresh_token_enc.as_deref().expect("refresh token");
+            env.state.cipher.decrypt_str(sealed).expect("decrypt")
+        };
+        assert_ne!(
+            refresh_token(&after),
+            refresh_token(&before),
+            "the rotated refresh token is stored"
+        );
+        for user in [&alice, &bob] {
+            let jobs = env.jobs_of(schedule::REFRESH_KIND, Some(user)).await;
+            assert_eq!(
+                jobs[0].state,
+                JobState::Completed,
+                "{:?}",
+                jobs[0].last_error
+            );
+        }
+        let alice_now = env.store.get_user(&env.dev, &alice.id).await.expect("user");
+        assert!(alice_now.is_some_and(|user| user.active));
+        assert!(env.events("access_revoked", Some(&alice)).await.is_empty());
+
+        let bob_now = env.store.get_user(&env.dev, &bob.id).await.expect("user");
+        assert!(bob_now.is_some_and(|user| !user.active));
+        assert_eq!(env.events("access_revoked", Some(&bob)).await.len(), 1);
+        // An inactive user gets no further refresh jobs.
+        env.clock.jump_to(bob_expires);
+        schedule::sweep(&env.state).await.expect("sweep");
+        assert_eq!(
+            env.jobs_of(schedule::REFRESH_KIND, Some(&bob)).await.len(),
+            1
+        );
+    }
+);
+
+sync_test!(
+    subscription_renewal_is_queued_once_at_start_up,
+    settings(1, 8, None),
+    |env| {
+        // Two nodes start: one renewal job per enabled provider.
+        let first = schedule::enqueue_renewals(&env.state)
+            .await
+            .expect("renewals");
+        let second = schedule::enqueue_renewals(&env.state)
+            .await
+            .expect("renewals");
+        assert_eq!((first, second), (1, 0));
+        env.sim.requests().clear();
+        assert_eq!(env.run_on_two_nodes().await, 1);
+        // SANDBOX keeps no subscriptions: the job ends without a provider call or a
+        // next run.
+        let jobs = env.jobs_of(schedule::RENEW_KIND, None).await;
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            jobs[0].state,
+            JobState::Completed,
+            "{:?}",
+            jobs[0].last_error
+        );
+        assert_eq!(env.sim.requests().count("sandbox"), 0);
+        // The next start-up renews again.
+        let restart = schedule::enqueue_renewals(&env.state)
+            .await
+            .expect("renewals");
+        assert_eq!(restart, 1);
+        assert_eq!(
+            schedule::push_url(&env.state, "SANDBOX")
+                .expect("url")
+                .as_str(),
+            "http://wearbridge.test/v2/providers/sandbox/webhook"
+        );
+    }
+);
+
+/// [`settings`] with provider calls timing out after `timeout`.
+fn timing_out(days: u32, timeout: Duration) -> SyncSettings {
+    let mut settings = settings(days, 1_000, None);
+    settings
+        .set_provider_timeout(timeout)
+        .expect("provider client");
+    settings
+}
+
+sync_test!(
+    a_hung_provider_times_out_and_the_backfill_retries_with_backoff,
+    timing_out(30, Duration::from_millis(300)),
+    |env| {
+        let user = env.connect("hang-frank").await;
+        // Three requests in the middle of the backfill hang far beyond the timeout.
+        env.sim
+            .faults()
+            .inject_after(
+                "sandbox",
+                FaultKind::Hang { seconds: 5 },
+                FaultTarget::Api,
+                6,
+                3,
+            )
+            .expect("fault");
+        let started = env.clock.now();
+        env.drain().await;
+
+        let job = env.backfill_job(&user).await;
+        assert_eq!(job.state, JobState::Completed, "{:?}", job.last_error);
+        // Every hang was served (the request log only records a hung request once its
+        // late answer is written, after the client gave up, so it is not counted here).
+        assert_eq!(env.sim.faults().pending("sandbox"), 0);
+        assert!(
+            job.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("timeout")),
+            "last error: {:?}",
+            job.last_error
+        );
+        // Waited out the backoff (at least the first 30 s step) rather than retrying at
+        // once; the hangs themselves took under a second each.
+        let waited = env.clock.now() - started;
+        assert!(
+            waited >= chrono::Duration::seconds(30),
+            "retried after {waited}"
+        );
+        assert_each_day_once(&daily_dates_in_events(&env, &user).await, 30);
+        let stored = env
+            .store
+            .count_records(&env.dev, &user.id, "daily")
+            .await
+            .expect("count");
+        assert_eq!(stored, 30);
     }
 );
