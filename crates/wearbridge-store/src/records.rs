@@ -463,4 +463,43 @@ mod tests {
         assert_eq!(joined, rows.join(","));
         Ok(())
     }
+
+    /// The one-statement read equals the user lookup plus the joined read, and is `None`
+    /// for another developer's user.
+    #[tokio::test]
+    async fn user_with_records_matches_the_two_reads() -> Result<()> {
+        let store = Store::connect("sqlite::memory:").await?;
+        store.migrate().await?;
+        let dev = developer(&store, "one").await?;
+        let user = user(&store, &dev).await?;
+        for day in [1, 2, 3] {
+            store.upsert_record(&dev, &user, &record(day, "r")).await?;
+        }
+        let by_days = RecordQuery {
+            local_days: Some((local_day(2), local_day(3))),
+            ..range(0, 0, true)
+        };
+        for query in [
+            range(1, 3, false),
+            range(0, 9, true),
+            by_days,
+            range(7, 9, false),
+        ] {
+            let found = store
+                .get_user_with_records(&dev, &user, "daily", query)
+                .await?;
+            let Some((found_user, joined)) = found else {
+                panic!("user not found");
+            };
+            assert_eq!(Some(found_user), store.get_user(&dev, &user).await?);
+            let expected = store
+                .query_records_joined(&dev, &user, "daily", query)
+                .await?;
+            assert_eq!(joined, expected);
+        }
+        let other = developer(&store, "other").await?;
+        let foreign = store.get_user_with_records(&other, &user, "daily", range(0, 9, false));
+        assert!(foreign.await?.is_none());
+        Ok(())
+    }
 }
