@@ -105,8 +105,9 @@ impl SyncSettings {
             .map_or_else(|| provider.backfill_days(), |(_, days)| *days)
     }
 
-    /// How often active connections of `provider` are polled; `None` = never (the
-    /// provider's push is enough, or polling was turned off).
+    /// How often active connections of `provider` are polled: the configured interval,
+    /// else [`Provider::poll_interval`]; `None` = never (the provider's push is enough,
+    /// or polling was turned off with a zero interval).
     pub fn poll_interval(&self, provider: &dyn Provider) -> Option<Duration> {
         let id = provider.info().id;
         let configured = self
@@ -114,7 +115,9 @@ impl SyncSettings {
             .iter()
             .find(|(configured, _)| configured.eq_ignore_ascii_case(id))
             .map(|(_, interval)| *interval);
-        configured.filter(|interval| !interval.is_zero())
+        configured
+            .or_else(|| provider.poll_interval())
+            .filter(|interval| !interval.is_zero())
     }
 
     /// Sync jobs call providers with a client whose whole-request timeout is `timeout`

@@ -26,11 +26,11 @@ use std::time::Duration;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use url::Url;
-use wearbridge_providers::{Provider, ProviderCtx, ProviderError};
+use wearbridge_providers::ProviderError;
 use wearbridge_store::ids::UserId;
 use wearbridge_store::{Job, NewJob, StoreError};
 
+use crate::connect::oauth::push_url;
 use crate::connect::vault::access_token;
 use crate::connect::{micros, now_micros};
 use crate::state::AppState;
@@ -426,22 +426,11 @@ pub async fn enqueue_renewals(state: &AppState) -> Result<usize, StoreError> {
     Ok(queued)
 }
 
-/// `{public_url}/v2/providers/{id}/webhook`: where providers push (subscriptions point
-/// there).
-pub fn push_url(state: &AppState, provider_id: &str) -> Result<Url, url::ParseError> {
-    Url::parse(&format!(
-        "{}/v2/providers/{}/webhook",
-        state.config.public_base_url(),
-        provider_id.to_ascii_lowercase()
-    ))
-}
-
 async fn run_renew(state: &AppState, job: &Job) -> Result<Outcome, JobError> {
     let payload: RenewPayload = from_json(&job.payload)?;
     let (provider, ctx) = super::adapter(state, &payload.provider)?;
-    let url = push_url(state, &payload.provider)
-        .map_err(|error| JobError::Payload(format!("push URL: {error}")))?;
-    let renewed = renew_subscriptions(provider.as_ref(), &ctx, &url).await;
+    let url = push_url(state, provider.info().id)?;
+    let renewed = provider.renew_subscriptions(&ctx, &url).await;
     renewal_outcome(renewed, &job.payload)
 }
 
@@ -462,16 +451,6 @@ fn renewal_outcome(
             "subscription renewal failed: {error}"
         ))),
     }
-}
-
-/// The provider's app-level subscription upkeep. Until the `Provider` trait has
-/// `renew_subscriptions`, no adapter keeps subscriptions: nothing to schedule.
-async fn renew_subscriptions(
-    _provider: &dyn Provider,
-    _ctx: &ProviderCtx,
-    _push_url: &Url,
-) -> Result<Option<DateTime<Utc>>, ProviderError> {
-    Ok(None)
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
