@@ -463,9 +463,11 @@ mod tests {
 
     #[test]
     fn sync_overrides_replace_defaults_scope_by_scope() {
-        let mut sync = SyncConfig::default();
-        sync.refresh_ahead_secs = 120;
-        sync.slice_chunks = 3;
+        let mut sync = SyncConfig {
+            refresh_ahead_secs: 120,
+            slice_chunks: 3,
+            ..SyncConfig::default()
+        };
         sync.poll_interval_secs.insert("sandbox".into(), 900);
         sync.backfill_days.insert("oura".into(), 90);
         let budget = BudgetConfig {
