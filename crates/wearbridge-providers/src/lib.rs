@@ -17,6 +17,7 @@ pub mod oura;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
+pub mod whoop;
 
 use std::time::Duration;
 
