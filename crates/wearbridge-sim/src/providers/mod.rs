@@ -7,6 +7,7 @@
 
 pub(crate) mod common;
 pub mod sandbox;
+pub mod whoop;
 
 use std::str::FromStr;
 use std::sync::Arc;
