@@ -52,8 +52,7 @@ async fn fetch_records(
     let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
     let user = lookup_user(state, developer, user_id).await?;
     if to_webhook {
-        let range = Some((range.start(), range.end()));
-        return data_request::accept(state, &user, data_type, range, with_samples)
+        return data_request::accept(state, &user, data_type, Some(&range), with_samples)
             .await
             .map(RawJson);
     }
@@ -68,6 +67,7 @@ async fn fetch_records(
             RecordQuery {
                 start_ts: range.start_micros(),
                 end_ts: range.end_micros(),
+                local_days: range.local_days(),
                 with_samples,
             },
         )
@@ -116,6 +116,7 @@ async fn latest_athlete(
             RecordQuery {
                 start_ts: i64::MIN,
                 end_ts: i64::MAX,
+                local_days: None,
                 with_samples: true,
             },
         )
