@@ -12,7 +12,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 use wearbridge_model::DataType;
 
-use super::{mapper, wire};
+use super::{mapper, push, wire};
+use crate::push::{PushAnswer, PushError, PushRequest};
+use crate::ProviderCredentials;
 use crate::error;
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
@@ -78,6 +80,15 @@ pub struct WhoopProvider {
     oauth: OAuthSettings,
 }
 
+/// The registry's constructor: WHOOP's real URLs, or its documented paths under `base`.
+pub fn build(base: Option<&Url>) -> Option<std::sync::Arc<dyn Provider>> {
+    let provider = match base {
+        Some(base) => WhoopProvider::with_base(base)?,
+        None => WhoopProvider::production()?,
+    };
+    Some(std::sync::Arc::new(provider))
+}
+
 impl WhoopProvider {
     /// The adapter for WHOOP's production OAuth endpoints.
     pub fn production() -> Option<WhoopProvider> {
@@ -127,6 +138,39 @@ impl Provider for WhoopProvider {
 
     fn oauth(&self) -> &OAuthSettings {
         &self.oauth
+    }
+
+    /// WHOOP posts signed notify-only events (no handshake), signed with the client
+    /// secret; each becomes fetches of the days around its send time.
+    fn push(
+        &self,
+        creds: &ProviderCredentials,
+        request: &PushRequest<'_>,
+    ) -> Result<PushAnswer, PushError> {
+        if !request.method.eq_ignore_ascii_case("POST") {
+            return Err(PushError::NotSupported(format!(
+                "{} (WHOOP has no handshake)",
+                request.method
+            )));
+        }
+        let (Some(signature), Some(timestamp)) = (
+            request.header(push::SIGNATURE_HEADER),
+            request.header(push::TIMESTAMP_HEADER),
+        ) else {
+            return Err(PushError::BadSignature);
+        };
+        push::verify_signature(
+            creds.client_secret.expose_secret().as_bytes(),
+            timestamp,
+            request.body,
+            signature,
+        )
+        .map_err(|_| PushError::BadSignature)?;
+        let notification = push::parse_notification(request.body)
+            .map_err(|error| PushError::Malformed(error.to_string()))?;
+        let items = push::items(&notification, timestamp)
+            .map_err(|error| PushError::Malformed(error.to_string()))?;
+        Ok(PushAnswer::Items(items))
     }
 
     /// WHOOP's refresh must repeat `scope=offline` to get a new (rotated) refresh token.

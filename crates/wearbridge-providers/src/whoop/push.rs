@@ -5,10 +5,21 @@
 //! notify-only events: `{user_id, id, type, trace_id}` naming one sleep, workout or
 //! recovery that changed; the adapter then fetches it from the REST API.
 
+use chrono::{DateTime, Days};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Deserializer};
 use sha2::Sha256;
 use wearbridge_model::DataType;
+
+use crate::FetchRange;
+use crate::push::PushItem;
+
+/// Days fetched before the day a notification was sent: WHOOP notifies when it finishes
+/// scoring, minutes to hours after the sleep or workout, which may have started the
+/// previous evening; one more day covers any UTC offset.
+const DAYS_BEFORE: u64 = 2;
+/// Days after: the send day in UTC may be the previous local day east of Greenwich.
+const DAYS_AFTER: u64 = 1;
 
 /// Header carrying base64(HMAC-SHA256(client secret, timestamp ‖ raw body)).
 pub const SIGNATURE_HEADER: &str = "x-whoop-signature";
@@ -123,6 +134,36 @@ pub fn event(kind: &str) -> Option<Event> {
         data_types,
         deleted,
     })
+}
+
+/// The fetches a verified notification asks for. WHOOP names the object but not its date,
+/// so the range is the days around the send time (`timestamp_ms`, the signed
+/// `X-WHOOP-Signature-Timestamp`): no clock needed. Deletions and unknown types ask for
+/// nothing (records are not deleted through push, and re-fetching cannot remove one).
+pub fn items(notification: &Notification, timestamp_ms: &str) -> Result<Vec<PushItem>, PushError> {
+    let Some(event) = event(&notification.kind).filter(|event| !event.deleted) else {
+        return Ok(Vec::new());
+    };
+    let sent = timestamp_ms
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .ok_or(PushError::MissingSignature)?
+        .date_naive();
+    let range = FetchRange {
+        start: sent.checked_sub_days(Days::new(DAYS_BEFORE)).unwrap_or(sent),
+        end: sent.checked_add_days(Days::new(DAYS_AFTER)).unwrap_or(sent),
+    };
+    Ok(event
+        .data_types
+        .iter()
+        .map(|data_type| PushItem::Fetch {
+            provider_user_id: notification.user_id.clone(),
+            data_type: *data_type,
+            range,
+        })
+        .collect())
 }
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -250,5 +291,48 @@ mod tests {
         assert_eq!(event("cycle.updated"), None);
         assert_eq!(event("workout"), None);
         assert!(parse_notification(b"[]").is_err());
+    }
+
+    #[test]
+    fn items_fetch_the_days_around_the_send_time() {
+        let Ok(notification) = parse_notification(BODY) else {
+            panic!("body parses");
+        };
+        // 2023-11-14T22:13:20Z.
+        let Ok(items) = items(&notification, "1700000000000") else {
+            panic!("timestamp parses");
+        };
+        let (Some(start), Some(end)) = (
+            chrono::NaiveDate::from_ymd_opt(2023, 11, 12),
+            chrono::NaiveDate::from_ymd_opt(2023, 11, 15),
+        ) else {
+            panic!("valid dates");
+        };
+        assert_eq!(
+            items,
+            vec![PushItem::Fetch {
+                provider_user_id: "10129".to_owned(),
+                data_type: DataType::Activity,
+                range: FetchRange { start, end },
+            }]
+        );
+        let deleted = Notification {
+            kind: "workout.deleted".to_owned(),
+            ..notification.clone()
+        };
+        assert_eq!(items_of(&deleted), Some(0));
+        let recovery = Notification {
+            kind: "recovery.updated".to_owned(),
+            ..notification.clone()
+        };
+        assert_eq!(items_of(&recovery), Some(2));
+        assert_eq!(
+            super::items(&notification, "yesterday"),
+            Err(PushError::MissingSignature)
+        );
+    }
+
+    fn items_of(notification: &Notification) -> Option<usize> {
+        super::items(notification, "1700000000000").ok().map(|items| items.len())
     }
 }

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{ApiError, authenticate};
 use crate::SimState;
-use crate::faults::RequestClass;
+use crate::faults::{FaultKind, RequestClass};
 use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings};
 use wire::{Days, Page};
 
@@ -51,6 +51,45 @@ const MIN_STATE_LEN: usize = 8;
 const HISTORY_DAYS: u64 = 3_660;
 /// `X-RateLimit-Limit` as WHOOP sends it: 100 a minute, 10 000 a day.
 pub const RATE_LIMIT_POLICY: &str = "100, 100;window=60, 10000;window=86400";
+
+/// The WHOOP cloud for [`super::SimProvider::Whoop`].
+pub(crate) struct Cloud;
+
+impl super::SimCloud for Cloud {
+    fn oauth_settings(&self) -> OAuthSettings {
+        oauth_settings()
+    }
+
+    fn router(&self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
+        router(oauth, sim)
+    }
+
+    fn classify(&self, path: &str) -> RequestClass {
+        classify(path)
+    }
+
+    /// Signed with `secret` (WHOOP signs with the app's client secret), stamped now.
+    fn push_message(
+        &self,
+        sim: &SimState,
+        account: &str,
+        data_type: &str,
+        date: NaiveDate,
+        secret: &str,
+    ) -> Option<super::PushMessage> {
+        let person = sim.person(account);
+        let now_ms = Utc::now().timestamp_millis();
+        push::push_message(&person, account, data_type, date, secret, now_ms)
+    }
+
+    /// WHOOP's rate limit carries `X-RateLimit-*` headers instead of `Retry-After`.
+    fn fault_response(&self, kind: &FaultKind) -> Option<Response> {
+        match kind {
+            FaultKind::RateLimit { retry_after_s } => Some(rate_limit_response(*retry_after_s)),
+            _ => None,
+        }
+    }
+}
 
 pub(crate) fn oauth_settings() -> OAuthSettings {
     OAuthSettings {

@@ -5,23 +5,15 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::ids;
 use crate::person::Person;
+use crate::providers::PushMessage;
 
 pub const SIGNATURE_HEADER: &str = "X-WHOOP-Signature";
 pub const TIMESTAMP_HEADER: &str = "X-WHOOP-Signature-Timestamp";
-
-/// One notification, ready to send.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WhoopPush {
-    pub method: &'static str,
-    pub content_type: &'static str,
-    /// Signature and timestamp headers.
-    pub headers: Vec<(&'static str, String)>,
-    pub body: String,
-}
 
 /// The notification WHOOP sends when the record of Terra type `data_type` (`sleep`,
 /// `activity`, `body`, `daily`) for `date` is scored: `sleep.updated` for the night ending
@@ -34,7 +26,7 @@ pub fn push_message(
     date: NaiveDate,
     secret: &str,
     timestamp_ms: i64,
-) -> Option<WhoopPush> {
+) -> Option<PushMessage> {
     let (kind, id) = match data_type {
         "sleep" => ("sleep.updated", ids::uuid(account, ids::SLEEP, 0, date)),
         "body" | "daily" => ("recovery.updated", ids::uuid(account, ids::SLEEP, 0, date)),
@@ -54,35 +46,29 @@ pub fn push_message(
     .to_string();
     let timestamp = timestamp_ms.to_string();
     let signature = sign(secret.as_bytes(), &timestamp, body.as_bytes());
-    Some(WhoopPush {
+    Some(PushMessage {
         method: "POST",
+        query: String::new(),
         content_type: "application/json",
-        headers: vec![(SIGNATURE_HEADER, signature), (TIMESTAMP_HEADER, timestamp)],
-        body,
+        headers: vec![
+            (SIGNATURE_HEADER.to_owned(), signature),
+            (TIMESTAMP_HEADER.to_owned(), timestamp),
+        ],
+        body: body.into_bytes(),
     })
 }
 
-/// base64(HMAC-SHA256(secret, timestamp ‖ body)), HMAC per RFC 2104 over SHA-256.
+/// base64(HMAC-SHA256(secret, timestamp ‖ body)).
 pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
-    const BLOCK: usize = 64;
-    let mut key = [0u8; BLOCK];
-    if secret.len() > BLOCK {
-        let digest = Sha256::digest(secret);
-        key[..digest.len()].copy_from_slice(&digest);
-    } else {
-        key[..secret.len()].copy_from_slice(secret);
+    match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(timestamp.as_bytes());
+            mac.update(body);
+            STANDARD.encode(mac.finalize().into_bytes())
+        }
+        // HMAC accepts keys of any length; this arm cannot be taken.
+        Err(_) => String::new(),
     }
-    let pad = |byte: u8| key.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(timestamp.as_bytes())
-        .chain_update(body)
-        .finalize();
-    let outer = Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize();
-    STANDARD.encode(outer)
 }
 
 /// A UUID-shaped trace id, stable for the same notification.
@@ -124,7 +110,7 @@ mod tests {
         else {
             panic!("sleep push exists");
         };
-        let Ok(body) = serde_json::from_str::<serde_json::Value>(&push.body) else {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&push.body) else {
             panic!("JSON body");
         };
         assert_eq!(body["type"], "sleep.updated");
@@ -133,8 +119,11 @@ mod tests {
         assert_eq!(
             push.headers,
             vec![
-                (SIGNATURE_HEADER, sign(b"s3cret", "1700000000000", push.body.as_bytes())),
-                (TIMESTAMP_HEADER, "1700000000000".to_owned())
+                (
+                    SIGNATURE_HEADER.to_owned(),
+                    sign(b"s3cret", "1700000000000", &push.body)
+                ),
+                (TIMESTAMP_HEADER.to_owned(), "1700000000000".to_owned())
             ]
         );
         assert!(push_message(&person, "alice", "nutrition", date, "s", 0).is_none());
