@@ -17,7 +17,11 @@ mod golden {
         ("recovery", "/developer/v2/recovery", "core/Body"),
         ("sleep", "/developer/v2/activity/sleep", "core/Sleep"),
         ("workout", "/developer/v2/activity/workout", "core/Activity"),
-        ("profile", "/developer/v2/user/profile/basic", "core/Athlete"),
+        (
+            "profile",
+            "/developer/v2/user/profile/basic",
+            "core/Athlete",
+        ),
     ];
 
     pub fn fixtures_dir() -> PathBuf {
@@ -83,8 +87,7 @@ mod golden {
                     panic!("{}: {error}", file.display());
                 }
             }
-            let expected: Value = match serde_json::from_str(&read(&format!("{name}.terra.json")))
-            {
+            let expected: Value = match serde_json::from_str(&read(&format!("{name}.terra.json"))) {
                 Ok(value) => value,
                 Err(error) => panic!("{name}.terra.json: {error}"),
             };
@@ -182,7 +185,11 @@ mod golden {
         };
         let summary = at(body, "/heart_data/heart_rate_data/summary");
         assert!(close(at(summary, "/avg_hrv_rmssd"), 31.813562));
-        assert_eq!(at(summary, "/avg_hrv_sdnn"), &Value::Null, "RMSSD is not SDNN");
+        assert_eq!(
+            at(summary, "/avg_hrv_sdnn"),
+            &Value::Null,
+            "RMSSD is not SDNN"
+        );
         assert!(close(at(summary, "/resting_hr_bpm"), 64.0));
         assert!(close(
             at(
@@ -212,7 +219,11 @@ mod golden {
     #[test]
     fn cycle_is_the_daily_of_the_day_it_wakes_in_with_kilocalories() {
         let days = data("cycle");
-        assert_eq!(days.len(), 1, "the open PENDING_SCORE cycle maps to nothing");
+        assert_eq!(
+            days.len(),
+            1,
+            "the open PENDING_SCORE cycle maps to nothing"
+        );
         let Some(day) = days.first() else {
             panic!("a day");
         };
@@ -230,14 +241,8 @@ mod golden {
             8288.297 / 4.184
         ));
         assert!(close(at(day, "/strain_data/strain_level"), 5.2951527));
-        assert!(close(
-            at(day, "/heart_rate_data/summary/avg_hr_bpm"),
-            68.0
-        ));
-        assert!(close(
-            at(day, "/heart_rate_data/summary/max_hr_bpm"),
-            141.0
-        ));
+        assert!(close(at(day, "/heart_rate_data/summary/avg_hr_bpm"), 68.0));
+        assert!(close(at(day, "/heart_rate_data/summary/max_hr_bpm"), 141.0));
     }
 
     #[test]
@@ -300,7 +305,10 @@ mod golden {
     #[test]
     fn single_record_paths_and_errors() {
         let sleep_page: Value = serde_json::from_str(&read("sleep.input.json")).unwrap_or_default();
-        let one = sleep_page.pointer("/records/0").cloned().unwrap_or_default();
+        let one = sleep_page
+            .pointer("/records/0")
+            .cloned()
+            .unwrap_or_default();
         for path in [
             "/developer/v2/activity/sleep/ecfc6a15-4661-442f-a9a4-f160dd7afae8",
             "https://api.prod.whoop.com/developer/v2/cycle/93845/sleep",
@@ -482,10 +490,10 @@ mod live {
     use wearbridge_model::testing::validate;
     use wearbridge_providers::push::{PushAnswer, PushError, PushItem, PushRequest};
     use wearbridge_providers::{
-        FetchRange, Provider, ProviderCtx, ProviderError, ProvidersConfig, Registry, TerraRecordData,
-        TokenSet, http_client, oauth,
+        FetchRange, Provider, ProviderCtx, ProviderError, ProvidersConfig, Registry,
+        TerraRecordData, TokenSet, http_client, oauth,
     };
-    use wearbridge_sim::{FaultKind, FaultTarget, SimHandle, SimProvider, SimConfig, Simulator};
+    use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
 
     const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/whoop";
 
@@ -624,7 +632,9 @@ mod live {
         let person = harness.sim.person("whoop-live-1");
         let week = range(8, 2);
         // Sleep: one night per day, durations equal the person's.
-        let sleeps = fetch(&harness, token, DataType::Sleep, week).await.unwrap_or_default();
+        let sleeps = fetch(&harness, token, DataType::Sleep, week)
+            .await
+            .unwrap_or_default();
         assert_eq!(sleeps.len(), 7);
         for record in &sleeps {
             let TerraRecordData::Sleep(sleep) = record else {
@@ -644,7 +654,9 @@ mod live {
             );
         }
         // Daily: one per day, resting heart rate of the night ending that morning.
-        let dailies = fetch(&harness, token, DataType::Daily, week).await.unwrap_or_default();
+        let dailies = fetch(&harness, token, DataType::Daily, week)
+            .await
+            .unwrap_or_default();
         assert_eq!(dailies.len(), 7);
         for record in &dailies {
             let TerraRecordData::Daily(daily) = record else {
@@ -656,16 +668,32 @@ mod live {
                 .as_ref()
                 .and_then(|h| h.summary.as_ref())
                 .and_then(|s| s.resting_hr_bpm);
-            assert_eq!(resting, Some(f64::from(person.day(date).resting_hr_bpm())), "{date}");
+            assert_eq!(
+                resting,
+                Some(f64::from(person.day(date).resting_hr_bpm())),
+                "{date}"
+            );
             assert!(daily.scores.as_ref().and_then(|s| s.recovery).is_some());
         }
         // Body: a recovery per morning; today's also carries the current weight.
-        let bodies = fetch(&harness, token, DataType::Body, week).await.unwrap_or_default();
-        assert_eq!(bodies.len(), 7);
-        let today = Utc::now().with_timezone(&person.offset().fixed()).date_naive();
-        let current = fetch(&harness, token, DataType::Body, FetchRange { start: today, end: today })
+        let bodies = fetch(&harness, token, DataType::Body, week)
             .await
             .unwrap_or_default();
+        assert_eq!(bodies.len(), 7);
+        let today = Utc::now()
+            .with_timezone(&person.offset().fixed())
+            .date_naive();
+        let current = fetch(
+            &harness,
+            token,
+            DataType::Body,
+            FetchRange {
+                start: today,
+                end: today,
+            },
+        )
+        .await
+        .unwrap_or_default();
         let weight = current.iter().find_map(|record| match record {
             TerraRecordData::Body(body) => body
                 .measurements_data

@@ -13,10 +13,10 @@ use url::Url;
 use wearbridge_model::DataType;
 
 use super::{mapper, push, wire};
-use crate::push::{PushAnswer, PushError, PushRequest};
 use crate::ProviderCredentials;
 use crate::error;
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::push::{PushAnswer, PushError, PushRequest};
 use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
@@ -387,7 +387,9 @@ async fn list<T: DeserializeOwned>(
     ];
     // Generous bound: 25 records per page and at most ~10 records per day and collection.
     let days = (end - start).num_days().max(1);
-    let max_pages = usize::try_from(days).unwrap_or(usize::MAX).saturating_add(2);
+    let max_pages = usize::try_from(days)
+        .unwrap_or(usize::MAX)
+        .saturating_add(2);
     paged(ctx, token, name, &params, max_pages).await
 }
 
@@ -457,7 +459,9 @@ async fn get<T: DeserializeOwned>(
     serde_json::from_slice(&body).map_err(|error| ProviderError::Malformed(error.to_string()))
 }
 
-async fn read(response: reqwest::Response) -> Result<(StatusCode, HeaderMap, Vec<u8>), ProviderError> {
+async fn read(
+    response: reqwest::Response,
+) -> Result<(StatusCode, HeaderMap, Vec<u8>), ProviderError> {
     let status = response.status();
     let headers = response.headers().clone();
     let body = response

@@ -13,13 +13,14 @@
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeDelta};
 use wearbridge_model::{
-    Activity, ActivityMetadata, ActivityType, ActiveDurationsData, AsleepDurations, Athlete,
+    ActiveDurationsData, Activity, ActivityMetadata, ActivityType, AsleepDurations, Athlete,
     AwakeDurations, Body, BodyMetadata, BreathsData, CaloriesData, Daily, DailyMetadata,
     DeviceData, DistanceData, DistanceDataSummary, ElevationData, EnergyData, HeartData,
-    HeartRateData, HeartRateDataDetailed, HeartRateDataSummary, HeartRateVariabilityDataSampleRmssd,
-    HeartRateZoneData, MeasurementDataSample, MeasurementsData, OtherSleepDurations, OxygenData,
-    RespirationData, ScoresData, Sleep, SleepDurationsData, SleepMetadata, SleepScores,
-    SleepUploadType, StrainData, TemperatureData, TemperatureSample, Timestamp, UploadType,
+    HeartRateData, HeartRateDataDetailed, HeartRateDataSummary,
+    HeartRateVariabilityDataSampleRmssd, HeartRateZoneData, MeasurementDataSample,
+    MeasurementsData, OtherSleepDurations, OxygenData, RespirationData, ScoresData, Sleep,
+    SleepDurationsData, SleepMetadata, SleepScores, SleepUploadType, StrainData, TemperatureData,
+    TemperatureSample, Timestamp, UploadType,
 };
 
 use super::wire;
@@ -179,7 +180,9 @@ pub fn merge_recovery(daily: &mut Daily, recovery: &wire::Recovery) {
     };
     let scores = daily.scores.get_or_insert_with(ScoresData::default);
     scores.recovery = score.recovery_score;
-    let heart = daily.heart_rate_data.get_or_insert_with(HeartRateData::default);
+    let heart = daily
+        .heart_rate_data
+        .get_or_insert_with(HeartRateData::default);
     let summary = heart
         .summary
         .get_or_insert_with(HeartRateDataSummary::default);
@@ -334,9 +337,8 @@ pub fn sleep(sleep: &wire::Sleep) -> Sleep {
             timestamp_localization: None,
         },
         sleep_durations_data: score.map(sleep_durations),
-        respiration_data: score
-            .and_then(|score| score.respiratory_rate)
-            .map(|rate| RespirationData {
+        respiration_data: score.and_then(|score| score.respiratory_rate).map(|rate| {
+            RespirationData {
                 breaths_data: Some(BreathsData {
                     avg_breaths_per_min: Some(rate),
                     start_time: Some(ts(start)),
@@ -344,7 +346,8 @@ pub fn sleep(sleep: &wire::Sleep) -> Sleep {
                     ..BreathsData::default()
                 }),
                 ..RespirationData::default()
-            }),
+            }
+        }),
         // Sleep performance (sleep got / sleep needed) is WHOOP's sleep score.
         scores: score
             .and_then(|score| score.sleep_performance_percentage)
@@ -519,7 +522,16 @@ mod tests {
         assert_eq!(parse_offset("Z"), east(0));
         assert_eq!(parse_offset("+0100"), east(3_600));
         assert_eq!(parse_offset("+01"), east(3_600));
-        for bad in ["", "05:00", "+24:00", "+05:60", "+5", "+aa:bb", "-", "+05:00:00"] {
+        for bad in [
+            "",
+            "05:00",
+            "+24:00",
+            "+05:60",
+            "+5",
+            "+aa:bb",
+            "-",
+            "+05:00:00",
+        ] {
             assert_eq!(parse_offset(bad), None, "{bad:?}");
         }
     }

@@ -48,7 +48,10 @@ pub fn map_source(path: &str, body: &str) -> Result<Vec<TerraRecordData>, MapSou
             .filter_map(mapper::cycle)
             .map(TerraRecordData::from)
             .collect(),
-        ["cycle", _] => mapper::cycle(&parse(body)?).map(Into::into).into_iter().collect(),
+        ["cycle", _] => mapper::cycle(&parse(body)?)
+            .map(Into::into)
+            .into_iter()
+            .collect(),
         ["cycle", _, "recovery"] => recoveries(vec![parse(body)?]),
         ["cycle", _, "sleep"] => vec![mapper::sleep(&parse(body)?).into()],
         ["recovery"] => recoveries(page(body)?),
@@ -89,7 +92,10 @@ fn v2_segments(path: &str) -> Result<Vec<&str>, MapSourceError> {
             "{path:?} is not a WHOOP API v2 path (/developer/v2/...)"
         ))
     })?;
-    Ok(rest.split('/').filter(|segment| !segment.is_empty()).collect())
+    Ok(rest
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect())
 }
 
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, MapSourceError> {

@@ -152,7 +152,9 @@ pub fn items(notification: &Notification, timestamp_ms: &str) -> Result<Vec<Push
         .ok_or(PushError::MissingSignature)?
         .date_naive();
     let range = FetchRange {
-        start: sent.checked_sub_days(Days::new(DAYS_BEFORE)).unwrap_or(sent),
+        start: sent
+            .checked_sub_days(Days::new(DAYS_BEFORE))
+            .unwrap_or(sent),
         end: sent.checked_add_days(Days::new(DAYS_AFTER)).unwrap_or(sent),
     };
     Ok(event
@@ -333,6 +335,8 @@ mod tests {
     }
 
     fn items_of(notification: &Notification) -> Option<usize> {
-        super::items(notification, "1700000000000").ok().map(|items| items.len())
+        super::items(notification, "1700000000000")
+            .ok()
+            .map(|items| items.len())
     }
 }

@@ -16,20 +16,38 @@ crate::connect_test!(whoop_connects_backfills_and_takes_a_push, |env| {
         assert!(!data.is_empty(), "backfill stored {kind} data");
     }
     let athlete = env.data(&dev, "athlete", &user, 31).await;
-    assert_eq!(athlete[0]["first_name"], env.sim().person("wendy").profile().first_name.as_str());
+    assert_eq!(
+        athlete[0]["first_name"],
+        env.sim().person("wendy").profile().first_name.as_str()
+    );
 
     // Sleep keeps the person's local offset although WHOOP sends UTC instants.
     let sleeps = env.data(&dev, "sleep", &user, 31).await;
     let offset = env.sim().person("wendy").offset().to_string();
-    let start = sleeps[0]["metadata"]["start_time"].as_str().unwrap_or_default();
-    let expected_suffix = if offset == "+00:00" { "+00:00".to_owned() } else { offset };
-    assert!(start.ends_with(&expected_suffix), "{start} in {expected_suffix}");
+    let start = sleeps[0]["metadata"]["start_time"]
+        .as_str()
+        .unwrap_or_default();
+    let expected_suffix = if offset == "+00:00" {
+        "+00:00".to_owned()
+    } else {
+        offset
+    };
+    assert!(
+        start.ends_with(&expected_suffix),
+        "{start} in {expected_suffix}"
+    );
 
     // A webhook for a night the backfill holds: verified, fetched, nothing new.
     let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
     let before = env.events(&dev, "sleep").await.len();
     let status = env
-        .send_push(SimProvider::Whoop, "wendy", "sleep", yesterday, CLIENT_SECRET)
+        .send_push(
+            SimProvider::Whoop,
+            "wendy",
+            "sleep",
+            yesterday,
+            CLIENT_SECRET,
+        )
         .await;
     assert!((200..300).contains(&status), "push answered {status}");
     env.run_fetches().await;
@@ -55,7 +73,12 @@ crate::connect_test!(whoop_rate_limit_pauses_the_budget, |env| {
     let _user = env.connect_provider(&dev, "WHOOP", "rita").await;
     env.sim()
         .faults()
-        .inject("whoop", FaultKind::RateLimit { retry_after_s: 600 }, FaultTarget::Api, 1)
+        .inject(
+            "whoop",
+            FaultKind::RateLimit { retry_after_s: 600 },
+            FaultTarget::Api,
+            1,
+        )
         .expect("fault");
     env.run_backfill().await;
     let records = env.sim().requests().records(Some("whoop"));
@@ -80,8 +103,9 @@ crate::connect_test!(whoop_rate_limit_pauses_the_budget, |env| {
         .expect("jobs");
     let now_us = chrono::Utc::now().timestamp_micros();
     assert!(
-        jobs.iter().any(|job| job.state != wearbridge_store::JobState::Completed
-            && job.run_at >= now_us + 500 * 1_000_000),
+        jobs.iter()
+            .any(|job| job.state != wearbridge_store::JobState::Completed
+                && job.run_at >= now_us + 500 * 1_000_000),
         "backfill waits for the reset: {jobs:?}"
     );
 });

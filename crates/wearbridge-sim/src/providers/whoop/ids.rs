@@ -113,7 +113,10 @@ mod tests {
         let id = uuid("alice", WORKOUT, 1, d("2026-01-10"));
         assert_eq!(id.len(), 36);
         assert_eq!(id.as_bytes().get(14), Some(&b'4'));
-        assert_eq!(decode_uuid("alice", &id), Some((WORKOUT, 1, d("2026-01-10"))));
+        assert_eq!(
+            decode_uuid("alice", &id),
+            Some((WORKOUT, 1, d("2026-01-10")))
+        );
         assert_eq!(decode_uuid("bob", &id), None);
         assert_eq!(decode_uuid("alice", "not-a-uuid"), None);
     }

@@ -138,16 +138,25 @@ pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
         .route(TOKEN_PATH, post(token))
         .route(REVOKE_PATH, delete(revoke))
         .route("/whoop/developer/v2/user/profile/basic", get(profile))
-        .route("/whoop/developer/v2/user/measurement/body", get(body_measurement))
+        .route(
+            "/whoop/developer/v2/user/measurement/body",
+            get(body_measurement),
+        )
         .route("/whoop/developer/v2/cycle", get(cycles))
         .route("/whoop/developer/v2/cycle/{id}", get(cycle_by_id))
-        .route("/whoop/developer/v2/cycle/{id}/recovery", get(recovery_by_cycle))
+        .route(
+            "/whoop/developer/v2/cycle/{id}/recovery",
+            get(recovery_by_cycle),
+        )
         .route("/whoop/developer/v2/cycle/{id}/sleep", get(sleep_by_cycle))
         .route("/whoop/developer/v2/recovery", get(recoveries))
         .route("/whoop/developer/v2/activity/sleep", get(sleeps))
         .route("/whoop/developer/v2/activity/sleep/{id}", get(sleep_by_id))
         .route("/whoop/developer/v2/activity/workout", get(workouts))
-        .route("/whoop/developer/v2/activity/workout/{id}", get(workout_by_id))
+        .route(
+            "/whoop/developer/v2/activity/workout/{id}",
+            get(workout_by_id),
+        )
         .with_state(WhoopState { oauth, sim })
 }
 
@@ -244,7 +253,8 @@ fn now_in(offset: FixedOffset) -> DateTime<FixedOffset> {
 }
 
 fn not_found() -> Response {
-    let body = serde_json::json!({ "error": "not_found", "error_description": "No resource found" });
+    let body =
+        serde_json::json!({ "error": "not_found", "error_description": "No resource found" });
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
@@ -305,7 +315,11 @@ fn parse_instant(name: &str, text: &str) -> Result<DateTime<FixedOffset>, ApiErr
 }
 
 impl Window {
-    fn parse(raw: Option<&str>, user_id: i64, now: DateTime<FixedOffset>) -> Result<Self, ApiError> {
+    fn parse(
+        raw: Option<&str>,
+        user_id: i64,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Self, ApiError> {
         let query: ListQuery = serde_urlencoded::from_str(raw.unwrap_or(""))
             .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
         let limit = match query.limit.as_deref() {
@@ -392,7 +406,9 @@ fn collect<T: Serialize>(
     let top_instant = window
         .cursor
         .and_then(DateTime::from_timestamp_millis)
-        .map_or(window.end, |cursor| cursor.with_timezone(&offset).min(window.end));
+        .map_or(window.end, |cursor| {
+            cursor.with_timezone(&offset).min(window.end)
+        });
     let top = top_instant.with_timezone(&offset).date_naive().succ_opt();
     let floor = match window.start {
         Some(start) => start.with_timezone(&offset).date_naive().pred_opt(),
@@ -436,7 +452,11 @@ fn list<T: Serialize>(
 }
 
 /// Cycle `date` with its period (end absent while open).
-fn cycle_item(days: &mut Days<'_>, date: NaiveDate, now: DateTime<FixedOffset>) -> Vec<Item<wire::Cycle>> {
+fn cycle_item(
+    days: &mut Days<'_>,
+    date: NaiveDate,
+    now: DateTime<FixedOffset>,
+) -> Vec<Item<wire::Cycle>> {
     let Some(cycle) = days.cycle(date, now) else {
         return Vec::new();
     };
@@ -452,7 +472,11 @@ fn cycle_item(days: &mut Days<'_>, date: NaiveDate, now: DateTime<FixedOffset>) 
     }]
 }
 
-async fn cycles(State(state): State<WhoopState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+async fn cycles(
+    State(state): State<WhoopState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     list(&state, &headers, q.as_deref(), cycle_item)
 }
 
@@ -477,7 +501,11 @@ async fn recoveries(
     })
 }
 
-async fn sleeps(State(state): State<WhoopState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+async fn sleeps(
+    State(state): State<WhoopState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     list(&state, &headers, q.as_deref(), |days, date, now| {
         let Some(sleep) = days.sleep(date, now) else {
             return Vec::new();
@@ -521,9 +549,15 @@ fn cycle_date(days: &Days<'_>, id: &str) -> Option<NaiveDate> {
     ids::cycle_date(days.user_id, id.parse().ok()?)
 }
 
-async fn cycle_by_id(State(state): State<WhoopState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn cycle_by_id(
+    State(state): State<WhoopState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     with_days(&state, &headers, |days, now| {
-        Ok(json(cycle_date(days, &id).and_then(|date| days.cycle(date, now))))
+        Ok(json(
+            cycle_date(days, &id).and_then(|date| days.cycle(date, now)),
+        ))
     })
 }
 
@@ -533,7 +567,9 @@ async fn recovery_by_cycle(
     Path(id): Path<String>,
 ) -> Response {
     with_days(&state, &headers, |days, now| {
-        Ok(json(cycle_date(days, &id).and_then(|date| days.recovery(date, now))))
+        Ok(json(
+            cycle_date(days, &id).and_then(|date| days.recovery(date, now)),
+        ))
     })
 }
 
@@ -543,11 +579,17 @@ async fn sleep_by_cycle(
     Path(id): Path<String>,
 ) -> Response {
     with_days(&state, &headers, |days, now| {
-        Ok(json(cycle_date(days, &id).and_then(|date| days.sleep(date, now))))
+        Ok(json(
+            cycle_date(days, &id).and_then(|date| days.sleep(date, now)),
+        ))
     })
 }
 
-async fn sleep_by_id(State(state): State<WhoopState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn sleep_by_id(
+    State(state): State<WhoopState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     with_days(&state, &headers, |days, now| {
         let date = ids::decode_uuid(days.account, &id)
             .filter(|(kind, _, _)| *kind == ids::SLEEP)

@@ -49,7 +49,12 @@ impl Cloud {
         format!("{}{path}", self.base)
     }
 
-    async fn authorize(&self, state: &str, scope: &str, user: &str) -> reqwest::Result<reqwest::Response> {
+    async fn authorize(
+        &self,
+        state: &str,
+        scope: &str,
+        user: &str,
+    ) -> reqwest::Result<reqwest::Response> {
         let query = serde_urlencoded::to_string([
             ("response_type", "code"),
             ("client_id", "app"),
@@ -98,10 +103,17 @@ impl Cloud {
 
     async fn token(&self, user: &str) -> Result<String, Box<dyn std::error::Error>> {
         let tokens = self.connect(user, ALL_SCOPES).await?;
-        Ok(tokens["access_token"].as_str().ok_or("no token")?.to_owned())
+        Ok(tokens["access_token"]
+            .as_str()
+            .ok_or("no token")?
+            .to_owned())
     }
 
-    async fn get(&self, token: &str, path: &str) -> Result<(StatusCode, Value), Box<dyn std::error::Error>> {
+    async fn get(
+        &self,
+        token: &str,
+        path: &str,
+    ) -> Result<(StatusCode, Value), Box<dyn std::error::Error>> {
         let response = self
             .http
             .get(self.url(&format!("{API_PREFIX}{path}")))
@@ -141,7 +153,10 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
             errors.push(format!("{at}: {value} not in {options:?}"));
         }
     }
-    let kind = schema.get("type").and_then(Value::as_str).unwrap_or("object");
+    let kind = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("object");
     let format = schema.get("format").and_then(Value::as_str);
     let ok = match kind {
         "object" => check_object(spec, schema, value, at, errors),
@@ -155,28 +170,46 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
             }
             None => false,
         },
-        "integer" => value.as_i64().is_some_and(|n| format != Some("int32") || i32::try_from(n).is_ok()),
+        "integer" => value
+            .as_i64()
+            .is_some_and(|n| format != Some("int32") || i32::try_from(n).is_ok()),
         "number" => value.is_number(),
         "boolean" => value.is_boolean(),
-        "string" => value.as_str().is_some_and(|text| string_format_ok(format, text)),
+        "string" => value
+            .as_str()
+            .is_some_and(|text| string_format_ok(format, text)),
         _ => false,
     };
     if !ok {
         errors.push(format!("{at}: {value} is not a valid {kind} ({format:?})"));
     }
-    if let (Some(max), Some(number)) = (schema.get("maximum").and_then(Value::as_f64), value.as_f64()) {
+    if let (Some(max), Some(number)) = (
+        schema.get("maximum").and_then(Value::as_f64),
+        value.as_f64(),
+    ) {
         if number > max {
             errors.push(format!("{at}: {number} above maximum {max}"));
         }
     }
 }
 
-fn check_object(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) -> bool {
+fn check_object(
+    spec: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+) -> bool {
     let Some(object) = value.as_object() else {
         return false;
     };
     let properties = schema.get("properties").and_then(Value::as_object);
-    for required in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+    for required in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(name) = required.as_str() {
             if !object.contains_key(name) {
                 errors.push(format!("{at}: missing required {name}"));
@@ -239,16 +272,22 @@ async fn every_response_validates_against_whoop_openapi() -> TestResult {
         ("/activity/workout", "WorkoutCollection"),
     ];
     for (path, schema) in collections {
-        let (status, page) = cloud.get(&token, &format!("{path}?limit=25&{range}")).await?;
+        let (status, page) = cloud
+            .get(&token, &format!("{path}?limit=25&{range}"))
+            .await?;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert_valid(schema, &page);
-        assert!(!page["records"].as_array().map_or(true, Vec::is_empty) || path.contains("workout"));
+        assert!(
+            !page["records"].as_array().map_or(true, Vec::is_empty) || path.contains("workout")
+        );
     }
     let (_, profile) = cloud.get(&token, "/user/profile/basic").await?;
     assert_valid("UserBasicProfile", &profile);
     let (_, body) = cloud.get(&token, "/user/measurement/body").await?;
     assert_valid("UserBodyMeasurement", &body);
-    let (_, page) = cloud.get(&token, &format!("/cycle?limit=1&{range}")).await?;
+    let (_, page) = cloud
+        .get(&token, &format!("/cycle?limit=1&{range}"))
+        .await?;
     let cycle_id = page["records"][0]["id"].as_i64().ok_or("cycle id")?;
     let singles = [
         (format!("/cycle/{cycle_id}"), "Cycle"),
@@ -260,19 +299,35 @@ async fn every_response_validates_against_whoop_openapi() -> TestResult {
         assert_eq!(status, StatusCode::OK, "{path}");
         assert_valid(schema, &record);
     }
-    let (_, sleep) = cloud.get(&token, &format!("/cycle/{cycle_id}/sleep")).await?;
+    let (_, sleep) = cloud
+        .get(&token, &format!("/cycle/{cycle_id}/sleep"))
+        .await?;
     let sleep_id = sleep["id"].as_str().ok_or("sleep id")?;
-    let (status, by_id) = cloud.get(&token, &format!("/activity/sleep/{sleep_id}")).await?;
+    let (status, by_id) = cloud
+        .get(&token, &format!("/activity/sleep/{sleep_id}"))
+        .await?;
     assert_eq!((status, &by_id), (StatusCode::OK, &sleep));
-    let (_, workouts) = cloud.get(&token, &format!("/activity/workout?limit=25&{}", window(days_ago(30), days_ago(1)))).await?;
+    let (_, workouts) = cloud
+        .get(
+            &token,
+            &format!(
+                "/activity/workout?limit=25&{}",
+                window(days_ago(30), days_ago(1))
+            ),
+        )
+        .await?;
     let workout = &workouts["records"][0];
     let workout_id = workout["id"].as_str().ok_or("a workout in 30 days")?;
-    let (status, by_id) = cloud.get(&token, &format!("/activity/workout/{workout_id}")).await?;
+    let (status, by_id) = cloud
+        .get(&token, &format!("/activity/workout/{workout_id}"))
+        .await?;
     assert_eq!((status, &by_id), (StatusCode::OK, workout));
     assert_valid("WorkoutV2", &by_id);
     // Another user's ids are not found.
     let other = cloud.token("bob").await?;
-    let (status, _) = cloud.get(&other, &format!("/activity/sleep/{sleep_id}")).await?;
+    let (status, _) = cloud
+        .get(&other, &format!("/activity/sleep/{sleep_id}"))
+        .await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = cloud.get(&other, &format!("/cycle/{cycle_id}")).await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -288,12 +343,21 @@ async fn pages_walk_newest_first_without_gaps() -> TestResult {
     let mut starts: Vec<String> = Vec::new();
     let mut pages = 0;
     loop {
-        let token_param = next.as_ref().map(|t| format!("&nextToken={t}")).unwrap_or_default();
-        let (status, page) = cloud.get(&token, &format!("/cycle?limit=4&{range}{token_param}")).await?;
+        let token_param = next
+            .as_ref()
+            .map(|t| format!("&nextToken={t}"))
+            .unwrap_or_default();
+        let (status, page) = cloud
+            .get(&token, &format!("/cycle?limit=4&{range}{token_param}"))
+            .await?;
         assert_eq!(status, StatusCode::OK);
         let records = page["records"].as_array().ok_or("records")?;
         assert!(records.len() <= 4);
-        starts.extend(records.iter().filter_map(|r| r["start"].as_str().map(str::to_owned)));
+        starts.extend(
+            records
+                .iter()
+                .filter_map(|r| r["start"].as_str().map(str::to_owned)),
+        );
         pages += 1;
         match page["next_token"].as_str() {
             Some(token) => next = Some(token.to_owned()),
@@ -324,24 +388,43 @@ async fn records_are_the_synthetic_persons_in_whoop_units() -> TestResult {
     let date = days_ago(5);
     let night = person.sleep_ending_on(date);
     let cycle_id = ids::cycle_id(ids::user_id("dave"), date);
-    let (status, sleep) = cloud.get(&token, &format!("/cycle/{cycle_id}/sleep")).await?;
+    let (status, sleep) = cloud
+        .get(&token, &format!("/cycle/{cycle_id}/sleep"))
+        .await?;
     assert_eq!(status, StatusCode::OK);
     let start = DateTime::parse_from_rfc3339(sleep["start"].as_str().ok_or("start")?)?;
     assert_eq!(start, night.start, "UTC instant of the night's start");
-    assert!(sleep["start"].as_str().is_some_and(|s| s.ends_with('Z') && s.contains('.')));
+    assert!(
+        sleep["start"]
+            .as_str()
+            .is_some_and(|s| s.ends_with('Z') && s.contains('.'))
+    );
     let offset: FixedOffset = person.offset().fixed();
-    let expected_tzd = if offset.local_minus_utc() == 0 { "Z".to_owned() } else { offset.to_string() };
+    let expected_tzd = if offset.local_minus_utc() == 0 {
+        "Z".to_owned()
+    } else {
+        offset.to_string()
+    };
     assert_eq!(sleep["timezone_offset"], expected_tzd.as_str());
     let stages = &sleep["score"]["stage_summary"];
     let asleep_ms = stages["total_light_sleep_time_milli"].as_i64().unwrap_or(0)
-        + stages["total_slow_wave_sleep_time_milli"].as_i64().unwrap_or(0)
+        + stages["total_slow_wave_sleep_time_milli"]
+            .as_i64()
+            .unwrap_or(0)
         + stages["total_rem_sleep_time_milli"].as_i64().unwrap_or(0);
-    assert_eq!(asleep_ms, night.asleep_s * 1000, "milliseconds, deep = slow wave");
+    assert_eq!(
+        asleep_ms,
+        night.asleep_s * 1000,
+        "milliseconds, deep = slow wave"
+    );
     let (_, recovery) = cloud
         .get(&token, &format!("/cycle/{}/recovery", sleep["cycle_id"]))
         .await?;
     assert_eq!(recovery["sleep_id"], sleep["id"]);
-    assert_eq!(recovery["score"]["resting_heart_rate"], f64::from(night.resting_hr_bpm));
+    assert_eq!(
+        recovery["score"]["resting_heart_rate"],
+        f64::from(night.resting_hr_bpm)
+    );
     assert_eq!(recovery["score"]["hrv_rmssd_milli"], night.hrv_rmssd_ms);
     let (_, body) = cloud.get(&token, "/user/measurement/body").await?;
     let today = Utc::now().with_timezone(&offset).date_naive();
@@ -354,13 +437,19 @@ async fn records_are_the_synthetic_persons_in_whoop_units() -> TestResult {
 async fn oauth_follows_whoop_rules() -> TestResult {
     let cloud = start().await?;
     let response = cloud.authorize("short", ALL_SCOPES, "erin").await?;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "state under 8 characters");
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "state under 8 characters"
+    );
     let without_offline = cloud.connect("erin", "read:sleep read:profile").await?;
     assert!(without_offline.get("refresh_token").is_none());
     assert!(without_offline.get("user_id").is_none());
     assert_eq!(without_offline["expires_in"], 3600);
     let with_offline = cloud.connect("erin", ALL_SCOPES).await?;
-    let refresh = with_offline["refresh_token"].as_str().ok_or("refresh token with offline")?;
+    let refresh = with_offline["refresh_token"]
+        .as_str()
+        .ok_or("refresh token with offline")?;
     // Refresh rotates; the old refresh token is then invalid_grant.
     let form = |token: &str| {
         vec![
@@ -371,11 +460,21 @@ async fn oauth_follows_whoop_rules() -> TestResult {
             ("scope", "offline".to_owned()),
         ]
     };
-    let first = cloud.http.post(cloud.url(TOKEN_PATH)).form(&form(refresh)).send().await?;
+    let first = cloud
+        .http
+        .post(cloud.url(TOKEN_PATH))
+        .form(&form(refresh))
+        .send()
+        .await?;
     assert_eq!(first.status(), StatusCode::OK);
     let rotated: Value = first.json().await?;
     assert_ne!(rotated["refresh_token"].as_str(), Some(refresh));
-    let reused = cloud.http.post(cloud.url(TOKEN_PATH)).form(&form(refresh)).send().await?;
+    let reused = cloud
+        .http
+        .post(cloud.url(TOKEN_PATH))
+        .form(&form(refresh))
+        .send()
+        .await?;
     assert_eq!(reused.status(), StatusCode::BAD_REQUEST);
     // Basic client authentication is refused: WHOOP takes credentials in the body.
     let basic = cloud
@@ -395,7 +494,12 @@ async fn delete_user_access_revokes_the_grant() -> TestResult {
     let token = cloud.token("frank").await?;
     let (status, _) = cloud.get(&token, "/user/profile/basic").await?;
     assert_eq!(status, StatusCode::OK);
-    let response = cloud.http.delete(cloud.url(REVOKE_PATH)).bearer_auth(&token).send().await?;
+    let response = cloud
+        .http
+        .delete(cloud.url(REVOKE_PATH))
+        .bearer_auth(&token)
+        .send()
+        .await?;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (status, _) = cloud.get(&token, "/user/profile/basic").await?;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

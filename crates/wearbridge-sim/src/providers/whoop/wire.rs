@@ -275,14 +275,22 @@ impl<'a> Days<'a> {
         let dates = [date.pred_opt(), Some(date), date.succ_opt()];
         for day_date in dates.into_iter().flatten() {
             let day = self.day(day_date);
-            for interval in day.intervals.iter().filter(|i| start <= i.start && i.start < end) {
+            for interval in day
+                .intervals
+                .iter()
+                .filter(|i| start <= i.start && i.start < end)
+            {
                 kcal += interval.kcal;
                 active += interval.active_kcal;
                 hr_sum += u64::from(interval.avg_hr_bpm);
                 count += 1;
                 max_hr = max_hr.max(interval.avg_hr_bpm);
             }
-            for workout in day.workouts.iter().filter(|w| start <= w.start && w.start < end) {
+            for workout in day
+                .workouts
+                .iter()
+                .filter(|w| start <= w.start && w.start < end)
+            {
                 max_hr = max_hr.max(workout.max_hr_bpm);
             }
         }
@@ -328,7 +336,11 @@ impl<'a> Days<'a> {
     }
 
     /// The night ending on the morning of `date`, which starts cycle `date`.
-    pub(crate) fn sleep(&mut self, date: NaiveDate, now: DateTime<FixedOffset>) -> Option<SleepRecord> {
+    pub(crate) fn sleep(
+        &mut self,
+        date: NaiveDate,
+        now: DateTime<FixedOffset>,
+    ) -> Option<SleepRecord> {
         let previous = date.pred_opt().map(|d| {
             let night = self.night(d);
             (night.start, night.end)
@@ -373,7 +385,11 @@ impl<'a> Days<'a> {
     }
 
     /// The workouts of `date` that have ended by `now`, with their index in the day.
-    pub(crate) fn workouts(&mut self, date: NaiveDate, now: DateTime<FixedOffset>) -> Vec<WorkoutRecord> {
+    pub(crate) fn workouts(
+        &mut self,
+        date: NaiveDate,
+        now: DateTime<FixedOffset>,
+    ) -> Vec<WorkoutRecord> {
         let account = self.account;
         let user_id = self.user_id;
         let max_hr = self.person.profile().max_hr_bpm;
@@ -384,7 +400,12 @@ impl<'a> Days<'a> {
             .enumerate()
             .filter(|(_, workout)| workout.end <= now)
             .map(|(index, workout)| WorkoutRecord {
-                id: ids::uuid(account, ids::WORKOUT, u8::try_from(index).unwrap_or(u8::MAX), date),
+                id: ids::uuid(
+                    account,
+                    ids::WORKOUT,
+                    u8::try_from(index).unwrap_or(u8::MAX),
+                    date,
+                ),
                 user_id,
                 created_at: instant(workout.end),
                 updated_at: instant(workout.end),
@@ -431,8 +452,14 @@ fn stage_summary(night: &Sleep) -> StageSummary {
         .iter()
         .filter(|span| span.stage == SleepStage::Rem)
         .count();
-    let first_asleep = night.stages.iter().position(|s| s.stage != SleepStage::Awake);
-    let last_asleep = night.stages.iter().rposition(|s| s.stage != SleepStage::Awake);
+    let first_asleep = night
+        .stages
+        .iter()
+        .position(|s| s.stage != SleepStage::Awake);
+    let last_asleep = night
+        .stages
+        .iter()
+        .rposition(|s| s.stage != SleepStage::Awake);
     let disturbances = match (first_asleep, last_asleep) {
         (Some(first), Some(last)) => night
             .stages
@@ -504,7 +531,10 @@ fn workout_score(workout: &Workout, max_hr: f64) -> WorkoutScore {
     let elevations = samples.iter().filter_map(|sample| sample.elevation_m);
     let altitude_change = workout.has_gps.then(|| {
         let all: Vec<f64> = elevations.collect();
-        round_to(all.last().copied().unwrap_or(0.0) - all.first().copied().unwrap_or(0.0), 2)
+        round_to(
+            all.last().copied().unwrap_or(0.0) - all.first().copied().unwrap_or(0.0),
+            2,
+        )
     });
     let outdoor = workout.distance_m > 0.0;
     WorkoutScore {
