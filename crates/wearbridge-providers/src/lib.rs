@@ -18,6 +18,7 @@ pub mod push;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
+pub mod whoop;
 
 use std::time::Duration;
 

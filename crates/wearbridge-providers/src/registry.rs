@@ -147,14 +147,24 @@ pub struct ProviderModule {
 }
 
 /// Every provider compiled into this build, in the order `/v2/integrations` lists them.
-pub static MODULES: &[ProviderModule] = &[ProviderModule {
-    info: SANDBOX,
-    sim_prefix: sandbox::AUTH_PATH,
-    sim_api_path: sandbox::API_PATH,
-    api_base: None,
-    build: sandbox::build,
-    map_source: map_sandbox_source,
-}];
+pub static MODULES: &[ProviderModule] = &[
+    ProviderModule {
+        info: SANDBOX,
+        sim_prefix: sandbox::AUTH_PATH,
+        sim_api_path: sandbox::API_PATH,
+        api_base: None,
+        build: sandbox::build,
+        map_source: map_sandbox_source,
+    },
+    ProviderModule {
+        info: crate::whoop::WHOOP,
+        sim_prefix: "whoop/",
+        sim_api_path: "whoop/",
+        api_base: Some(crate::whoop::adapter::API_BASE),
+        build: crate::whoop::adapter::build,
+        map_source: crate::whoop::map_source,
+    },
+];
 
 impl Registry {
     /// The registry for `config`: every provider compiled into this build, each enabled

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::connect::ConnectError;
 use crate::connect::oauth::begin;
 use crate::connect::sessions::{SessionLookup, find_session, offered_providers};
+use crate::error::ApiError;
 use crate::extract::{PathParams, QueryParams};
 use crate::routes::auth::generate_widget_session;
 use crate::state::AppState;
@@ -270,16 +271,48 @@ async fn failure(QueryParams(query): QueryParams<OutcomeQuery>) -> Response {
     )
 }
 
-/// Provider icons are part of the binary. Only SANDBOX has one of its own so far.
-async fn sandbox_icon() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        include_str!("../../templates/icons/sandbox.svg"),
+/// Provider icons are part of the binary. SANDBOX has a drawn one; the others get a
+/// lettermark (their initial on a colour of their own) rather than their trademarked
+/// logos, which an operator may add under their own terms.
+async fn provider_icon(
+    State(state): State<AppState>,
+    PathParams(file): PathParams<String>,
+) -> Response {
+    let svg_headers = [
+        (header::CONTENT_TYPE, "image/svg+xml"),
+        (header::CACHE_CONTROL, "public, max-age=86400"),
+    ];
+    if file == "sandbox.svg" {
+        return (
+            svg_headers,
+            include_str!("../../templates/icons/sandbox.svg"),
+        )
+            .into_response();
+    }
+    let provider = state
+        .providers
+        .all()
+        .iter()
+        .find(|provider| provider.icon_path.rsplit('/').next() == Some(file.as_str()));
+    match provider {
+        Some(provider) => (svg_headers, lettermark(provider.name)).into_response(),
+        None => ApiError::not_found("no such icon").into_response(),
+    }
+}
+
+/// A 64x64 SVG of `name`'s initial on a hue derived from the name (stable per provider).
+fn lettermark(name: &str) -> String {
+    let initial = name
+        .chars()
+        .find(|c| c.is_ascii_alphanumeric())
+        .unwrap_or('?')
+        .to_ascii_uppercase();
+    let hue = name.bytes().fold(0u32, |hash, byte| {
+        hash.wrapping_mul(31).wrapping_add(u32::from(byte))
+    }) % 360;
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64" role="img" aria-label="{name}"><rect width="64" height="64" rx="14" fill="hsl({hue},55%,42%)"/><text x="32" y="43" font-family="sans-serif" font-size="30" font-weight="700" fill="#fff" text-anchor="middle">{initial}</text></svg>"##
     )
-        .into_response()
 }
 
 pub fn router() -> Router<AppState> {
@@ -289,12 +322,20 @@ pub fn router() -> Router<AppState> {
         .route("/widget/session/{id}/connect/{provider}", get(connect))
         .route("/widget/success", get(success))
         .route("/widget/failure", get(failure))
-        .route("/static/icons/sandbox.svg", get(sandbox_icon))
+        .route("/static/icons/{file}", get(provider_icon))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lettermarks_show_the_initial_on_a_stable_colour() {
+        let garmin = lettermark("Garmin");
+        assert!(garmin.starts_with("<svg") && garmin.contains(">G</text>"));
+        assert_eq!(garmin, lettermark("Garmin"));
+        assert_ne!(garmin, lettermark("Oura").replace(">O<", ">G<"));
+    }
 
     #[test]
     fn every_language_falls_back_to_english() {

@@ -7,6 +7,7 @@
 
 pub(crate) mod common;
 pub mod sandbox;
+pub mod whoop;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -31,14 +32,16 @@ use crate::requests::RequestRecord;
 #[serde(rename_all = "lowercase")]
 pub enum SimProvider {
     Sandbox,
+    Whoop,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 1] = [SimProvider::Sandbox];
+    pub const ALL: [SimProvider; 2] = [SimProvider::Sandbox, SimProvider::Whoop];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sandbox => "sandbox",
+            Self::Whoop => "whoop",
         }
     }
 
@@ -46,6 +49,7 @@ impl SimProvider {
     pub(crate) fn cloud(self) -> &'static dyn SimCloud {
         match self {
             Self::Sandbox => &sandbox::Cloud,
+            Self::Whoop => &whoop::Cloud,
         }
     }
 
