@@ -10,8 +10,12 @@
 //! `bloodPressures` + `pulseOx` + `hrv` + `userMetrics`. [`map_source`] maps what one
 //! response holds; the adapter merges the summaries of a day before it stores anything.
 
+pub mod adapter;
 pub mod mapper;
+pub mod push;
 pub mod wire;
+
+pub use adapter::{GARMIN, GarminProvider};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -21,6 +25,21 @@ use crate::registry::MapSourceError;
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "GARMIN";
+
+/// The summary types the adapter asks Garmin to backfill on connect (spec §8).
+pub const BACKFILL_TYPES: [&str; 11] = [
+    "dailies",
+    "epochs",
+    "sleeps",
+    "bodyComps",
+    "stressDetails",
+    "userMetrics",
+    "pulseOx",
+    "hrv",
+    "bloodPressures",
+    "activities",
+    "activityDetails",
+];
 
 /// Prefix of every Health API and Activity API path.
 pub const REST_PREFIX: &str = "/wellness-api/rest/";
