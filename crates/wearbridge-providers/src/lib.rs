@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod error;
+pub mod garmin;
 mod http;
 pub mod oauth;
 pub mod oura;

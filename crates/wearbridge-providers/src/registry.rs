@@ -164,6 +164,14 @@ pub static MODULES: &[ProviderModule] = &[
         build: crate::whoop::adapter::build,
         map_source: crate::whoop::map_source,
     },
+    ProviderModule {
+        info: crate::garmin::GARMIN,
+        sim_prefix: crate::garmin::adapter::SIM_PREFIX,
+        sim_api_path: crate::garmin::adapter::SIM_PREFIX,
+        api_base: Some(crate::garmin::adapter::API_BASE),
+        build: crate::garmin::adapter::build,
+        map_source: crate::garmin::map_source,
+    },
 ];
 
 impl Registry {
@@ -409,7 +417,7 @@ mod tests {
             registry.get("SANDBOX").is_none(),
             "builtin() holds no adapters"
         );
-        assert_eq!(registry.all().len(), 1);
+        assert_eq!(registry.all().len(), MODULES.len());
     }
 
     #[test]
@@ -423,10 +431,8 @@ mod tests {
             panic!("test URL parses");
         };
         let registry = Registry::new(ProvidersConfig::sandbox(sim));
-        assert_eq!(
-            registry.enabled().iter().map(|p| p.id).collect::<Vec<_>>(),
-            ["SANDBOX"]
-        );
+        // Sandbox mode enables every compiled-in provider against the simulator.
+        assert_eq!(registry.enabled().len(), MODULES.len());
         let adapter = registry.get("sandbox");
         assert_eq!(adapter.as_ref().map(|a| a.info().id), Some("SANDBOX"));
         let token_url = adapter.map(|a| a.oauth().token_url.to_string());

@@ -13,6 +13,7 @@ mod fixtures;
 mod flows;
 mod integrations;
 mod ops;
+mod provider_garmin;
 mod provider_sandbox;
 mod provider_whoop;
 mod sync;

@@ -6,6 +6,7 @@
 //! [`SimProvider`], and one arm in [`SimProvider::cloud`].
 
 pub(crate) mod common;
+pub mod garmin;
 pub mod sandbox;
 pub mod whoop;
 
@@ -33,15 +34,21 @@ use crate::requests::RequestRecord;
 pub enum SimProvider {
     Sandbox,
     Whoop,
+    Garmin,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 2] = [SimProvider::Sandbox, SimProvider::Whoop];
+    pub const ALL: [SimProvider; 3] = [
+        SimProvider::Sandbox,
+        SimProvider::Whoop,
+        SimProvider::Garmin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sandbox => "sandbox",
             Self::Whoop => "whoop",
+            Self::Garmin => "garmin",
         }
     }
 
@@ -50,6 +57,7 @@ impl SimProvider {
         match self {
             Self::Sandbox => &sandbox::Cloud,
             Self::Whoop => &whoop::Cloud,
+            Self::Garmin => &garmin::Cloud,
         }
     }
 

@@ -1,0 +1,427 @@
+//! The GARMIN [`Provider`]: OAuth 2.0 with PKCE, pulls by upload time, backfill requests
+//! and deregistration against `apis.garmin.com` (providers.md §4, Health API spec v1.2.2).
+//!
+//! Garmin indexes summaries by *upload* time, not by the day they describe: a pull names
+//! an upload window of at most 86 400 s. [`GarminProvider::fetch`] therefore treats the
+//! days of a range as upload days (padded by a day on each side for offsets and late
+//! syncs), merges what it gets per local day, and drops nothing older than the range: a
+//! summary uploaded in the window is current data whatever day it describes. Garmin's
+//! intended path is push (see [`super::push`]); on connect the adapter also asks Garmin to
+//! backfill history ([`super::BACKFILL_TYPES`]), which Garmin then delivers by push.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{Days, NaiveDate, NaiveTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+use wearbridge_model::DataType;
+
+use super::{mapper, push, wire};
+use crate::config::ProviderCredentials;
+use crate::error;
+use crate::http::get_json;
+use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::push::{PushAnswer, PushError, PushRequest};
+use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind};
+use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
+
+/// Garmin's production endpoints.
+pub const AUTHORIZE_URL: &str = "https://connect.garmin.com/oauth2Confirm";
+pub const TOKEN_URL: &str = "https://diauth.garmin.com/di-oauth2-service/oauth/token";
+pub const API_BASE: &str = "https://apis.garmin.com/";
+/// Below the simulator's base (and its OAuth base): the same documented paths.
+pub const SIM_PREFIX: &str = "garmin/";
+
+/// Longest pull window (spec §7: 24 hours of upload time).
+const UPLOAD_WINDOW_S: i64 = 86_400;
+/// Longest backfill request (spec §8: 90 days).
+const BACKFILL_CHUNK_DAYS: u64 = 90;
+
+const SUPPORTED_TYPES: [DataType; 6] = [
+    DataType::Activity,
+    DataType::Athlete,
+    DataType::Body,
+    DataType::Daily,
+    DataType::Menstruation,
+    DataType::Sleep,
+];
+
+/// Static facts of GARMIN (no nutrition: Garmin only reports consumed calories).
+pub const GARMIN: ProviderInfo = ProviderInfo {
+    id: super::PROVIDER_ID,
+    name: "Garmin",
+    icon_path: "/static/icons/garmin.svg",
+    setup: SetupKind::ApiKeysManaged,
+    enabled: true,
+    types: DataTypeSupport {
+        activity: true,
+        body: true,
+        nutrition: false,
+        daily: true,
+        sleep: true,
+        menstruation: true,
+    },
+    sdk_only: false,
+};
+
+/// The GARMIN adapter.
+#[derive(Debug, Clone)]
+pub struct GarminProvider {
+    info: ProviderInfo,
+    oauth: OAuthSettings,
+}
+
+/// The registry's constructor: real URLs for `None`, Garmin's paths below `base` otherwise.
+pub fn build(auth_base: Option<&Url>) -> Option<Arc<dyn Provider>> {
+    let provider = match auth_base {
+        None => GarminProvider::production()?,
+        Some(base) => GarminProvider::with_auth_base(base)?,
+    };
+    Some(Arc::new(provider))
+}
+
+impl GarminProvider {
+    /// The adapter for Garmin's production OAuth endpoints.
+    pub fn production() -> Option<GarminProvider> {
+        Some(Self::with_urls(
+            Url::parse(AUTHORIZE_URL).ok()?,
+            Url::parse(TOKEN_URL).ok()?,
+        ))
+    }
+
+    /// The adapter for Garmin's OAuth paths below one base (`<base>/oauth2Confirm`,
+    /// `<base>/di-oauth2-service/oauth/token`), as the simulator serves them.
+    pub fn with_auth_base(auth_base: &Url) -> Option<GarminProvider> {
+        let base = crate::registry::with_trailing_slash(auth_base);
+        Some(Self::with_urls(
+            base.join("oauth2Confirm").ok()?,
+            base.join("di-oauth2-service/oauth/token").ok()?,
+        ))
+    }
+
+    fn with_urls(authorize_url: Url, token_url: Url) -> GarminProvider {
+        GarminProvider {
+            info: GARMIN,
+            oauth: OAuthSettings {
+                authorize_url,
+                token_url,
+                // Garmin has no RFC 7009 endpoint: revoking is deregistration (see `revoke`).
+                revoke_url: None,
+                // No scopes: permissions are set per app and toggled by the user on consent.
+                scopes: Vec::new(),
+                scope_separator: " ",
+                pkce: true,
+                client_auth: ClientAuth::RequestBody,
+                extra_authorize_params: Vec::new(),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for GarminProvider {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn oauth(&self) -> &OAuthSettings {
+        &self.oauth
+    }
+
+    async fn fetch_account(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+    ) -> Result<ProviderAccount, ProviderError> {
+        let user: wire::UserId =
+            get_json(&ctx.http, rest_url(ctx, "user/id")?, access_token).await?;
+        Ok(ProviderAccount {
+            provider_user_id: user.user_id,
+            scopes: None,
+        })
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        data_type: DataType,
+        range: FetchRange,
+    ) -> Result<Vec<TerraRecordData>, ProviderError> {
+        if range.start > range.end {
+            return Ok(Vec::new());
+        }
+        let pull = Pull {
+            ctx,
+            token: access_token,
+            range,
+        };
+        let records: Vec<TerraRecordData> = match data_type {
+            DataType::Athlete => {
+                let user: wire::UserId =
+                    get_json(&ctx.http, rest_url(ctx, "user/id")?, access_token).await?;
+                vec![mapper::athlete(&user).into()]
+            }
+            DataType::Daily => into(mapper::daily_days(
+                &pull.all("dailies").await?,
+                &pull.all("epochs").await?,
+                &pull.all("stressDetails").await?,
+            )),
+            DataType::Body => into(mapper::body_days(mapper::BodySources {
+                body_comps: &pull.all("bodyComps").await?,
+                blood_pressures: &pull.all("bloodPressures").await?,
+                pulse_ox: &pull.all("pulseOx").await?,
+                hrv: &pull.all("hrv").await?,
+                user_metrics: &pull.all("userMetrics").await?,
+            })),
+            DataType::Sleep => pull
+                .all::<wire::Sleep>("sleeps")
+                .await?
+                .iter()
+                .filter_map(mapper::sleep)
+                .map(Into::into)
+                .collect(),
+            DataType::Activity => activities(&pull).await?,
+            DataType::Menstruation => pull
+                .all::<wire::Mct>("mct")
+                .await?
+                .iter()
+                .filter_map(mapper::menstruation)
+                .map(Into::into)
+                .collect(),
+            other => return Err(ProviderError::Unsupported(other)),
+        };
+        Ok(not_after(records, range.end))
+    }
+
+    /// Garmin has no token revocation: the partner deregisters the user
+    /// (`DELETE /wellness-api/rest/user/registration`, 204), which ends the grant.
+    async fn revoke(&self, ctx: &ProviderCtx, tokens: &TokenSet) -> Result<(), ProviderError> {
+        let response = ctx
+            .http
+            .delete(rest_url(ctx, "user/registration")?)
+            .bearer_auth(tokens.access_token.expose_secret())
+            .send()
+            .await
+            .map_err(|error| error::from_transport(&error))?;
+        let status = response.status();
+        // 401/403: the user is already gone, which is the goal.
+        if status.is_success()
+            || status == reqwest::StatusCode::UNAUTHORIZED
+            || status == reqwest::StatusCode::FORBIDDEN
+        {
+            return Ok(());
+        }
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap_or_default();
+        Err(error::from_status(status, &headers, &body))
+    }
+
+    fn supported_types(&self) -> &[DataType] {
+        &SUPPORTED_TYPES
+    }
+
+    fn push(
+        &self,
+        creds: &ProviderCredentials,
+        request: &PushRequest<'_>,
+    ) -> Result<PushAnswer, PushError> {
+        push::handle(creds, request)
+    }
+
+    /// Asks Garmin to backfill the last [`Provider::backfill_days`] of every summary type
+    /// (spec §8); Garmin answers 202 and delivers the history by push. Best effort: a 409
+    /// (already requested) or 403 (no historical permission) does not fail the connection.
+    async fn on_connect(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        _account: &ProviderAccount,
+        _push_url: &Url,
+    ) -> Result<(), ProviderError> {
+        let today = Utc::now().date_naive();
+        let start = today
+            .checked_sub_days(Days::new(u64::from(self.backfill_days())))
+            .unwrap_or(today);
+        for kind in super::BACKFILL_TYPES {
+            match request_backfill(ctx, access_token, kind, start, today).await {
+                Ok(()) => {}
+                Err(error @ (ProviderError::Unauthorized(_) | ProviderError::InvalidGrant(_))) => {
+                    return Err(error);
+                }
+                Err(error) => {
+                    tracing::warn!(provider.name = "GARMIN", summary.kind = kind, %error, "backfill request failed");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `GET /wellness-api/rest/backfill/{kind}` over `start..=end` in ≤ 90-day requests.
+/// 202 and 409 (this window was already requested) are both success.
+pub async fn request_backfill(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    kind: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<(), ProviderError> {
+    let mut from = start;
+    while from <= end {
+        let to = from
+            .checked_add_days(Days::new(BACKFILL_CHUNK_DAYS - 1))
+            .map_or(end, |to| to.min(end));
+        let mut url = rest_url(ctx, &format!("backfill/{kind}"))?;
+        url.query_pairs_mut()
+            .append_pair("summaryStartTimeInSeconds", &utc_midnight(from).to_string())
+            .append_pair(
+                "summaryEndTimeInSeconds",
+                &utc_midnight(to.checked_add_days(Days::new(1)).unwrap_or(to)).to_string(),
+            );
+        let response = ctx
+            .http
+            .get(url)
+            .bearer_auth(token.expose_secret())
+            .send()
+            .await
+            .map_err(|error| error::from_transport(&error))?;
+        let status = response.status();
+        if !(status.is_success() || status == reqwest::StatusCode::CONFLICT) {
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(error::from_status(status, &headers, &body));
+        }
+        match to.checked_add_days(Days::new(1)) {
+            Some(next) => from = next,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+fn into<T: Into<TerraRecordData>>(items: Vec<T>) -> Vec<TerraRecordData> {
+    items.into_iter().map(Into::into).collect()
+}
+
+/// Drops records of days after `end` (a padded pull window can reach into them); older
+/// ones stay: they were uploaded in the window and are current.
+fn not_after(records: Vec<TerraRecordData>, end: NaiveDate) -> Vec<TerraRecordData> {
+    let last = end.format("%Y-%m-%d").to_string();
+    records
+        .into_iter()
+        .filter(|record| {
+            record
+                .store_parts()
+                .is_ok_and(|parts| parts.local_date <= last)
+        })
+        .collect()
+}
+
+/// Activities: details (summary + samples) win over plain summaries of the same activity.
+async fn activities(pull: &Pull<'_>) -> Result<Vec<TerraRecordData>, ProviderError> {
+    let details = pull.all::<wire::ActivityDetails>("activityDetails").await?;
+    let summaries = pull.all::<wire::Activity>("activities").await?;
+    let mut records: Vec<wearbridge_model::Activity> = details
+        .iter()
+        .filter_map(mapper::activity_details)
+        .collect();
+    for activity in summaries.iter().filter_map(mapper::activity) {
+        if !records
+            .iter()
+            .any(|known| known.metadata.summary_id == activity.metadata.summary_id)
+        {
+            records.push(activity);
+        }
+    }
+    Ok(into(records))
+}
+
+/// Unix seconds of UTC midnight of `date`.
+fn utc_midnight(date: NaiveDate) -> i64 {
+    date.and_time(NaiveTime::MIN).and_utc().timestamp()
+}
+
+/// One fetch's pulls: every upload window covering the range's days.
+struct Pull<'a> {
+    ctx: &'a ProviderCtx,
+    token: &'a SecretString,
+    range: FetchRange,
+}
+
+impl Pull<'_> {
+    /// Every summary of endpoint `kind` uploaded from the day before `range.start` (UTC)
+    /// to the end of the day after `range.end` (UTC), one ≤ 24 h window per request.
+    async fn all<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, ProviderError> {
+        let first = self
+            .range
+            .start
+            .checked_sub_days(Days::new(1))
+            .unwrap_or(self.range.start);
+        let last = self
+            .range
+            .end
+            .checked_add_days(Days::new(2))
+            .unwrap_or(self.range.end);
+        let (from, until) = (utc_midnight(first), utc_midnight(last));
+        let mut items = Vec::new();
+        let mut start = from;
+        while start < until {
+            let end = (start + UPLOAD_WINDOW_S).min(until);
+            let mut url = rest_url(self.ctx, kind)?;
+            url.query_pairs_mut()
+                .append_pair("uploadStartTimeInSeconds", &start.to_string())
+                .append_pair("uploadEndTimeInSeconds", &end.to_string());
+            let page: Vec<T> = get_json(&self.ctx.http, url, self.token).await?;
+            items.extend(page);
+            start = end;
+        }
+        Ok(items)
+    }
+}
+
+/// `<api_base>/wellness-api/rest/<path>`.
+fn rest_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
+    crate::registry::with_trailing_slash(&ctx.api_base)
+        .join(&format!("wellness-api/rest/{path}"))
+        .map_err(|error| ProviderError::Malformed(format!("GARMIN API URL: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_settings_follow_garmin_documentation() {
+        let Some(provider) = GarminProvider::production() else {
+            panic!("production URLs parse");
+        };
+        let oauth = provider.oauth();
+        assert_eq!(oauth.authorize_url.as_str(), AUTHORIZE_URL);
+        assert_eq!(oauth.token_url.as_str(), TOKEN_URL);
+        assert!(oauth.pkce, "Garmin requires PKCE");
+        assert!(oauth.scopes.is_empty(), "Garmin takes no scope parameter");
+        assert_eq!(oauth.client_auth, ClientAuth::RequestBody);
+        assert!(oauth.revoke_url.is_none());
+    }
+
+    #[test]
+    fn simulator_base_keeps_garmin_paths() {
+        let Ok(base) = Url::parse("http://127.0.0.1:4000/garmin") else {
+            panic!("test URL parses");
+        };
+        let Some(provider) = GarminProvider::with_auth_base(&base) else {
+            panic!("base accepted");
+        };
+        assert_eq!(
+            provider.oauth().token_url.as_str(),
+            "http://127.0.0.1:4000/garmin/di-oauth2-service/oauth/token"
+        );
+        assert_eq!(
+            provider.oauth().authorize_url.as_str(),
+            "http://127.0.0.1:4000/garmin/oauth2Confirm"
+        );
+    }
+}
