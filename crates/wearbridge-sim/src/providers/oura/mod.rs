@@ -10,7 +10,6 @@
 //! ([`webhook`]); and signed notifications ([`push`]). Errors are Oura's FastAPI bodies
 //! (`{"detail": ...}`). Field by field in docs/simulator.md §OURA.
 
-mod callback;
 mod collections;
 mod heartrate;
 pub mod push;
@@ -23,17 +22,18 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::SimState;
-use crate::faults::RequestClass;
+use crate::faults::{FaultKind, RequestClass};
 use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings};
 use crate::person::Person;
+use crate::providers::PushMessage;
 use collections::{Collection, Window};
 use webhook::Subscriptions;
 
@@ -47,6 +47,56 @@ pub const SUBSCRIPTION_PATH: &str = "/oura/v2/webhook/subscription";
 
 /// Oura's access tokens last a day (`expires_in` 86400); tests shorten it at runtime.
 pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(86_400);
+
+/// OURA's cloud ([`super::SimCloud`]).
+pub(crate) struct Cloud;
+
+impl super::SimCloud for Cloud {
+    fn oauth_settings(&self) -> OAuthSettings {
+        oauth_settings()
+    }
+
+    fn router(&self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
+        router(oauth, sim)
+    }
+
+    fn classify(&self, path: &str) -> RequestClass {
+        classify(path)
+    }
+
+    /// Oura signs with the app's client secret (`secret`).
+    fn push_message(
+        &self,
+        sim: &SimState,
+        account: &str,
+        data_type: &str,
+        date: NaiveDate,
+        secret: &str,
+    ) -> Option<PushMessage> {
+        let person = sim.person(account);
+        push::message(&person, account, data_type, date, secret, Utc::now())
+    }
+
+    /// Oura's 429 has an empty body (providers.md §2.5); the `Retry-After` header is
+    /// kept, as secondary sources report it. 5xx answers carry FastAPI's `detail`.
+    fn fault_response(&self, kind: &FaultKind) -> Option<Response> {
+        match kind {
+            FaultKind::RateLimit { retry_after_s } => {
+                let mut response = StatusCode::TOO_MANY_REQUESTS.into_response();
+                if let Ok(value) = HeaderValue::from_str(&retry_after_s.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                Some(response)
+            }
+            FaultKind::ServerError { status } => {
+                let status =
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                Some(detail(status, "Internal Server Error"))
+            }
+            _ => None,
+        }
+    }
+}
 
 pub(crate) fn oauth_settings() -> OAuthSettings {
     OAuthSettings {
@@ -118,7 +168,37 @@ pub(crate) fn router_with(
 
 /// Oura's error body: `{"detail": "<message>"}`.
 pub(super) fn detail(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({ "detail": message }))).into_response()
+    Refusal::detail(status, message).into_response()
+}
+
+/// An error answer not yet rendered (a `Response` is too large for a `Result`'s error).
+#[derive(Debug)]
+pub(super) struct Refusal {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Refusal {
+    pub(super) fn detail(status: StatusCode, message: &str) -> Refusal {
+        Refusal {
+            status,
+            body: json!({ "detail": message }),
+        }
+    }
+
+    /// FastAPI's 422: `{"detail": [{type, loc, msg}]}`.
+    pub(super) fn invalid(location: &str, field: &str, kind: &str, msg: &str) -> Refusal {
+        Refusal {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({ "detail": [{ "type": kind, "loc": [location, field], "msg": msg }] }),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
 }
 
 /// A 422 for one query parameter, as Oura (FastAPI) words it.
@@ -130,20 +210,23 @@ fn invalid_query((name, message, input): collections::QueryProblem) -> Response 
 }
 
 /// The account behind the bearer token, or Oura's 401.
-fn authenticate(state: &OuraState, headers: &HeaderMap) -> Result<String, Response> {
+fn authenticate(state: &OuraState, headers: &HeaderMap) -> Result<String, Refusal> {
     let token = headers
-        .get(axum::http::header::AUTHORIZATION)
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
-        return Err(detail(StatusCode::UNAUTHORIZED, "Missing access token"));
+        return Err(Refusal::detail(
+            StatusCode::UNAUTHORIZED,
+            "Missing access token",
+        ));
     };
     state
         .oauth
         .check_access(token)
-        .map_err(|problem| detail(StatusCode::UNAUTHORIZED, problem.description()))
+        .map_err(|problem| Refusal::detail(StatusCode::UNAUTHORIZED, problem.description()))
 }
 
 fn now_for(person: &Person) -> DateTime<FixedOffset> {
@@ -208,10 +291,9 @@ async fn collection(
 ) -> Response {
     let account = match authenticate(&state, &headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
-    let query: ListQuery = match serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
-    {
+    let query: ListQuery = match serde_urlencoded::from_str(query.as_deref().unwrap_or_default()) {
         Ok(query) => query,
         Err(error) => return detail(StatusCode::BAD_REQUEST, &format!("Bad query: {error}")),
     };
@@ -229,7 +311,12 @@ async fn collection(
     }
 }
 
-fn documents(person: &Person, account: &str, collection: Collection, query: &ListQuery) -> Response {
+fn documents(
+    person: &Person,
+    account: &str,
+    collection: Collection,
+    query: &ListQuery,
+) -> Response {
     let window = match Window::parse(
         query.start_date.as_deref(),
         query.end_date.as_deref(),
@@ -297,7 +384,7 @@ async fn document(
 ) -> Response {
     let account = match authenticate(&state, &headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let Some(collection) = Collection::from_name(&name) else {
         return detail(StatusCode::NOT_FOUND, "Not Found");
@@ -360,6 +447,3 @@ async fn renew_subscription(
 ) -> Response {
     webhook::renew(&state.subscriptions, &headers, &id)
 }
-
-#[cfg(test)]
-mod tests;

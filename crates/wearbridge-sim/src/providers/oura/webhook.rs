@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::{callback, detail};
+use super::{Refusal, detail};
 
 /// Subscriptions expire this long after creation or renewal (the simulator's choice;
 /// Oura documents only that they expire and must be renewed).
@@ -108,7 +108,7 @@ impl Subscriptions {
 }
 
 /// The calling app, from `x-client-id` / `x-client-secret` (both must be non-empty).
-fn client(headers: &HeaderMap) -> Result<String, Response> {
+fn client(headers: &HeaderMap) -> Result<String, Refusal> {
     let value = |name: &str| {
         headers
             .get(name)
@@ -119,14 +119,16 @@ fn client(headers: &HeaderMap) -> Result<String, Response> {
     };
     match (value("x-client-id"), value("x-client-secret")) {
         (Some(id), Some(_secret)) => Ok(id),
-        _ => Err(detail(StatusCode::UNAUTHORIZED, "Invalid client credentials")),
+        _ => Err(Refusal::detail(
+            StatusCode::UNAUTHORIZED,
+            "Invalid client credentials",
+        )),
     }
 }
 
-/// Oura's (FastAPI's) validation error body.
-fn invalid(kind: &str, field: &str, msg: &str) -> Response {
-    let body = json!({ "detail": [{ "type": kind, "loc": ["body", field], "msg": msg }] });
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+/// Oura's (FastAPI's) validation error for a body field.
+fn invalid(kind: &str, field: &str, msg: &str) -> Refusal {
+    Refusal::invalid("body", field, kind, msg)
 }
 
 #[derive(Deserialize)]
@@ -138,7 +140,7 @@ struct Fields {
 }
 
 /// A string field, or the 422 Oura answers for it.
-fn text(value: Option<&Value>, field: &str, required: bool) -> Result<Option<String>, Response> {
+fn text(value: Option<&Value>, field: &str, required: bool) -> Result<Option<String>, Refusal> {
     match value {
         Some(Value::String(text)) => Ok(Some(text.clone())),
         None | Some(Value::Null) if !required => Ok(None),
@@ -150,25 +152,24 @@ fn text(value: Option<&Value>, field: &str, required: bool) -> Result<Option<Str
     }
 }
 
-fn one_of(value: Option<String>, allowed: &[&str], field: &str) -> Result<Option<String>, Response> {
+fn one_of(value: Option<String>, allowed: &[&str], field: &str) -> Result<Option<String>, Refusal> {
     match value {
-        Some(value) if !allowed.contains(&value.as_str()) => Err(invalid(
-            "enum",
-            field,
-            &format!("Invalid {field} value"),
-        )),
+        Some(value) if !allowed.contains(&value.as_str()) => {
+            Err(invalid("enum", field, &format!("Invalid {field} value")))
+        }
         other => Ok(other),
     }
 }
 
-fn parse_fields(body: &[u8]) -> Result<Fields, Response> {
-    serde_json::from_slice(body).map_err(|_| invalid("json_invalid", "body", "JSON object expected"))
+fn parse_fields(body: &[u8]) -> Result<Fields, Refusal> {
+    serde_json::from_slice(body)
+        .map_err(|_| invalid("json_invalid", "body", "JSON object expected"))
 }
 
 /// The verification handshake against `callback_url`.
-async fn verify(callback_url: &str, token: &str) -> Result<(), Response> {
+async fn verify(callback_url: &str, token: &str) -> Result<(), Refusal> {
     let refuse = |why: String| {
-        detail(
+        Refusal::detail(
             StatusCode::BAD_REQUEST,
             &format!("Callback URL verification failed: {why}"),
         )
@@ -178,13 +179,31 @@ async fn verify(callback_url: &str, token: &str) -> Result<(), Response> {
     url.query_pairs_mut()
         .append_pair("verification_token", token)
         .append_pair("challenge", &challenge);
-    let answer = callback::get(&url, VERIFY_TIMEOUT).await.map_err(refuse)?;
-    if !(200..300).contains(&answer.status) {
-        return Err(refuse(format!("callback answered HTTP {}", answer.status)));
+    let client = reqwest::Client::builder()
+        .timeout(VERIFY_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| refuse(e.to_string()))?;
+    let answer = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| refuse(format!("callback unreachable ({e})")))?;
+    let status = answer.status();
+    if !status.is_success() {
+        return Err(refuse(format!(
+            "callback answered HTTP {}",
+            status.as_u16()
+        )));
     }
-    let echoed = serde_json::from_slice::<Value>(&answer.body)
+    let body = answer.bytes().await.unwrap_or_default();
+    let echoed = serde_json::from_slice::<Value>(&body)
         .ok()
-        .and_then(|body| body.get("challenge").and_then(Value::as_str).map(str::to_owned));
+        .and_then(|body| {
+            body.get("challenge")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
     if echoed.as_deref() == Some(challenge.as_str()) {
         Ok(())
     } else {
@@ -192,8 +211,8 @@ async fn verify(callback_url: &str, token: &str) -> Result<(), Response> {
     }
 }
 
-fn not_found(id: &str) -> Response {
-    detail(
+fn not_found(id: &str) -> Refusal {
+    Refusal::detail(
         StatusCode::NOT_FOUND,
         &format!("Subscription with id {id} not found."),
     )
@@ -203,12 +222,16 @@ fn not_found(id: &str) -> Response {
 pub(super) async fn create(store: &Subscriptions, headers: &HeaderMap, body: &[u8]) -> Response {
     let client_id = match client(headers) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
-    let result: Result<Response, Response> = async {
+    let result: Result<Response, Refusal> = async {
         let fields = parse_fields(body)?;
         let callback_url = text(fields.callback_url.as_ref(), "callback_url", true)?;
-        let token = text(fields.verification_token.as_ref(), "verification_token", true)?;
+        let token = text(
+            fields.verification_token.as_ref(),
+            "verification_token",
+            true,
+        )?;
         let event = text(fields.event_type.as_ref(), "event_type", true)?;
         let data = text(fields.data_type.as_ref(), "data_type", true)?;
         let event = one_of(event, &EVENT_TYPES, "event_type")?;
@@ -218,11 +241,12 @@ pub(super) async fn create(store: &Subscriptions, headers: &HeaderMap, body: &[u
         else {
             return Err(invalid("missing", "body", "Field required"));
         };
-        let duplicate = store.lock().iter().any(|s| {
-            s.client_id == client_id && s.event_type == event && s.data_type == data
-        });
+        let duplicate = store
+            .lock()
+            .iter()
+            .any(|s| s.client_id == client_id && s.event_type == event && s.data_type == data);
         if duplicate {
-            return Err(detail(
+            return Err(Refusal::detail(
                 StatusCode::CONFLICT,
                 "A subscription for this data_type and event_type already exists.",
             ));
@@ -242,7 +266,7 @@ pub(super) async fn create(store: &Subscriptions, headers: &HeaderMap, body: &[u
         Ok((StatusCode::CREATED, Json(json)).into_response())
     }
     .await;
-    result.unwrap_or_else(|response| response)
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `GET /v2/webhook/subscription`: the caller's subscriptions.
@@ -257,7 +281,7 @@ pub(super) fn list(store: &Subscriptions, headers: &HeaderMap) -> Response {
                 .collect();
             Json(mine).into_response()
         }
-        Err(response) => response,
+        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -272,7 +296,7 @@ pub(super) fn get(store: &Subscriptions, headers: &HeaderMap, id: &str) -> Respo
                 || detail(StatusCode::FORBIDDEN, "Forbidden"),
                 |s| Json(s.to_json()).into_response(),
             ),
-        Err(response) => response,
+        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -286,12 +310,16 @@ pub(super) async fn update(
 ) -> Response {
     let client_id = match client(headers) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
-    let result: Result<Response, Response> = async {
+    let result: Result<Response, Refusal> = async {
         let fields = parse_fields(body)?;
-        let token = text(fields.verification_token.as_ref(), "verification_token", true)?
-            .unwrap_or_default();
+        let token = text(
+            fields.verification_token.as_ref(),
+            "verification_token",
+            true,
+        )?
+        .unwrap_or_default();
         let callback_url = text(fields.callback_url.as_ref(), "callback_url", false)?;
         let event = one_of(
             text(fields.event_type.as_ref(), "event_type", false)?,
@@ -320,7 +348,7 @@ pub(super) async fn update(
         Ok(Json(entry.to_json()).into_response())
     }
     .await;
-    result.unwrap_or_else(|response| response)
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 fn owned(store: &Subscriptions, client_id: &str, id: &str) -> Option<Subscription> {
@@ -335,7 +363,7 @@ fn owned(store: &Subscriptions, client_id: &str, id: &str) -> Option<Subscriptio
 pub(super) fn renew(store: &Subscriptions, headers: &HeaderMap, id: &str) -> Response {
     let client_id = match client(headers) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let mut subscriptions = store.lock();
     match subscriptions
@@ -346,7 +374,7 @@ pub(super) fn renew(store: &Subscriptions, headers: &HeaderMap, id: &str) -> Res
             entry.expiration_time = Utc::now() + SUBSCRIPTION_TTL;
             Json(entry.to_json()).into_response()
         }
-        None => not_found(id),
+        None => not_found(id).into_response(),
     }
 }
 
@@ -354,7 +382,7 @@ pub(super) fn renew(store: &Subscriptions, headers: &HeaderMap, id: &str) -> Res
 pub(super) fn delete(store: &Subscriptions, headers: &HeaderMap, id: &str) -> Response {
     let client_id = match client(headers) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let mut subscriptions = store.lock();
     let before = subscriptions.len();
