@@ -13,6 +13,7 @@ mod fixtures;
 mod flows;
 mod integrations;
 mod ops;
+mod provider_oura;
 mod provider_sandbox;
 mod sync;
 mod users;
