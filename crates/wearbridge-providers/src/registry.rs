@@ -172,6 +172,14 @@ pub static MODULES: &[ProviderModule] = &[
         build: crate::garmin::adapter::build,
         map_source: crate::garmin::map_source,
     },
+    ProviderModule {
+        info: crate::oura::OURA,
+        sim_prefix: "oura/",
+        sim_api_path: "oura/",
+        api_base: Some(crate::oura::API_BASE),
+        build: crate::oura::build,
+        map_source: crate::oura::map_source,
+    },
 ];
 
 impl Registry {
@@ -433,6 +441,11 @@ mod tests {
         let registry = Registry::new(ProvidersConfig::sandbox(sim));
         // Sandbox mode enables every compiled-in provider against the simulator.
         assert_eq!(registry.enabled().len(), MODULES.len());
+        // Sandbox mode enables every provider against the simulator.
+        assert_eq!(
+            registry.enabled().iter().map(|p| p.id).collect::<Vec<_>>(),
+            MODULES.iter().map(|m| m.info.id).collect::<Vec<_>>()
+        );
         let adapter = registry.get("sandbox");
         assert_eq!(adapter.as_ref().map(|a| a.info().id), Some("SANDBOX"));
         let token_url = adapter.map(|a| a.oauth().token_url.to_string());

@@ -1,22 +1,27 @@
-//! The OURA [`Provider`]: OAuth settings, paged fetches and revocation against
-//! `api.ouraring.com` (providers.md §2.1–2.5, Oura OpenAPI 1.29).
-//!
-//! Not yet registered in the [`crate::Registry`]: there is no Oura simulator to connect
-//! against in sandbox mode, and no end-to-end test of these calls yet.
+//! The OURA [`Provider`]: OAuth settings, paged fetches, revocation, push handling and
+//! webhook subscription upkeep against `api.ouraring.com` (providers.md §2.1–2.5, Oura
+//! OpenAPI 1.29), or the same paths under the simulator's `/oura/`.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 use wearbridge_model::{DataType, ScoresData};
 
-use super::{mapper, wire};
+use super::wire::OnDay;
+use super::{mapper, push, wire};
 use crate::error;
 use crate::http::get_json;
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind};
-use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
+use crate::{
+    FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
+    PushAnswer, PushError, PushRequest, TerraRecordData,
+};
 
 /// Oura's production endpoints.
 pub const AUTHORIZE_URL: &str = "https://cloud.ouraring.com/oauth/authorize";
@@ -65,6 +70,15 @@ pub const OURA: ProviderInfo = ProviderInfo {
     sdk_only: false,
 };
 
+/// The registry's builder: Oura's real endpoints, or the same paths under `base`.
+pub fn build(base: Option<&Url>) -> Option<Arc<dyn Provider>> {
+    let provider = match base {
+        Some(base) => OuraProvider::with_base(base)?,
+        None => OuraProvider::production()?,
+    };
+    Some(Arc::new(provider))
+}
+
 /// Oura's `heartrate` collection accepts at most 30 days per request.
 const HEARTRATE_MAX_DAYS: u64 = 30;
 
@@ -85,14 +99,14 @@ impl OuraProvider {
         ))
     }
 
-    /// The adapter for OAuth endpoints under one base (`<base>/authorize`, `/token`,
-    /// `/revoke`), as a simulator serves them.
-    pub fn with_auth_base(auth_base: &Url) -> Option<OuraProvider> {
-        let base = crate::registry::with_trailing_slash(auth_base);
+    /// The adapter with Oura's documented OAuth paths (`oauth/authorize`, `oauth/token`,
+    /// `oauth/revoke`) under `base`, as the simulator serves them (`<sim>/oura/`).
+    pub fn with_base(base: &Url) -> Option<OuraProvider> {
+        let base = crate::registry::with_trailing_slash(base);
         Some(Self::with_urls(
-            base.join("authorize").ok()?,
-            base.join("token").ok()?,
-            base.join("revoke").ok()?,
+            base.join("oauth/authorize").ok()?,
+            base.join("oauth/token").ok()?,
+            base.join("oauth/revoke").ok()?,
         ))
     }
 
@@ -212,7 +226,38 @@ impl Provider for OuraProvider {
     fn supported_types(&self) -> &[DataType] {
         &SUPPORTED_TYPES
     }
+
+    /// Verification handshake and signed notifications ([`push`]).
+    fn push(
+        &self,
+        creds: &ProviderCredentials,
+        request: &PushRequest<'_>,
+    ) -> Result<PushAnswer, PushError> {
+        push::handle(creds, request)
+    }
+
+    /// Keeps one subscription per (mapped data type, create/update) pointing at
+    /// `push_url`: creates missing ones (Oura verifies the callback first), moves ones
+    /// pointing elsewhere, renews those expiring within [`RENEW_MARGIN`].
+    async fn renew_subscriptions(
+        &self,
+        ctx: &ProviderCtx,
+        push_url: &Url,
+    ) -> Result<Option<DateTime<Utc>>, ProviderError> {
+        super::subscriptions::upkeep(ctx, push_url, Utc::now()).await
+    }
+
+    /// Subscriptions lapse if renewal fails and Oura drops notifications it cannot
+    /// deliver, so recent days are also polled.
+    fn poll_interval(&self) -> Option<Duration> {
+        Some(POLL_INTERVAL)
+    }
 }
+
+/// How often connections are polled besides push.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(6 * 3_600);
+/// Renew a subscription when it expires within this margin.
+pub const RENEW_MARGIN: TimeDelta = TimeDelta::days(2);
 
 /// Daily records: activity days, with the same day's readiness score merged in as the
 /// recovery score (both are one Terra Daily per local day, so two records would overwrite
@@ -285,24 +330,49 @@ async fn heartrate_window(
     paged(ctx, token, "heartrate", &params, 100_000).await
 }
 
-/// Every document of collection `name` for the days of `range` (both ends sent as dates).
-async fn list<T: DeserializeOwned>(
+/// Every document of collection `name` filed under the days of `range`.
+///
+/// Oura matches each document by its own timestamp (daily_activity at 04:00 local, a
+/// sleep by when it ends) and reads a date-only `end_date` as midnight, so
+/// `end_date=<last day>` silently drops that day's activity and sleep
+/// (the-momentum/open-wearables#1161). The query therefore asks for one more day at each
+/// end, in any time zone, and keeps the documents whose `day` is in `range`.
+async fn list<T: DeserializeOwned + OnDay>(
     ctx: &ProviderCtx,
     token: &SecretString,
     name: &str,
     range: FetchRange,
 ) -> Result<Vec<T>, ProviderError> {
-    let days = (range.end - range.start).num_days().saturating_add(1);
+    let before = range
+        .start
+        .checked_sub_days(Days::new(1))
+        .unwrap_or(range.start);
+    let after = range
+        .end
+        .checked_add_days(Days::new(1))
+        .unwrap_or(range.end);
+    let days = (after - before).num_days().saturating_add(1);
     let params = [
-        ("start_date", range.start.format("%Y-%m-%d").to_string()),
-        ("end_date", range.end.format("%Y-%m-%d").to_string()),
+        ("start_date", before.format("%Y-%m-%d").to_string()),
+        ("end_date", after.format("%Y-%m-%d").to_string()),
     ];
-    // A page holds at least one document; more pages than days + 1 means a loop.
+    // A page holds at least one document and a day a handful; far more pages means a loop.
     let max_pages = usize::try_from(days)
         .unwrap_or(usize::MAX)
+        .saturating_mul(MAX_DOCS_PER_DAY)
         .saturating_add(1);
-    paged(ctx, token, name, &params, max_pages).await
+    let items: Vec<T> = paged(ctx, token, name, &params, max_pages).await?;
+    Ok(items
+        .into_iter()
+        .filter(|item| {
+            item.on_day()
+                .is_none_or(|day| range.start <= day && day <= range.end)
+        })
+        .collect())
 }
+
+/// Generous bound on documents per day (workouts and sessions), for the page guard.
+const MAX_DOCS_PER_DAY: usize = 50;
 
 /// Follows `next_token` until it is null, at most `max_pages` pages.
 async fn paged<T: DeserializeOwned>(
@@ -367,16 +437,25 @@ mod tests {
     }
 
     #[test]
-    fn simulator_base_puts_every_endpoint_under_it() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/oura/oauth") else {
+    fn a_base_puts_oura_paths_under_it() {
+        let Ok(base) = Url::parse("http://127.0.0.1:4000/oura") else {
             panic!("test URL parses");
         };
-        let Some(provider) = OuraProvider::with_auth_base(&base) else {
+        let Some(provider) = OuraProvider::with_base(&base) else {
             panic!("base accepted");
         };
+        let oauth = provider.oauth();
         assert_eq!(
-            provider.oauth().token_url.as_str(),
+            oauth.authorize_url.as_str(),
+            "http://127.0.0.1:4000/oura/oauth/authorize"
+        );
+        assert_eq!(
+            oauth.token_url.as_str(),
             "http://127.0.0.1:4000/oura/oauth/token"
+        );
+        assert_eq!(
+            oauth.revoke_url.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:4000/oura/oauth/revoke")
         );
     }
 }

@@ -1,17 +1,18 @@
 //! OURA: Oura Ring, API v2 (`https://api.ouraring.com/v2/usercollection/...`).
 //!
-//! Facts from Oura's OpenAPI 1.29 and real recorded responses. So far this module holds
-//! the wire format ([`wire`]), the pure mappers into Terra ([`mapper`]) and
-//! [`map_source`], which picks the mapper for a response by its API path (used by
-//! `wearbridge providers map`), and the HTTP adapter ([`adapter`]; not yet registered,
-//! no simulator to test it against yet).
+//! Facts from Oura's OpenAPI 1.29 and real recorded responses: the wire format
+//! ([`wire`]), the pure mappers into Terra ([`mapper`]), [`map_source`] (picks the mapper
+//! for a response by its API path; `wearbridge providers map`), the HTTP adapter
+//! ([`adapter`]), push handling ([`push`]) and webhook subscription upkeep
+//! ([`subscriptions`]). The simulator's `/oura/` cloud serves the same paths.
 
 pub mod adapter;
 pub mod mapper;
 pub mod push;
+pub mod subscriptions;
 pub mod wire;
 
-pub use adapter::{OURA, OuraProvider};
+pub use adapter::{API_BASE, OURA, OuraProvider, build};
 
 use serde::de::DeserializeOwned;
 

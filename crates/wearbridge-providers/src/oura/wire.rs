@@ -207,6 +207,9 @@ pub struct HeartRate {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Workout {
     pub id: String,
+    /// The local day the workout belongs to.
+    #[serde(default)]
+    pub day: Option<NaiveDate>,
     /// Oura's activity name (`walking`, `running`, `cycling`, ...).
     pub activity: String,
     /// Kilocalories.
@@ -232,6 +235,9 @@ pub struct Workout {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Session {
     pub id: String,
+    /// The local day the session belongs to.
+    #[serde(default)]
+    pub day: Option<NaiveDate>,
     pub start_datetime: DateTime<FixedOffset>,
     pub end_datetime: DateTime<FixedOffset>,
     /// `breathing`, `meditation`, `nap`, `relaxation`, `rest`, `body_status`.
@@ -254,4 +260,58 @@ pub struct ErrorBody {
     pub title: Option<String>,
     #[serde(default)]
     pub detail: Option<serde_json::Value>,
+}
+
+/// A document filed under one local `day` (Oura's `day` field), so a fetch can keep
+/// exactly the days it asked for.
+pub trait OnDay {
+    fn on_day(&self) -> Option<NaiveDate>;
+}
+
+impl OnDay for Sleep {
+    fn on_day(&self) -> Option<NaiveDate> {
+        self.day
+    }
+}
+
+impl OnDay for DailyActivity {
+    fn on_day(&self) -> Option<NaiveDate> {
+        Some(self.day)
+    }
+}
+
+impl OnDay for DailyReadiness {
+    fn on_day(&self) -> Option<NaiveDate> {
+        Some(self.day)
+    }
+}
+
+impl OnDay for DailySpo2 {
+    fn on_day(&self) -> Option<NaiveDate> {
+        Some(self.day)
+    }
+}
+
+impl OnDay for Workout {
+    fn on_day(&self) -> Option<NaiveDate> {
+        self.day
+    }
+}
+
+impl OnDay for Session {
+    fn on_day(&self) -> Option<NaiveDate> {
+        self.day
+    }
+}
+
+/// `WebhookSubscriptionModel` (`/v2/webhook/subscription`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Subscription {
+    pub id: String,
+    pub callback_url: String,
+    pub event_type: String,
+    pub data_type: String,
+    /// UTC; sent without a zone designator (`2025-01-01T00:00:00.123456`) in practice,
+    /// with one (`...Z`) in the documentation's examples.
+    pub expiration_time: String,
 }

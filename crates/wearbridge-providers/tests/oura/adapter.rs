@@ -1,5 +1,5 @@
-//! The OURA adapter against a tiny scripted HTTP server (no Oura simulator exists yet):
-//! `next_token` paging, the query it sends, and 429 classification.
+//! The OURA adapter against a tiny scripted HTTP server (exact answers the simulator does
+//! not give): `next_token` paging, the query it sends, 429 classification, merging.
 
 use std::sync::{Arc, Mutex};
 
@@ -114,7 +114,8 @@ async fn follows_next_token_until_null() {
     };
     assert_eq!(lines.len(), 3, "two workout pages, one session page");
     assert!(lines.first().is_some_and(|l| {
-        l.starts_with("GET /v2/usercollection/workout?start_date=2024-10-09&end_date=2024-10-15 ")
+        // One day more at each end (Oura's end_date is exclusive in practice).
+        l.starts_with("GET /v2/usercollection/workout?start_date=2024-10-08&end_date=2024-10-16 ")
     }));
     assert!(
         lines
@@ -151,8 +152,12 @@ async fn daily_merges_readiness_into_the_activity_day() {
     ])
     .await;
     let token = SecretString::from("token");
+    let november = FetchRange {
+        start: NaiveDate::from_ymd_opt(2024, 11, 11).unwrap_or_default(),
+        end: NaiveDate::from_ymd_opt(2024, 11, 12).unwrap_or_default(),
+    };
     let result = provider()
-        .fetch(&ctx(&base), &token, DataType::Daily, week())
+        .fetch(&ctx(&base), &token, DataType::Daily, november)
         .await;
     let Ok(records) = result else {
         panic!("fetch succeeds: {result:?}");
@@ -168,4 +173,33 @@ async fn daily_merges_readiness_into_the_activity_day() {
         .collect();
     // One record for the 11th with both scores; the 12th has readiness only.
     assert_eq!(scores, [(Some(95.0), Some(86.0)), (None, Some(70.0))]);
+}
+
+#[tokio::test]
+async fn documents_outside_the_asked_days_are_dropped() {
+    let page = r#"{"data":[{"id":"a","day":"2024-10-08","timestamp":"2024-10-08T04:00:00+02:00","steps":1},{"id":"b","day":"2024-10-09","timestamp":"2024-10-09T04:00:00+02:00","steps":2},{"id":"c","day":"2024-10-16","timestamp":"2024-10-16T04:00:00+02:00","steps":3}],"next_token":null}"#;
+    let (base, _) = scripted(vec![
+        (200, page.to_owned()),
+        (200, r#"{"data":[],"next_token":null}"#.to_owned()),
+    ])
+    .await;
+    let token = SecretString::from("token");
+    let result = provider()
+        .fetch(&ctx(&base), &token, DataType::Daily, week())
+        .await;
+    let Ok(records) = result else {
+        panic!("fetch succeeds: {result:?}");
+    };
+    let steps: Vec<Option<i64>> = records
+        .iter()
+        .filter_map(|record| match record {
+            TerraRecordData::Daily(daily) => daily.distance_data.as_ref().map(|d| d.steps),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [Some(2)],
+        "only 2024-10-09 is in 2024-10-09..=2024-10-15"
+    );
 }

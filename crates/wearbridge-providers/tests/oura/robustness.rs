@@ -22,6 +22,7 @@ fn exercise(value: &Value) {
     let body = value.to_string();
     if let Ok(notification) = push::parse_notification(body.as_bytes()) {
         let _ = push::document_path(&notification);
+        let _ = push::items(&notification);
     }
     let _ = push::verify_signature(b"secret", &body, body.as_bytes(), &body);
     for path in PATHS {

@@ -14,6 +14,7 @@ mod flows;
 mod integrations;
 mod ops;
 mod provider_garmin;
+mod provider_oura;
 mod provider_sandbox;
 mod provider_whoop;
 mod sync;

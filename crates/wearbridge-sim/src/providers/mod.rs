@@ -7,6 +7,7 @@
 
 pub(crate) mod common;
 pub mod garmin;
+pub mod oura;
 pub mod sandbox;
 pub mod whoop;
 
@@ -33,15 +34,17 @@ use crate::requests::RequestRecord;
 #[serde(rename_all = "lowercase")]
 pub enum SimProvider {
     Sandbox,
-    Whoop,
     Garmin,
+    Oura,
+    Whoop,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 3] = [
+    pub const ALL: [SimProvider; 4] = [
         SimProvider::Sandbox,
-        SimProvider::Whoop,
         SimProvider::Garmin,
+        SimProvider::Oura,
+        SimProvider::Whoop,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl SimProvider {
             Self::Sandbox => "sandbox",
             Self::Whoop => "whoop",
             Self::Garmin => "garmin",
+            Self::Oura => "oura",
         }
     }
 
@@ -58,6 +62,7 @@ impl SimProvider {
             Self::Sandbox => &sandbox::Cloud,
             Self::Whoop => &whoop::Cloud,
             Self::Garmin => &garmin::Cloud,
+            Self::Oura => &oura::Cloud,
         }
     }
 
