@@ -101,6 +101,33 @@ pub fn published_limits() -> BTreeMap<String, ProviderBudget> {
                 user: Some(Rate::per(5_000, Duration::from_secs(300))),
             },
         ),
+        // Evaluation keys: about 100 requests per minute per app (open-wearables' budget;
+        // Garmin publishes no figure for production keys).
+        (
+            "GARMIN",
+            ProviderBudget {
+                app: Some(Rate::per(100, minute)),
+                user: None,
+            },
+        ),
+        // 100 requests per minute per app (and 10,000 per day, which the per-minute
+        // bucket alone does not enforce; a 429 then pauses the app until its reset).
+        (
+            "WHOOP",
+            ProviderBudget {
+                app: Some(Rate::per(100, minute)),
+                user: None,
+            },
+        ),
+        // Short-term window: 500 (+ 20 per registered user) per 15 minutes per app; the
+        // base figure is used, the larger per-user allowance only adds headroom.
+        (
+            "POLAR",
+            ProviderBudget {
+                app: Some(Rate::per(500, Duration::from_secs(900))),
+                user: None,
+            },
+        ),
         // 120 requests per minute per partner app.
         (
             "WITHINGS",
