@@ -35,10 +35,10 @@ fn date_from_days(days: i64) -> Option<NaiveDate> {
 
 /// WHOOP's integer user id for a simulated account.
 pub(crate) fn user_id(account: &str) -> i64 {
-    if let Ok(number) = account.parse::<i64>() {
-        if (1..MAX_EXACT).contains(&number) {
-            return number;
-        }
+    if let Ok(number) = account.parse::<i64>()
+        && (1..MAX_EXACT).contains(&number)
+    {
+        return number;
     }
     let digest = Sha256::digest(account.as_bytes());
     let mut first = [0u8; 8];

@@ -424,7 +424,7 @@ fn collect<T: Serialize>(
             .into_iter()
             .filter(|item| window.admits(item.start, item.end))
             .collect();
-        items.sort_by(|a, b| b.start.cmp(&a.start));
+        items.sort_by_key(|item| std::cmp::Reverse(item.start));
         found.extend(items);
         date = day.pred_opt();
     }

@@ -148,10 +148,10 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
         }
         return;
     }
-    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-        if !options.contains(value) {
-            errors.push(format!("{at}: {value} not in {options:?}"));
-        }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array)
+        && !options.contains(value)
+    {
+        errors.push(format!("{at}: {value} not in {options:?}"));
     }
     let kind = schema
         .get("type")
@@ -186,10 +186,9 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
     if let (Some(max), Some(number)) = (
         schema.get("maximum").and_then(Value::as_f64),
         value.as_f64(),
-    ) {
-        if number > max {
-            errors.push(format!("{at}: {number} above maximum {max}"));
-        }
+    ) && number > max
+    {
+        errors.push(format!("{at}: {number} above maximum {max}"));
     }
 }
 
@@ -210,10 +209,10 @@ fn check_object(
         .into_iter()
         .flatten()
     {
-        if let Some(name) = required.as_str() {
-            if !object.contains_key(name) {
-                errors.push(format!("{at}: missing required {name}"));
-            }
+        if let Some(name) = required.as_str()
+            && !object.contains_key(name)
+        {
+            errors.push(format!("{at}: missing required {name}"));
         }
     }
     for (key, child) in object {
@@ -277,9 +276,7 @@ async fn every_response_validates_against_whoop_openapi() -> TestResult {
             .await?;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert_valid(schema, &page);
-        assert!(
-            !page["records"].as_array().map_or(true, Vec::is_empty) || path.contains("workout")
-        );
+        assert!(!page["records"].as_array().is_none_or(Vec::is_empty) || path.contains("workout"));
     }
     let (_, profile) = cloud.get(&token, "/user/profile/basic").await?;
     assert_valid("UserBasicProfile", &profile);
@@ -505,6 +502,28 @@ async fn delete_user_access_revokes_the_grant() -> TestResult {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(cloud.oauth.accounts(), vec!["frank".to_owned()]);
     Ok(())
+}
+
+#[test]
+fn the_validator_rejects_what_the_spec_does_not_allow() {
+    let spec = spec();
+    let schema = serde_json::json!({ "$ref": "#/components/schemas/RecoveryScore" });
+    let good = serde_json::json!({
+        "user_calibrating": false, "recovery_score": 44.0,
+        "resting_heart_rate": 64.0, "hrv_rmssd_milli": 31.8
+    });
+    let mut errors = Vec::new();
+    check(&spec, &schema, &good, "", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    for bad in [
+        serde_json::json!({"user_calibrating": false, "recovery_score": 44.0, "resting_heart_rate": 64.0}),
+        serde_json::json!({"user_calibrating": "no", "recovery_score": 44.0, "resting_heart_rate": 64.0, "hrv_rmssd_milli": 31.8}),
+        serde_json::json!({"user_calibrating": false, "recovery_score": 44.0, "resting_heart_rate": 64.0, "hrv_rmssd_milli": 31.8, "hrv_sdnn_milli": 40.0}),
+    ] {
+        let mut errors = Vec::new();
+        check(&spec, &schema, &bad, "", &mut errors);
+        assert!(!errors.is_empty(), "accepted {bad}");
+    }
 }
 
 #[test]
