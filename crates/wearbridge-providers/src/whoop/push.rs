@@ -115,8 +115,7 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, PushError> {
 }
 
 /// The Terra data types a notification type touches; `None` for types WHOOP may add later.
-/// A recovery feeds the Body record of its morning and the Daily of its cycle; a sleep
-/// also changes the recovery measured in it.
+/// A recovery feeds the Body record of its morning and the Daily of its cycle.
 pub fn event(kind: &str) -> Option<Event> {
     let (object, action) = kind.split_once('.')?;
     let deleted = match action {
@@ -126,7 +125,9 @@ pub fn event(kind: &str) -> Option<Event> {
     };
     let data_types: &'static [DataType] = match object {
         "workout" => &[DataType::Activity],
-        "sleep" => &[DataType::Sleep],
+        // A new sleep closes the previous cycle, which WHOOP then scores: cycles have no
+        // webhook of their own, so this is when the day's strain and energy become final.
+        "sleep" => &[DataType::Sleep, DataType::Daily],
         "recovery" => &[DataType::Body, DataType::Daily],
         _ => return None,
     };
@@ -289,6 +290,10 @@ mod tests {
         assert_eq!(
             event("recovery.deleted").map(|e| (e.data_types, e.deleted)),
             Some((&[DataType::Body, DataType::Daily][..], true))
+        );
+        assert_eq!(
+            event("sleep.updated").map(|e| e.data_types),
+            Some(&[DataType::Sleep, DataType::Daily][..])
         );
         assert_eq!(event("cycle.updated"), None);
         assert_eq!(event("workout"), None);

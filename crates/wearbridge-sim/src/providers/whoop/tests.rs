@@ -505,6 +505,28 @@ async fn delete_user_access_revokes_the_grant() -> TestResult {
 }
 
 #[test]
+fn the_validator_rejects_what_the_spec_does_not_allow() {
+    let spec = spec();
+    let schema = serde_json::json!({ "$ref": "#/components/schemas/RecoveryScore" });
+    let good = serde_json::json!({
+        "user_calibrating": false, "recovery_score": 44.0,
+        "resting_heart_rate": 64.0, "hrv_rmssd_milli": 31.8
+    });
+    let mut errors = Vec::new();
+    check(&spec, &schema, &good, "", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    for bad in [
+        serde_json::json!({"user_calibrating": false, "recovery_score": 44.0, "resting_heart_rate": 64.0}),
+        serde_json::json!({"user_calibrating": "no", "recovery_score": 44.0, "resting_heart_rate": 64.0, "hrv_rmssd_milli": 31.8}),
+        serde_json::json!({"user_calibrating": false, "recovery_score": 44.0, "resting_heart_rate": 64.0, "hrv_rmssd_milli": 31.8, "hrv_sdnn_milli": 40.0}),
+    ] {
+        let mut errors = Vec::new();
+        check(&spec, &schema, &bad, "", &mut errors);
+        assert!(!errors.is_empty(), "accepted {bad}");
+    }
+}
+
+#[test]
 fn rate_limit_answer_carries_whoop_headers() {
     let response = rate_limit_response(42);
     assert_eq!(response.status().as_u16(), 429);
