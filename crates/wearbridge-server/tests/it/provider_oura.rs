@@ -75,7 +75,10 @@ crate::connect_test!(oura_connects_backfills_subscribes_and_takes_a_push, |env| 
     env.run_fetches().await;
     let records = env.sim().requests().records(Some("oura"));
     let limited = records.iter().position(|r| r.status == 429);
-    assert!(limited.is_some(), "the fetch met the rate limit: {records:?}");
+    assert!(
+        limited.is_some(),
+        "the fetch met the rate limit: {records:?}"
+    );
     assert_eq!(
         limited.map(|index| records.len() - index - 1),
         Some(0),
