@@ -14,6 +14,7 @@ pub mod error;
 mod http;
 pub mod oauth;
 pub mod oura;
+pub mod polar;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
