@@ -33,9 +33,11 @@ use sha2::{Digest, Sha256};
 use url::Url;
 use wearbridge_model::DataType;
 
-use super::{mapper, wire};
+use super::{mapper, push, wire};
+use crate::config::ProviderCredentials;
 use crate::error::{self, ProviderError};
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::push::{PushAnswer, PushError, PushItem, PushRequest, check_notified_range};
 use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, TerraRecordData};
 
@@ -287,6 +289,78 @@ impl Provider for PolarProvider {
     fn supported_types(&self) -> &[DataType] {
         &SUPPORTED_TYPES
     }
+
+    /// Polar POSTs every delivery (no GET handshake). A PING (sent when the webhook is
+    /// created or changed) is answered 200 with nothing to do, signed or not; every other
+    /// delivery must carry a valid `Polar-Webhook-Signature` made with the webhook's
+    /// signature secret (`creds.webhook_secret`; the client secret when none is set).
+    fn push(
+        &self,
+        creds: &ProviderCredentials,
+        request: &PushRequest<'_>,
+    ) -> Result<PushAnswer, PushError> {
+        if !request.method.eq_ignore_ascii_case("POST") {
+            return Err(PushError::NotSupported(format!(
+                "{} (Polar POSTs its webhooks)",
+                request.method
+            )));
+        }
+        if push::is_ping(request.body) {
+            return Ok(PushAnswer::Items(Vec::new()));
+        }
+        let secret = creds
+            .webhook_secret
+            .as_ref()
+            .unwrap_or(&creds.client_secret);
+        let signature = request
+            .header(push::SIGNATURE_HEADER)
+            .ok_or(PushError::BadSignature)?;
+        push::verify_signature(secret.expose_secret().as_bytes(), request.body, signature)
+            .map_err(|_| PushError::BadSignature)?;
+        let notification = push::parse_notification(request.body)
+            .map_err(|error| PushError::Malformed(error.to_string()))?;
+        let today = Utc::now().date_naive();
+        match push::notice(&notification, today)
+            .map_err(|error| PushError::Malformed(error.to_string()))?
+        {
+            push::Notice::Fetch {
+                provider_user_id,
+                data_type,
+                start,
+                end,
+                ..
+            } => {
+                let range = FetchRange { start, end };
+                check_notified_range(range)?;
+                Ok(PushAnswer::Items(vec![PushItem::Fetch {
+                    provider_user_id,
+                    data_type,
+                    range,
+                }]))
+            }
+            push::Notice::Ping | push::Notice::Ignored { .. } => Ok(PushAnswer::Items(Vec::new())),
+        }
+    }
+
+    /// Registers the user with our client; Polar serves no data of unregistered users.
+    /// The member id (our name for the user at Polar) is the Polar user id itself: stable,
+    /// unique, and known at this point.
+    async fn on_connect(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        account: &ProviderAccount,
+        _push_url: &Url,
+    ) -> Result<(), ProviderError> {
+        register_user(ctx, access_token, &account.provider_user_id).await
+    }
+}
+
+/// The registry's constructor: Polar's real OAuth URLs without a base, the documented
+/// paths below `base` with one (the simulator's `<sim>/polar/`).
+pub fn build(base: Option<&Url>) -> Option<std::sync::Arc<dyn Provider>> {
+    let provider = PolarProvider::build(base)?;
+    Some(std::sync::Arc::new(provider))
 }
 
 /// Registers the user with our client (`POST /v3/users {"member-id": ...}`), which Polar
@@ -697,6 +771,60 @@ mod tests {
             end: day("2026-02-10"),
         };
         assert!(days_before_lists(recent, day("2026-02-10")).is_empty());
+    }
+
+    fn push_request<'a>(headers: &'a HeaderMap, body: &'a [u8]) -> PushRequest<'a> {
+        PushRequest {
+            method: "POST",
+            headers,
+            query: None,
+            body,
+        }
+    }
+
+    #[test]
+    fn push_answers_ping_verifies_signatures_and_queues_the_day() {
+        let Some(provider) = PolarProvider::production() else {
+            panic!("production URLs parse");
+        };
+        let creds = crate::config::ProviderCredentials::sandbox_dev();
+        let none = HeaderMap::new();
+        let ping = br#"{"timestamp":"2026-06-03T10:00:00Z","event":"PING"}"#;
+        assert_eq!(
+            provider.push(&creds, &push_request(&none, ping)),
+            Ok(PushAnswer::Items(Vec::new()))
+        );
+        let body = br#"{"event":"SLEEP","user_id":475,"date":"2026-06-03","timestamp":"2026-06-03T10:00:00Z","url":"https://www.polaraccesslink.com/v3/users/sleep/2026-06-03"}"#;
+        assert_eq!(
+            provider.push(&creds, &push_request(&none, body)),
+            Err(PushError::BadSignature)
+        );
+        let secret = crate::config::SANDBOX_WEBHOOK_SECRET.as_bytes();
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = push::sign(secret, body).parse() {
+            headers.insert(push::SIGNATURE_HEADER, value);
+        }
+        assert_eq!(
+            provider.push(&creds, &push_request(&headers, body)),
+            Ok(PushAnswer::Items(vec![PushItem::Fetch {
+                provider_user_id: "475".to_owned(),
+                data_type: DataType::Sleep,
+                range: FetchRange {
+                    start: day("2026-06-03"),
+                    end: day("2026-06-03"),
+                },
+            }]))
+        );
+        // Signed with the client secret instead of the webhook secret: refused.
+        let mut wrong = HeaderMap::new();
+        if let Ok(value) = push::sign(crate::config::SANDBOX_CLIENT_SECRET.as_bytes(), body).parse()
+        {
+            wrong.insert(push::SIGNATURE_HEADER, value);
+        }
+        assert_eq!(
+            provider.push(&creds, &push_request(&wrong, body)),
+            Err(PushError::BadSignature)
+        );
     }
 
     #[test]
