@@ -6,6 +6,7 @@
 //! [`SimProvider`], and one arm in [`SimProvider::cloud`].
 
 pub(crate) mod common;
+pub mod polar;
 pub mod sandbox;
 
 use std::str::FromStr;
@@ -31,14 +32,16 @@ use crate::requests::RequestRecord;
 #[serde(rename_all = "lowercase")]
 pub enum SimProvider {
     Sandbox,
+    Polar,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 1] = [SimProvider::Sandbox];
+    pub const ALL: [SimProvider; 2] = [SimProvider::Sandbox, SimProvider::Polar];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sandbox => "sandbox",
+            Self::Polar => "polar",
         }
     }
 
@@ -46,6 +49,7 @@ impl SimProvider {
     pub(crate) fn cloud(self) -> &'static dyn SimCloud {
         match self {
             Self::Sandbox => &sandbox::Cloud,
+            Self::Polar => &polar::Cloud,
         }
     }
 
