@@ -49,10 +49,10 @@ fn check(
         errors.push(format!("{at}: expected {kind}, got {value}"));
         return;
     }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            errors.push(format!("{at}: {value} not in {allowed:?}"));
-        }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(value)
+    {
+        errors.push(format!("{at}: {value} not in {allowed:?}"));
     }
     match value {
         Value::Object(map) => {
