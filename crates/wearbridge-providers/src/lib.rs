@@ -15,6 +15,7 @@ pub mod garmin;
 mod http;
 pub mod oauth;
 pub mod oura;
+pub mod polar;
 pub mod push;
 pub mod record;
 pub mod registry;

@@ -8,6 +8,7 @@
 pub(crate) mod common;
 pub mod garmin;
 pub mod oura;
+pub mod polar;
 pub mod sandbox;
 pub mod whoop;
 
@@ -36,14 +37,16 @@ pub enum SimProvider {
     Sandbox,
     Garmin,
     Oura,
+    Polar,
     Whoop,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 4] = [
+    pub const ALL: [SimProvider; 5] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
+        SimProvider::Polar,
         SimProvider::Whoop,
     ];
 
@@ -53,6 +56,7 @@ impl SimProvider {
             Self::Whoop => "whoop",
             Self::Garmin => "garmin",
             Self::Oura => "oura",
+            Self::Polar => "polar",
         }
     }
 
@@ -63,6 +67,7 @@ impl SimProvider {
             Self::Whoop => &whoop::Cloud,
             Self::Garmin => &garmin::Cloud,
             Self::Oura => &oura::Cloud,
+            Self::Polar => &polar::Cloud,
         }
     }
 

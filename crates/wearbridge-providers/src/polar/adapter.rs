@@ -1,0 +1,842 @@
+//! The POLAR [`Provider`]: OAuth, user registration, fetches and deregistration against
+//! Polar AccessLink v3 (providers.md §5, Polar's AccessLink OpenAPI).
+//!
+//! OAuth deviations from the standard flow, all handled here:
+//! * The token endpoint wants HTTP Basic client authentication and answers
+//!   `{access_token, token_type, expires_in, x_user_id}`: **no refresh token**. The access
+//!   token is long-lived (Polar documents no expiry; `expires_in` is years), so a token that
+//!   stops working means the user must reconnect; [`PolarProvider::refresh`] says so.
+//! * The Polar user id arrives only in that token answer (`x_user_id`), while every
+//!   user-scoped endpoint needs it in the path. The adapter remembers it per access token
+//!   ([`PolarProvider::fetch_account`] and the athlete fetch read it back).
+//! * A user must be registered (`POST /v3/users`) before any data is readable, and is
+//!   deregistered (`DELETE /v3/users/{user-id}`, which also ends the token) instead of an
+//!   OAuth revocation.
+//!
+//! Data comes from the non-transactional endpoints: exercises of the last 30 days, sleep and
+//! Nightly Recharge of the last 28 days (older dates one request per date), daily activity
+//! and continuous heart rate by date range (at most 28 days per request).
+//!
+//! Rate limits (providers.md §5.5): per 15 minutes 500 + 20 × registered users requests,
+//! per 24 hours 5000 + 100 × users; over the limit Polar answers 429.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{Days, NaiveDate, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use url::Url;
+use wearbridge_model::DataType;
+
+use super::{mapper, push, wire};
+use crate::config::ProviderCredentials;
+use crate::error::{self, ProviderError};
+use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::push::{PushAnswer, PushError, PushItem, PushRequest, check_notified_range};
+use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
+use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, TerraRecordData};
+
+/// Polar's production endpoints.
+pub const AUTHORIZE_URL: &str = "https://flow.polar.com/oauth2/authorization";
+pub const TOKEN_URL: &str = "https://polarremote.com/v2/oauth2/token";
+pub const API_BASE: &str = "https://www.polaraccesslink.com/";
+/// The documented paths, joined onto a simulator base in sandbox mode.
+pub const AUTHORIZE_PATH: &str = "oauth2/authorization";
+pub const TOKEN_PATH: &str = "v2/oauth2/token";
+
+/// Polar's only scope.
+pub const SCOPE: &str = "accesslink.read_all";
+
+/// Days Polar keeps in its sleep and Nightly Recharge lists.
+pub const LIST_DAYS: u64 = 28;
+/// Longest range of one daily-activity or continuous-heart-rate request.
+pub const MAX_RANGE_DAYS: u64 = 28;
+/// Oldest day the date endpoints accept, counted back from today.
+pub const MAX_AGE_DAYS: u64 = 365;
+/// Access tokens whose Polar user id is remembered (oldest forgotten first).
+const REMEMBERED_TOKENS: usize = 4_096;
+
+const SUPPORTED_TYPES: [DataType; 5] = [
+    DataType::Activity,
+    DataType::Athlete,
+    DataType::Body,
+    DataType::Daily,
+    DataType::Sleep,
+];
+
+/// Static facts of POLAR.
+pub const POLAR: ProviderInfo = ProviderInfo {
+    id: super::PROVIDER_ID,
+    name: "Polar",
+    icon_path: "/static/icons/polar.svg",
+    setup: SetupKind::ApiKeysManaged,
+    enabled: true,
+    types: DataTypeSupport {
+        activity: true,
+        body: true,
+        nutrition: false,
+        daily: true,
+        sleep: true,
+        menstruation: false,
+    },
+    sdk_only: false,
+};
+
+/// The POLAR adapter.
+#[derive(Debug)]
+pub struct PolarProvider {
+    info: ProviderInfo,
+    oauth: OAuthSettings,
+    /// (SHA-256 of an access token, its Polar user id), newest last.
+    users: Mutex<VecDeque<([u8; 32], u64)>>,
+}
+
+impl PolarProvider {
+    /// The adapter for Polar's production OAuth endpoints.
+    pub fn production() -> Option<PolarProvider> {
+        Some(Self::with_urls(
+            Url::parse(AUTHORIZE_URL).ok()?,
+            Url::parse(TOKEN_URL).ok()?,
+        ))
+    }
+
+    /// The adapter for the documented OAuth paths under one base (the simulator's
+    /// `<sim>/polar/`): `<base>/oauth2/authorization` and `<base>/v2/oauth2/token`.
+    pub fn with_auth_base(auth_base: &Url) -> Option<PolarProvider> {
+        let base = with_trailing_slash(auth_base);
+        Some(Self::with_urls(
+            base.join(AUTHORIZE_PATH).ok()?,
+            base.join(TOKEN_PATH).ok()?,
+        ))
+    }
+
+    /// [`Self::production`] without a base, [`Self::with_auth_base`] with one: the
+    /// registry's constructor.
+    pub fn build(base: Option<&Url>) -> Option<PolarProvider> {
+        match base {
+            Some(base) => Self::with_auth_base(base),
+            None => Self::production(),
+        }
+    }
+
+    fn with_urls(authorize_url: Url, token_url: Url) -> PolarProvider {
+        PolarProvider {
+            info: POLAR,
+            oauth: OAuthSettings {
+                authorize_url,
+                token_url,
+                // Polar ends a grant by deregistering the user; see `revoke`.
+                revoke_url: None,
+                scopes: vec![SCOPE.to_owned()],
+                scope_separator: " ",
+                pkce: false,
+                client_auth: ClientAuth::BasicAuth,
+                extra_authorize_params: Vec::new(),
+            },
+            users: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    fn remember(&self, access_token: &SecretString, user_id: u64) {
+        let key = token_key(access_token);
+        let mut users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
+        users.retain(|(known, _)| *known != key);
+        if users.len() >= REMEMBERED_TOKENS {
+            users.pop_front();
+        }
+        users.push_back((key, user_id));
+    }
+
+    /// The Polar user id of a token this adapter exchanged.
+    pub fn user_id(&self, access_token: &SecretString) -> Option<u64> {
+        let key = token_key(access_token);
+        let users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
+        users
+            .iter()
+            .rev()
+            .find(|(known, _)| *known == key)
+            .map(|(_, id)| *id)
+    }
+
+    fn known_user(&self, access_token: &SecretString) -> Result<u64, ProviderError> {
+        self.user_id(access_token).ok_or_else(|| {
+            ProviderError::Malformed(
+                "POLAR: the Polar user id of this token is unknown (it comes only with the \
+                 code exchange); reconnect the user"
+                    .to_owned(),
+            )
+        })
+    }
+}
+
+fn token_key(access_token: &SecretString) -> [u8; 32] {
+    Sha256::digest(access_token.expose_secret().as_bytes()).into()
+}
+
+#[async_trait]
+impl Provider for PolarProvider {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn oauth(&self) -> &OAuthSettings {
+        &self.oauth
+    }
+
+    /// The code exchange, by hand: Polar's answer has no refresh token and carries the
+    /// user id (`x_user_id`) that the standard client would drop.
+    async fn exchange_code(
+        &self,
+        ctx: &ProviderCtx,
+        code: &str,
+        redirect_uri: &Url,
+        _pkce_verifier: Option<&str>,
+    ) -> Result<TokenSet, ProviderError> {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri.as_str()),
+        ];
+        let response = ctx
+            .http
+            .post(self.oauth.token_url.clone())
+            .basic_auth(
+                &ctx.creds.client_id,
+                Some(ctx.creds.client_secret.expose_secret()),
+            )
+            .header(ACCEPT, "application/json")
+            .form(&form)
+            .send()
+            .await
+            .map_err(|error| error::from_transport(&error))?;
+        let answer: wire::TokenResponse = read_json(response).await?;
+        let access_token = SecretString::from(answer.access_token);
+        self.remember(&access_token, answer.x_user_id);
+        let expires_at = answer
+            .expires_in
+            .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e10)
+            .and_then(|seconds| chrono::TimeDelta::try_seconds(seconds as i64))
+            .and_then(|delta| Utc::now().checked_add_signed(delta));
+        Ok(TokenSet {
+            access_token,
+            refresh_token: None,
+            expires_at,
+            scopes: Some(SCOPE.to_owned()),
+        })
+    }
+
+    /// Polar issues no refresh tokens: an unusable access token needs a new consent.
+    async fn refresh(
+        &self,
+        _ctx: &ProviderCtx,
+        _refresh_token: &SecretString,
+    ) -> Result<TokenSet, ProviderError> {
+        Err(ProviderError::InvalidGrant(
+            "POLAR issues no refresh tokens".to_owned(),
+        ))
+    }
+
+    async fn fetch_account(
+        &self,
+        _ctx: &ProviderCtx,
+        access_token: &SecretString,
+    ) -> Result<ProviderAccount, ProviderError> {
+        Ok(ProviderAccount {
+            provider_user_id: self.known_user(access_token)?.to_string(),
+            scopes: Some(SCOPE.to_owned()),
+        })
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        data_type: DataType,
+        range: FetchRange,
+    ) -> Result<Vec<TerraRecordData>, ProviderError> {
+        if range.start > range.end {
+            return Ok(Vec::new());
+        }
+        let api = Api {
+            ctx,
+            token: access_token,
+        };
+        match data_type {
+            DataType::Athlete => {
+                let user_id = self.known_user(access_token)?;
+                let user: wire::User = api.get(&format!("v3/users/{user_id}"), &[]).await?;
+                Ok(vec![mapper::athlete(&user).into()])
+            }
+            DataType::Activity => exercises(&api, range).await,
+            DataType::Sleep => sleep(&api, range).await,
+            DataType::Body => body(&api, range).await,
+            DataType::Daily => daily(&api, range).await,
+            other => Err(ProviderError::Unsupported(other)),
+        }
+    }
+
+    /// Deregisters the user (`DELETE /v3/users/{user-id}`), which also ends the token.
+    async fn revoke(&self, ctx: &ProviderCtx, tokens: &TokenSet) -> Result<(), ProviderError> {
+        let user_id = self.known_user(&tokens.access_token)?;
+        deregister_user(ctx, &tokens.access_token, user_id).await
+    }
+
+    fn supported_types(&self) -> &[DataType] {
+        &SUPPORTED_TYPES
+    }
+
+    /// Polar POSTs every delivery (no GET handshake). A PING (sent when the webhook is
+    /// created or changed) is answered 200 with nothing to do, signed or not; every other
+    /// delivery must carry a valid `Polar-Webhook-Signature` made with the webhook's
+    /// signature secret (`creds.webhook_secret`; the client secret when none is set).
+    fn push(
+        &self,
+        creds: &ProviderCredentials,
+        request: &PushRequest<'_>,
+    ) -> Result<PushAnswer, PushError> {
+        if !request.method.eq_ignore_ascii_case("POST") {
+            return Err(PushError::NotSupported(format!(
+                "{} (Polar POSTs its webhooks)",
+                request.method
+            )));
+        }
+        if push::is_ping(request.body) {
+            return Ok(PushAnswer::Items(Vec::new()));
+        }
+        let secret = creds
+            .webhook_secret
+            .as_ref()
+            .unwrap_or(&creds.client_secret);
+        let signature = request
+            .header(push::SIGNATURE_HEADER)
+            .ok_or(PushError::BadSignature)?;
+        push::verify_signature(secret.expose_secret().as_bytes(), request.body, signature)
+            .map_err(|_| PushError::BadSignature)?;
+        let notification = push::parse_notification(request.body)
+            .map_err(|error| PushError::Malformed(error.to_string()))?;
+        let today = Utc::now().date_naive();
+        match push::notice(&notification, today)
+            .map_err(|error| PushError::Malformed(error.to_string()))?
+        {
+            push::Notice::Fetch {
+                provider_user_id,
+                data_type,
+                start,
+                end,
+                ..
+            } => {
+                let range = FetchRange { start, end };
+                check_notified_range(range)?;
+                Ok(PushAnswer::Items(vec![PushItem::Fetch {
+                    provider_user_id,
+                    data_type,
+                    range,
+                }]))
+            }
+            push::Notice::Ping | push::Notice::Ignored { .. } => Ok(PushAnswer::Items(Vec::new())),
+        }
+    }
+
+    /// Registers the user with our client; Polar serves no data of unregistered users.
+    /// The member id (our name for the user at Polar) is the Polar user id itself: stable,
+    /// unique, and known at this point.
+    async fn on_connect(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        account: &ProviderAccount,
+        _push_url: &Url,
+    ) -> Result<(), ProviderError> {
+        register_user(ctx, access_token, &account.provider_user_id).await
+    }
+}
+
+/// The registry's constructor: Polar's real OAuth URLs without a base, the documented
+/// paths below `base` with one (the simulator's `<sim>/polar/`).
+pub fn build(base: Option<&Url>) -> Option<std::sync::Arc<dyn Provider>> {
+    let provider = PolarProvider::build(base)?;
+    Some(std::sync::Arc::new(provider))
+}
+
+/// Registers the user with our client (`POST /v3/users {"member-id": ...}`), which Polar
+/// requires before any data is readable. 409 (already registered) is success.
+pub async fn register_user(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+    member_id: &str,
+) -> Result<(), ProviderError> {
+    let url = api_url(ctx, "v3/users")?;
+    let response = ctx
+        .http
+        .post(url)
+        .header(AUTHORIZATION, bearer(access_token))
+        .header(ACCEPT, "application/json")
+        .json(&serde_json::json!({ "member-id": member_id }))
+        .send()
+        .await
+        .map_err(|error| error::from_transport(&error))?;
+    let status = response.status();
+    if status.is_success() || status == StatusCode::CONFLICT {
+        return Ok(());
+    }
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    Err(classify(status, &headers, &body))
+}
+
+/// Deregisters the user; 204, and 401/403/404 (already gone) are success.
+pub async fn deregister_user(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+    user_id: u64,
+) -> Result<(), ProviderError> {
+    let url = api_url(ctx, &format!("v3/users/{user_id}"))?;
+    let response = ctx
+        .http
+        .delete(url)
+        .header(AUTHORIZATION, bearer(access_token))
+        .send()
+        .await
+        .map_err(|error| error::from_transport(&error))?;
+    let status = response.status();
+    if status.is_success()
+        || matches!(
+            status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        )
+    {
+        return Ok(());
+    }
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    Err(classify(status, &headers, &body))
+}
+
+fn bearer(token: &SecretString) -> String {
+    format!("Bearer {}", token.expose_secret())
+}
+
+fn api_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
+    with_trailing_slash(&ctx.api_base)
+        .join(path)
+        .map_err(|error| ProviderError::Malformed(format!("POLAR API URL: {error}")))
+}
+
+/// HTTP status classification, plus Polar's own reset header on 429 (`RateLimit-Reset`,
+/// seconds until the window resets) when `Retry-After` is absent.
+fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+    match error::from_status(status, headers, body) {
+        ProviderError::RateLimited { retry_after: None } => ProviderError::RateLimited {
+            retry_after: headers
+                .get("RateLimit-Reset")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .map(std::time::Duration::from_secs),
+        },
+        other => other,
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ProviderError> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| error::from_transport(&error))?;
+    if !status.is_success() {
+        return Err(classify(status, &headers, &body));
+    }
+    serde_json::from_slice(&body).map_err(|error| ProviderError::Malformed(error.to_string()))
+}
+
+/// Authenticated GETs against the data API.
+struct Api<'a> {
+    ctx: &'a ProviderCtx,
+    token: &'a SecretString,
+}
+
+impl Api<'_> {
+    async fn send(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<reqwest::Response, ProviderError> {
+        let mut url = api_url(self.ctx, path)?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (key, value) in query {
+                pairs.append_pair(key, value);
+            }
+        }
+        self.ctx
+            .http
+            .get(url)
+            .header(AUTHORIZATION, bearer(self.token))
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|error| error::from_transport(&error))
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ProviderError> {
+        read_json(self.send(path, query).await?).await
+    }
+
+    /// A single-date document: `None` for 404 and 204 (nothing that day).
+    async fn get_day<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, ProviderError> {
+        let response = self.send(path, &[]).await?;
+        match response.status() {
+            StatusCode::NOT_FOUND | StatusCode::NO_CONTENT => Ok(None),
+            _ => read_json(response).await.map(Some),
+        }
+    }
+}
+
+fn in_range(range: FetchRange, day: NaiveDate) -> bool {
+    range.start <= day && day <= range.end
+}
+
+/// `[start, end]` windows of at most [`MAX_RANGE_DAYS`] days covering the range, skipping
+/// days older than Polar serves.
+fn windows(range: FetchRange, today: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let oldest = today
+        .checked_sub_days(Days::new(MAX_AGE_DAYS - 1))
+        .unwrap_or(today);
+    let mut start = range.start.max(oldest);
+    let mut out = Vec::new();
+    while start <= range.end {
+        let end = start
+            .checked_add_days(Days::new(MAX_RANGE_DAYS - 1))
+            .map_or(range.end, |end| end.min(range.end));
+        out.push((start, end));
+        match end.checked_add_days(Days::new(1)) {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    out
+}
+
+/// Days of the range older than the 28-day lists, which need one request each.
+fn days_before_lists(range: FetchRange, today: NaiveDate) -> Vec<NaiveDate> {
+    let first_listed = today
+        .checked_sub_days(Days::new(LIST_DAYS - 1))
+        .unwrap_or(today);
+    let oldest = today
+        .checked_sub_days(Days::new(MAX_AGE_DAYS - 1))
+        .unwrap_or(today);
+    range
+        .start
+        .max(oldest)
+        .iter_days()
+        .take_while(|day| *day <= range.end && *day < first_listed)
+        .collect()
+}
+
+/// Today for Polar's "last N days" windows: the UTC date plus one, so a user east of UTC
+/// whose day has already begun is covered (one day of overlap only costs a request).
+fn polar_today() -> NaiveDate {
+    let today = Utc::now().date_naive();
+    today.succ_opt().unwrap_or(today)
+}
+
+async fn exercises(
+    api: &Api<'_>,
+    range: FetchRange,
+) -> Result<Vec<TerraRecordData>, ProviderError> {
+    let flags = [
+        ("samples", "true".to_owned()),
+        ("zones", "true".to_owned()),
+        ("route", "true".to_owned()),
+    ];
+    let list: wire::Exercises = api.get("v3/exercises", &flags).await?;
+    Ok(list
+        .iter()
+        .filter_map(mapper::exercise)
+        .filter(|activity| in_range(range, activity.metadata.start_time.local_date()))
+        .map(Into::into)
+        .collect())
+}
+
+/// Nights of the range (the 28-day list, older dates one by one).
+async fn nights(api: &Api<'_>, range: FetchRange) -> Result<Vec<wire::SleepNight>, ProviderError> {
+    let listed: wire::Nights = api.get("v3/users/sleep", &[]).await?;
+    let mut nights: Vec<wire::SleepNight> = listed
+        .nights
+        .into_iter()
+        .filter(|night| super::time::date(&night.date).is_some_and(|d| in_range(range, d)))
+        .collect();
+    for day in days_before_lists(range, polar_today()) {
+        if nights
+            .iter()
+            .any(|n| super::time::date(&n.date) == Some(day))
+        {
+            continue;
+        }
+        if let Some(night) = api.get_day(&format!("v3/users/sleep/{day}")).await? {
+            nights.push(night);
+        }
+    }
+    Ok(nights)
+}
+
+/// Nightly Recharges of the range (the 28-day list, older dates one by one).
+async fn recharges(
+    api: &Api<'_>,
+    range: FetchRange,
+) -> Result<Vec<wire::NightlyRecharge>, ProviderError> {
+    let listed: wire::Recharges = api.get("v3/users/nightly-recharge", &[]).await?;
+    let mut recharges: Vec<wire::NightlyRecharge> = listed
+        .recharges
+        .into_iter()
+        .filter(|r| super::time::date(&r.date).is_some_and(|d| in_range(range, d)))
+        .collect();
+    for day in days_before_lists(range, polar_today()) {
+        if recharges
+            .iter()
+            .any(|r| super::time::date(&r.date) == Some(day))
+        {
+            continue;
+        }
+        if let Some(recharge) = api
+            .get_day(&format!("v3/users/nightly-recharge/{day}"))
+            .await?
+        {
+            recharges.push(recharge);
+        }
+    }
+    Ok(recharges)
+}
+
+fn same_day(a: &str, b: &str) -> bool {
+    super::time::date(a).is_some_and(|day| super::time::date(b) == Some(day))
+}
+
+/// Sleep records: each night with its Nightly Recharge merged in.
+async fn sleep(api: &Api<'_>, range: FetchRange) -> Result<Vec<TerraRecordData>, ProviderError> {
+    let nights = nights(api, range).await?;
+    let recharges = recharges(api, range).await?;
+    Ok(nights
+        .iter()
+        .filter_map(|night| {
+            let recharge = recharges.iter().find(|r| same_day(&r.date, &night.date));
+            mapper::sleep(night, recharge)
+        })
+        .map(Into::into)
+        .collect())
+}
+
+/// Body records: one per date with continuous heart rate and/or a Nightly Recharge.
+async fn body(api: &Api<'_>, range: FetchRange) -> Result<Vec<TerraRecordData>, ProviderError> {
+    let mut days: Vec<wire::ContinuousHeartRate> = Vec::new();
+    for (start, end) in windows(range, polar_today()) {
+        let query = [("from", start.to_string()), ("to", end.to_string())];
+        let response = api.send("v3/users/continuous-heart-rate", &query).await?;
+        if response.status() == StatusCode::NO_CONTENT || response.status() == StatusCode::NOT_FOUND
+        {
+            continue;
+        }
+        let value: serde_json::Value = read_json(response).await?;
+        days.extend(
+            super::continuous_heart_rate(&value.to_string())
+                .map_err(|error| ProviderError::Malformed(error.to_string()))?,
+        );
+    }
+    let recharges = recharges(api, range).await?;
+    let mut records: Vec<TerraRecordData> = days
+        .iter()
+        .filter(|day| super::time::date(&day.date).is_some_and(|d| in_range(range, d)))
+        .filter_map(|day| {
+            let recharge = recharges.iter().find(|r| same_day(&r.date, &day.date));
+            mapper::body_day(Some(day), recharge)
+        })
+        .map(Into::into)
+        .collect();
+    records.extend(
+        recharges
+            .iter()
+            .filter(|r| !days.iter().any(|day| same_day(&day.date, &r.date)))
+            .filter_map(|r| mapper::body_day(None, Some(r)))
+            .map(Into::into),
+    );
+    Ok(records)
+}
+
+async fn daily(api: &Api<'_>, range: FetchRange) -> Result<Vec<TerraRecordData>, ProviderError> {
+    let mut records = Vec::new();
+    for (start, end) in windows(range, polar_today()) {
+        let query = [
+            ("from", start.to_string()),
+            ("to", end.to_string()),
+            ("steps", "true".to_owned()),
+            ("activity_zones", "true".to_owned()),
+        ];
+        let days: Vec<wire::DailyActivity> = api.get("v3/users/activities", &query).await?;
+        records.extend(
+            days.iter()
+                .filter_map(mapper::daily)
+                .filter(|daily| in_range(range, daily.metadata.start_time.local_date()))
+                .map(Into::into),
+        );
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn oauth_settings_follow_polar_documentation() {
+        let Some(provider) = PolarProvider::production() else {
+            panic!("production URLs parse");
+        };
+        let oauth = provider.oauth();
+        assert_eq!(oauth.authorize_url.as_str(), AUTHORIZE_URL);
+        assert_eq!(oauth.token_url.as_str(), TOKEN_URL);
+        assert_eq!(oauth.client_auth, ClientAuth::BasicAuth);
+        assert!(!oauth.pkce);
+        assert_eq!(oauth.scopes, vec![SCOPE.to_owned()]);
+        assert!(oauth.revoke_url.is_none());
+    }
+
+    #[test]
+    fn simulator_base_keeps_the_documented_paths() {
+        let Ok(base) = Url::parse("http://127.0.0.1:4000/polar") else {
+            panic!("test URL parses");
+        };
+        let Some(provider) = PolarProvider::build(Some(&base)) else {
+            panic!("base accepted");
+        };
+        assert_eq!(
+            provider.oauth().authorize_url.as_str(),
+            "http://127.0.0.1:4000/polar/oauth2/authorization"
+        );
+        assert_eq!(
+            provider.oauth().token_url.as_str(),
+            "http://127.0.0.1:4000/polar/v2/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn ranges_split_into_28_day_windows_within_a_year() {
+        let range = FetchRange {
+            start: day("2026-01-01"),
+            end: day("2026-03-01"),
+        };
+        let parts = windows(range, day("2026-03-01"));
+        assert_eq!(
+            parts,
+            vec![
+                (day("2026-01-01"), day("2026-01-28")),
+                (day("2026-01-29"), day("2026-02-25")),
+                (day("2026-02-26"), day("2026-03-01")),
+            ]
+        );
+        let old = FetchRange {
+            start: day("2020-01-01"),
+            end: day("2026-03-01"),
+        };
+        assert_eq!(
+            windows(old, day("2026-03-01")).first().map(|w| w.0),
+            Some(day("2025-03-02"))
+        );
+    }
+
+    #[test]
+    fn only_days_before_the_lists_are_fetched_one_by_one() {
+        let range = FetchRange {
+            start: day("2026-01-01"),
+            end: day("2026-02-10"),
+        };
+        let single = days_before_lists(range, day("2026-02-10"));
+        assert_eq!(single.first(), Some(&day("2026-01-01")));
+        assert_eq!(single.last(), Some(&day("2026-01-13")));
+        let recent = FetchRange {
+            start: day("2026-02-01"),
+            end: day("2026-02-10"),
+        };
+        assert!(days_before_lists(recent, day("2026-02-10")).is_empty());
+    }
+
+    fn push_request<'a>(headers: &'a HeaderMap, body: &'a [u8]) -> PushRequest<'a> {
+        PushRequest {
+            method: "POST",
+            headers,
+            query: None,
+            body,
+        }
+    }
+
+    #[test]
+    fn push_answers_ping_verifies_signatures_and_queues_the_day() {
+        let Some(provider) = PolarProvider::production() else {
+            panic!("production URLs parse");
+        };
+        let creds = crate::config::ProviderCredentials::sandbox_dev();
+        let none = HeaderMap::new();
+        let ping = br#"{"timestamp":"2026-06-03T10:00:00Z","event":"PING"}"#;
+        assert_eq!(
+            provider.push(&creds, &push_request(&none, ping)),
+            Ok(PushAnswer::Items(Vec::new()))
+        );
+        let body = br#"{"event":"SLEEP","user_id":475,"date":"2026-06-03","timestamp":"2026-06-03T10:00:00Z","url":"https://www.polaraccesslink.com/v3/users/sleep/2026-06-03"}"#;
+        assert_eq!(
+            provider.push(&creds, &push_request(&none, body)),
+            Err(PushError::BadSignature)
+        );
+        let secret = crate::config::SANDBOX_WEBHOOK_SECRET.as_bytes();
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = push::sign(secret, body).parse() {
+            headers.insert(push::SIGNATURE_HEADER, value);
+        }
+        assert_eq!(
+            provider.push(&creds, &push_request(&headers, body)),
+            Ok(PushAnswer::Items(vec![PushItem::Fetch {
+                provider_user_id: "475".to_owned(),
+                data_type: DataType::Sleep,
+                range: FetchRange {
+                    start: day("2026-06-03"),
+                    end: day("2026-06-03"),
+                },
+            }]))
+        );
+        // Signed with the client secret instead of the webhook secret: refused.
+        let mut wrong = HeaderMap::new();
+        if let Ok(value) = push::sign(crate::config::SANDBOX_CLIENT_SECRET.as_bytes(), body).parse()
+        {
+            wrong.insert(push::SIGNATURE_HEADER, value);
+        }
+        assert_eq!(
+            provider.push(&creds, &push_request(&wrong, body)),
+            Err(PushError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn user_ids_are_remembered_per_token() {
+        let Some(provider) = PolarProvider::production() else {
+            panic!("production URLs parse");
+        };
+        let token = SecretString::from("at_1");
+        assert_eq!(provider.user_id(&token), None);
+        provider.remember(&token, 475);
+        provider.remember(&SecretString::from("at_2"), 476);
+        assert_eq!(provider.user_id(&token), Some(475));
+        assert!(!format!("{provider:?}").contains("at_1"));
+    }
+}
