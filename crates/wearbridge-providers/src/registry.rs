@@ -317,10 +317,7 @@ pub(crate) fn with_trailing_slash(base: &Url) -> Url {
 }
 
 fn mappable_list() -> String {
-    let mut ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
-    if !ids.contains(&crate::oura::PROVIDER_ID) {
-        ids.push(crate::oura::PROVIDER_ID);
-    }
+    let ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
     ids.join(", ")
 }
 
@@ -348,9 +345,6 @@ pub fn map_source(
         .find(|module| module.info.id.eq_ignore_ascii_case(provider))
     {
         (module.map_source)(path, body)
-    } else if provider.eq_ignore_ascii_case(crate::oura::PROVIDER_ID) {
-        // Mappable before OURA is registered (its simulator is not in this build yet).
-        crate::oura::map_source(path, body)
     } else {
         Err(MapSourceError::UnknownProvider(provider.to_owned()))
     }

@@ -2,13 +2,21 @@
 
 use crate::harness::backend_test;
 
-backend_test!(integrations_are_public_and_list_the_sandbox, |app| {
+backend_test!(integrations_are_public_and_list_every_provider, |app| {
     let list = app
         .anonymous()
         .get("/v2/integrations", 200)
         .await
         .valid("api/sdk/Integrations_Fetch.200");
-    assert_eq!(list["providers"], serde_json::json!(["SANDBOX"]));
+    // The harness runs in sandbox mode: every compiled-in provider is enabled.
+    let ids: Vec<&str> = wearbridge_providers::registry::MODULES
+        .iter()
+        .map(|module| module.info.id)
+        .collect();
+    assert_eq!(list["providers"], serde_json::json!(ids));
+    for id in ["SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP"] {
+        assert!(ids.contains(&id), "{id} is registered");
+    }
     assert_eq!(list["sdk_resource"], serde_json::json!([]));
     assert_eq!(list["status"], "success");
 
@@ -26,6 +34,18 @@ backend_test!(integrations_are_public_and_list_the_sandbox, |app| {
         icon.starts_with("http://127.0.0.1:"),
         "absolute icon URL: {icon}"
     );
+    // Every listed provider's icon is served (the widget shows them).
+    for provider in detailed["providers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let icon = provider["icon"].as_str().unwrap_or_default().to_owned();
+        let response = reqwest::get(&icon).await.expect("icon request");
+        assert_eq!(response.status(), 200, "{icon}");
+        let svg = response.text().await.unwrap_or_default();
+        assert!(svg.starts_with("<svg"), "{icon}: {svg}");
+    }
 
     app.anonymous()
         .get("/v2/integrations/detailed?sdk=perhaps", 400)
