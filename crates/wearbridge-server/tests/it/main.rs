@@ -15,6 +15,7 @@ mod integrations;
 mod ops;
 mod provider_garmin;
 mod provider_oura;
+mod provider_polar;
 mod provider_sandbox;
 mod provider_whoop;
 mod sync;
