@@ -101,15 +101,8 @@ pub fn published_limits() -> BTreeMap<String, ProviderBudget> {
                 user: Some(Rate::per(5_000, Duration::from_secs(300))),
             },
         ),
-        // Evaluation keys: about 100 requests per minute per app (open-wearables' budget;
-        // Garmin publishes no figure for production keys).
-        (
-            "GARMIN",
-            ProviderBudget {
-                app: Some(Rate::per(100, minute)),
-                user: None,
-            },
-        ),
+        // GARMIN publishes no production figure (providers.md: evaluation keys only), so it
+        // has no bucket; its 429s still pause it.
         // 100 requests per minute per app (and 10,000 per day, which the per-minute
         // bucket alone does not enforce; a 429 then pauses the app until its reset).
         (

@@ -41,7 +41,12 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
         .unwrap_or_default()
     {
         let icon = provider["icon"].as_str().unwrap_or_default().to_owned();
-        let response = reqwest::get(&icon).await.expect("icon request");
+        // The configured public URL says port 0 (the harness binds an ephemeral port):
+        // fetch the icon's path from the server itself.
+        let path = url::Url::parse(&icon).expect("icon URL").path().to_owned();
+        let response = reqwest::get(format!("{}{path}", app.base_url))
+            .await
+            .expect("icon request");
         assert_eq!(response.status(), 200, "{icon}");
         let svg = response.text().await.unwrap_or_default();
         assert!(svg.starts_with("<svg"), "{icon}: {svg}");
