@@ -17,6 +17,7 @@ pub mod oura;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
+pub mod withings;
 
 use std::time::Duration;
 

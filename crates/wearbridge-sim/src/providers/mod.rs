@@ -7,6 +7,7 @@
 
 pub(crate) mod common;
 pub mod sandbox;
+pub mod withings;
 
 use std::str::FromStr;
 use std::sync::Arc;
