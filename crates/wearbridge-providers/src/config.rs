@@ -12,6 +12,9 @@ use url::Url;
 pub const SANDBOX_CLIENT_ID: &str = "wearbridge-dev";
 /// Client secret the simulator accepts in sandbox mode (public on purpose, see above).
 pub const SANDBOX_CLIENT_SECRET: &str = "wearbridge-dev-secret";
+/// Push signing secret / verification token the simulator uses in sandbox mode (public on
+/// purpose, like the two above).
+pub const SANDBOX_WEBHOOK_SECRET: &str = "wearbridge-dev-webhook-secret";
 
 /// Which providers this deployment talks to, and how.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -37,6 +40,11 @@ pub struct ProviderCredentials {
     pub api_base_url: Option<Url>,
     #[serde(default)]
     pub auth_base_url: Option<Url>,
+    /// The secret the provider signs pushes with (or the verification token it echoes),
+    /// where it issues one separate from the client secret (Polar's webhook signature
+    /// secret, Oura's verification token).
+    #[serde(default)]
+    pub webhook_secret: Option<SecretString>,
 }
 
 impl ProviderCredentials {
@@ -47,6 +55,7 @@ impl ProviderCredentials {
             client_secret: SecretString::from(SANDBOX_CLIENT_SECRET),
             api_base_url: None,
             auth_base_url: None,
+            webhook_secret: Some(SecretString::from(SANDBOX_WEBHOOK_SECRET)),
         }
     }
 }
@@ -114,6 +123,7 @@ mod tests {
                 client_secret: SecretString::from("s3cret"),
                 api_base_url: None,
                 auth_base_url: None,
+                webhook_secret: None,
             },
         );
         let creds = config.credentials_for("GARMIN");

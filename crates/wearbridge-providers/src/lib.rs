@@ -14,6 +14,7 @@ pub mod error;
 mod http;
 pub mod oauth;
 pub mod oura;
+pub mod push;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
@@ -22,7 +23,7 @@ pub mod withings;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
 use url::Url;
 use wearbridge_model::DataType;
@@ -30,9 +31,10 @@ use wearbridge_model::DataType;
 pub use config::{ProviderCredentials, ProvidersConfig};
 pub use error::ProviderError;
 pub use oauth::{ClientAuth, OAuthSettings, PkcePair, TokenKind, TokenSet, new_pkce_pair};
+pub use push::{PushAnswer, PushError, PushItem, PushRequest};
 pub use record::{RecordError, StoreParts, TerraRecordData};
 pub use registry::{
-    DataTypeSupport, MapSourceError, ProviderInfo, Registry, SetupKind, map_source,
+    DataTypeSupport, MapSourceError, ProviderInfo, ProviderModule, Registry, SetupKind, map_source,
 };
 
 /// Everything an adapter call needs besides its arguments.
@@ -153,5 +155,52 @@ pub trait Provider: Send + Sync {
     /// How many days a new connection backfills.
     fn backfill_days(&self) -> u32 {
         30
+    }
+
+    /// Handles one request to `/v2/providers/{id}/webhook` (any method): a verification
+    /// handshake, or notifications verified with the provider's signature scheme (secret:
+    /// `creds.webhook_secret` where the provider issues one, else the client secret).
+    /// Pure: the server does the IO for the returned items. Default: no push.
+    fn push(
+        &self,
+        creds: &ProviderCredentials,
+        request: &PushRequest<'_>,
+    ) -> Result<PushAnswer, PushError> {
+        let _ = (creds, request);
+        Err(PushError::NotSupported(format!(
+            "push for {}",
+            self.info().id
+        )))
+    }
+
+    /// Provider-side registration right after a connection is made and before the user
+    /// exists here (Polar: register the user; Withings: subscribe notifications to
+    /// `push_url`). An error fails the connection. Default: nothing to register.
+    async fn on_connect(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        account: &ProviderAccount,
+        push_url: &Url,
+    ) -> Result<(), ProviderError> {
+        let _ = (ctx, access_token, account, push_url);
+        Ok(())
+    }
+
+    /// App-level push subscription upkeep (create missing subscriptions, renew expiring
+    /// ones). Returns when it should run next; `None` when the provider has none.
+    async fn renew_subscriptions(
+        &self,
+        ctx: &ProviderCtx,
+        push_url: &Url,
+    ) -> Result<Option<DateTime<Utc>>, ProviderError> {
+        let _ = (ctx, push_url);
+        Ok(None)
+    }
+
+    /// How often each connection is polled for recent data; `None` when push alone keeps
+    /// data current.
+    fn poll_interval(&self) -> Option<Duration> {
+        None
     }
 }

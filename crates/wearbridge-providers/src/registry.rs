@@ -11,7 +11,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{ProviderCredentials, ProvidersConfig};
-use crate::sandbox::{self, SandboxProvider};
+use crate::sandbox;
 use crate::{Provider, ProviderCtx};
 
 /// How a provider's app credentials are managed.
@@ -126,24 +126,58 @@ pub const SANDBOX: ProviderInfo = ProviderInfo {
     sdk_only: false,
 };
 
+/// One provider compiled into this build: its facts, where its endpoints are, how to build
+/// its adapter and how to map its raw responses. Adding a provider = one entry in
+/// [`MODULES`].
+pub struct ProviderModule {
+    pub info: ProviderInfo,
+    /// Where the simulator serves this provider's OAuth endpoints (`<sim>/<sim_prefix>`);
+    /// the provider's documented OAuth paths sit beneath it.
+    pub sim_prefix: &'static str,
+    /// Where the simulator serves the data API, relative to the simulator's base (for real
+    /// providers the same as `sim_prefix`: the documented API paths sit beneath it).
+    pub sim_api_path: &'static str,
+    /// The real data API base; `None` for a provider with no public cloud (SANDBOX).
+    pub api_base: Option<&'static str>,
+    /// Builds the adapter. `None`: the provider's real OAuth URLs. `Some(base)`: the same
+    /// documented paths below `base` (the simulator, or an operator's override).
+    pub build: fn(Option<&Url>) -> Option<Arc<dyn Provider>>,
+    /// `wearbridge providers map`: one raw response body of API `path` to Terra records.
+    pub map_source: fn(&str, &str) -> Result<Vec<crate::TerraRecordData>, MapSourceError>,
+}
+
+/// Every provider compiled into this build, in the order `/v2/integrations` lists them.
+pub static MODULES: &[ProviderModule] = &[ProviderModule {
+    info: SANDBOX,
+    sim_prefix: sandbox::AUTH_PATH,
+    sim_api_path: sandbox::API_PATH,
+    api_base: None,
+    build: sandbox::build,
+    map_source: map_sandbox_source,
+}];
+
 impl Registry {
     /// The registry for `config`: every provider compiled into this build, each enabled
     /// exactly when its adapter can be configured (credentials and endpoints known).
     ///
-    /// SANDBOX has no public cloud: it needs the simulator (`sandbox_mode` with
-    /// `sim_base_url`) or explicit `auth_base_url` and `api_base_url` in its credentials.
+    /// In sandbox mode (`sandbox_mode` with `sim_base_url`) every provider points at the
+    /// simulator with the dev credentials. Otherwise a provider needs its client id and
+    /// secret in the configuration; SANDBOX, which has no public cloud, also needs explicit
+    /// `auth_base_url` and `api_base_url`.
     pub fn new(config: ProvidersConfig) -> Registry {
         let mut providers = Vec::new();
         let mut adapters = Vec::new();
-        match sandbox_adapter(&config) {
-            Some(adapter) => {
-                providers.push(adapter.provider.info().clone());
-                adapters.push(adapter);
+        for module in MODULES {
+            match configure(module, &config) {
+                Some(adapter) => {
+                    providers.push(module.info.clone());
+                    adapters.push(adapter);
+                }
+                None => providers.push(ProviderInfo {
+                    enabled: false,
+                    ..module.info.clone()
+                }),
             }
-            None => providers.push(ProviderInfo {
-                enabled: false,
-                ..SANDBOX
-            }),
         }
         Registry {
             providers,
@@ -154,7 +188,7 @@ impl Registry {
     /// The provider facts compiled into this build, with no adapters: enough for the
     /// `/v2/integrations` endpoints, not for connecting. Use [`Registry::new`] to connect.
     pub fn builtin() -> Registry {
-        Registry::from_providers(vec![SANDBOX])
+        Registry::from_providers(MODULES.iter().map(|module| module.info.clone()).collect())
     }
 
     /// A registry holding exactly `providers` and no adapters (tests of the listing).
@@ -211,26 +245,29 @@ impl Registry {
     }
 }
 
-/// The SANDBOX adapter when its endpoints are known (see [`Registry::new`]).
-fn sandbox_adapter(config: &ProvidersConfig) -> Option<Adapter> {
-    let creds = config.credentials_for(SANDBOX.id)?;
+/// The adapter of `module` when its credentials and endpoints are known (see
+/// [`Registry::new`]). Operator overrides win over the simulator, which wins over the
+/// provider's real URLs.
+fn configure(module: &ProviderModule, config: &ProvidersConfig) -> Option<Adapter> {
+    let creds = config.credentials_for(module.info.id)?;
     let sim_base = config.sim_base_url.as_ref().filter(|_| config.sandbox_mode);
-    let sim_sandbox =
+    let under_sim =
         |path: &str| sim_base.and_then(|base| with_trailing_slash(base).join(path).ok());
-    let auth_base = creds
+    let auth_override = creds
         .auth_base_url
         .clone()
-        .or_else(|| sim_sandbox(sandbox::AUTH_PATH))?;
+        .or_else(|| under_sim(module.sim_prefix));
     let api_base = creds
         .api_base_url
         .clone()
-        .or_else(|| sim_sandbox(sandbox::API_PATH))?;
-    let provider = SandboxProvider::new(&auth_base)?;
+        .or_else(|| under_sim(module.sim_api_path))
+        .or_else(|| module.api_base.and_then(|base| Url::parse(base).ok()))?;
+    let provider = (module.build)(auth_override.as_ref())?;
     Some(Adapter {
-        provider: Arc::new(provider),
+        provider,
         creds,
+        auth_base: auth_override.unwrap_or_else(|| api_base.clone()),
         api_base,
-        auth_base,
     })
 }
 
@@ -245,10 +282,18 @@ pub(crate) fn with_trailing_slash(base: &Url) -> Url {
     base
 }
 
+fn mappable_list() -> String {
+    let mut ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
+    if !ids.contains(&crate::oura::PROVIDER_ID) {
+        ids.push(crate::oura::PROVIDER_ID);
+    }
+    ids.join(", ")
+}
+
 /// Why a raw provider response could not be mapped (`wearbridge providers map`).
 #[derive(Debug, thiserror::Error)]
 pub enum MapSourceError {
-    #[error("unknown provider {0:?} (mappable: SANDBOX, OURA)")]
+    #[error("unknown provider {0:?} (mappable: {list})", list = mappable_list())]
     UnknownProvider(String),
     #[error("no mapper for this path: {0}")]
     UnknownPath(String),
@@ -264,9 +309,13 @@ pub fn map_source(
     path: &str,
     body: &str,
 ) -> Result<Vec<crate::TerraRecordData>, MapSourceError> {
-    if provider.eq_ignore_ascii_case(SANDBOX.id) {
-        map_sandbox_source(path, body)
+    if let Some(module) = MODULES
+        .iter()
+        .find(|module| module.info.id.eq_ignore_ascii_case(provider))
+    {
+        (module.map_source)(path, body)
     } else if provider.eq_ignore_ascii_case(crate::oura::PROVIDER_ID) {
+        // Mappable before OURA is registered (its simulator is not in this build yet).
         crate::oura::map_source(path, body)
     } else {
         Err(MapSourceError::UnknownProvider(provider.to_owned()))

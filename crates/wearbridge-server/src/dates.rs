@@ -4,7 +4,9 @@
 //! Terra accepts each as `YYYY-MM-DD` or unix seconds (sdk-era spec: `oneOf[integer,
 //! string(format=date)]`). Semantics Terra leaves open (terra-api-notes, open question 5),
 //! decided here and recorded in `docs/DECISIONS.md`:
-//! - a date means midnight UTC of that day;
+//! - when both ends are dates (or the end is omitted), the range is the user's local
+//!   calendar days, matched against each record's local date; with a unix-seconds end
+//!   a date start means midnight UTC of that day;
 //! - a date `end_date` includes the whole named day (the range ends at the next midnight),
 //!   so `start_date=end_date=2024-01-01` returns that day; a unix-seconds `end_date` is an
 //!   exact, exclusive instant;
@@ -80,6 +82,9 @@ impl DateParam {
 pub struct DateRange {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    /// Both ends given as dates (or the end omitted): the user-local days asked for,
+    /// inclusive.
+    local_days: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl DateRange {
@@ -110,9 +115,15 @@ impl DateRange {
         if days > MAX_RANGE_DAYS {
             return Err(DateError::TooLong { days });
         }
+        let local_days = match (start, end) {
+            (DateParam::Day(first), None) => Some((first, first)),
+            (DateParam::Day(first), Some(DateParam::Day(last))) => Some((first, last)),
+            _ => None,
+        };
         Ok(DateRange {
             start: start_instant,
             end: end_instant,
+            local_days,
         })
     }
 
@@ -131,6 +142,13 @@ impl DateRange {
 
     pub fn end(&self) -> DateTime<Utc> {
         self.end
+    }
+
+    /// The user-local calendar days asked for (both inclusive), when both ends are dates
+    /// (or the end is omitted): such a range selects records by their local date, so a
+    /// user east or west of UTC gets their own day, not the UTC one.
+    pub fn local_days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        self.local_days
     }
 
     /// Start as unix microseconds, the store's time unit.

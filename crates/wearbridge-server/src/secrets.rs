@@ -38,7 +38,11 @@ pub fn hash_api_key(api_key: &str) -> String {
 
 /// Whether `presented` hashes to `stored_hash`, compared in constant time.
 pub fn api_key_matches(presented: &str, stored_hash: &str) -> bool {
-    let presented_hash = hash_api_key(presented);
+    hashes_match(&hash_api_key(presented), stored_hash)
+}
+
+/// Whether two key hashes are equal, compared in constant time.
+pub fn hashes_match(presented_hash: &str, stored_hash: &str) -> bool {
     presented_hash
         .as_bytes()
         .ct_eq(stored_hash.as_bytes())

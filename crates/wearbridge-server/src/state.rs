@@ -24,6 +24,8 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Sync engine settings: rate budgets, backfill depth, fairness slice.
     pub sync: Arc<crate::sync::SyncSettings>,
+    /// Recently verified API keys ([`crate::auth::AuthCache`]).
+    pub auth_cache: Arc<crate::auth::AuthCache>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             clock: Arc::new(SystemClock),
             sync: Arc::new(crate::sync::SyncSettings::default()),
+            auth_cache: Arc::new(crate::auth::AuthCache::default()),
         }
     }
 

@@ -39,7 +39,7 @@ use tokio::task::JoinHandle;
 pub use faults::{DeliveryFaults, FaultError, FaultKind, FaultTarget, Faults};
 pub use oauth::OAuthServer;
 pub use person::Person;
-pub use providers::SimProvider;
+pub use providers::{PushMessage, SimProvider};
 pub use requests::{RequestLog, RequestRecord};
 
 /// How long [`SimHandle::shutdown`] waits for in-flight requests (e.g. an injected hang)
@@ -219,6 +219,64 @@ impl SimControl {
     pub fn person(&self, account: &str) -> Person {
         self.state.person(account)
     }
+
+    /// The push notification `provider` sends when `data_type` (a Terra type name) changes
+    /// for `account` on `date`, signed with `secret`; `None` if it does not push that.
+    pub fn push_message(
+        &self,
+        provider: SimProvider,
+        account: &str,
+        data_type: &str,
+        date: chrono::NaiveDate,
+        secret: &str,
+    ) -> Option<providers::PushMessage> {
+        provider
+            .cloud()
+            .push_message(&self.state, account, data_type, date, secret)
+    }
+
+    /// Sends that notification to `target` (the server's push endpoint) as the provider
+    /// would, and returns the HTTP status the server answered.
+    pub async fn send_push(
+        &self,
+        provider: SimProvider,
+        account: &str,
+        data_type: &str,
+        date: chrono::NaiveDate,
+        target: &url::Url,
+        secret: &str,
+    ) -> Result<u16, PushSendError> {
+        let message = self
+            .push_message(provider, account, data_type, date, secret)
+            .ok_or(PushSendError::NotPushed)?;
+        let mut url = target.clone();
+        if !message.query.is_empty() {
+            url.set_query(Some(&message.query));
+        }
+        let method = reqwest::Method::from_bytes(message.method.as_bytes())
+            .map_err(|error| PushSendError::Http(error.to_string()))?;
+        let mut request = reqwest::Client::new()
+            .request(method, url)
+            .header(reqwest::header::CONTENT_TYPE, message.content_type)
+            .body(message.body);
+        for (name, value) in &message.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| PushSendError::Http(error.to_string()))?;
+        Ok(response.status().as_u16())
+    }
+}
+
+/// Why [`SimControl::send_push`] sent nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum PushSendError {
+    #[error("this provider does not push that data type")]
+    NotPushed,
+    #[error("push request failed: {0}")]
+    Http(String),
 }
 
 impl std::ops::Deref for SimHandle {

@@ -100,6 +100,7 @@ fn bench_backend(c: &mut Criterion, runtime: &Runtime, backend: Backend) -> Resu
     let name = format!("{backend:?}").to_lowercase();
     let mut group = c.benchmark_group(name);
     let month = RecordQuery {
+        local_days: None,
         start_ts: JAN_1,
         end_ts: JAN_1 + 30 * DAY,
         with_samples: false,
@@ -108,6 +109,7 @@ fn bench_backend(c: &mut Criterion, runtime: &Runtime, backend: Backend) -> Resu
         b.iter(|| runtime.block_on(store.query_records(&dev, &user, "daily", month)))
     });
     let day = RecordQuery {
+        local_days: None,
         end_ts: JAN_1 + DAY,
         ..month
     };

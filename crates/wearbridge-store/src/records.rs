@@ -37,18 +37,20 @@ const USER_VISIBLE: &str = "SELECT 1 AS one FROM users \
 const BUMP_MOST_RECENT: &str = "UPDATE users SET most_recent_data_at = $3 \
      WHERE developer_id = $1 AND id = $2 \
      AND (most_recent_data_at IS NULL OR most_recent_data_at < $3)";
+/// The four reads of a record range: (samples or not) x (by start instant or by local
+/// day). Literal SQL each, so every statement is prepared once and visible in full here.
 const QUERY_WITH_SAMPLES: &str = "SELECT payload AS body FROM records \
      WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
      AND start_ts >= $4 AND start_ts < $5 ORDER BY start_ts, identity";
 const QUERY_NO_SAMPLES: &str = "SELECT payload_no_samples AS body FROM records \
      WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
      AND start_ts >= $4 AND start_ts < $5 ORDER BY start_ts, identity";
-/// The records of [`QUERY_NO_SAMPLES`] / [`QUERY_WITH_SAMPLES`] as one text value, joined
-/// with commas in the same order: the inside of a JSON array. One row instead of one per
-/// record matters on SQLite, where sqlx hands every result row from the connection's
-/// worker thread to the async task through a channel (measured: thread switches were the
-/// top of the profile for a 30-record read). `string_agg(... ORDER BY ...)` is standard
-/// PostgreSQL and SQLite >= 3.44 (the bundled libsqlite3-sys 0.30 ships 3.46).
+const QUERY_DAYS_WITH_SAMPLES: &str = "SELECT payload AS body FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND local_date >= $4 AND local_date <= $5 ORDER BY start_ts, identity";
+const QUERY_DAYS_NO_SAMPLES: &str = "SELECT payload_no_samples AS body FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND local_date >= $4 AND local_date <= $5 ORDER BY start_ts, identity";
 const JOINED_NO_SAMPLES: &str = "SELECT string_agg(payload_no_samples, ',' \
      ORDER BY start_ts, identity) AS bodies FROM records \
      WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
@@ -57,6 +59,47 @@ const JOINED_WITH_SAMPLES: &str = "SELECT string_agg(payload, ',' \
      ORDER BY start_ts, identity) AS bodies FROM records \
      WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
      AND start_ts >= $4 AND start_ts < $5";
+const JOINED_DAYS_NO_SAMPLES: &str = "SELECT string_agg(payload_no_samples, ',' \
+     ORDER BY start_ts, identity) AS bodies FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND local_date >= $4 AND local_date <= $5";
+const JOINED_DAYS_WITH_SAMPLES: &str = "SELECT string_agg(payload, ',' \
+     ORDER BY start_ts, identity) AS bodies FROM records \
+     WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
+     AND local_date >= $4 AND local_date <= $5";
+
+/// The statement for `query`: `rows` (one row per record) or joined (one row in all).
+fn range_sql(query: &RecordQuery, joined: bool) -> &'static str {
+    match (joined, query.local_days.is_some(), query.with_samples) {
+        (false, false, true) => QUERY_WITH_SAMPLES,
+        (false, false, false) => QUERY_NO_SAMPLES,
+        (false, true, true) => QUERY_DAYS_WITH_SAMPLES,
+        (false, true, false) => QUERY_DAYS_NO_SAMPLES,
+        (true, false, true) => JOINED_WITH_SAMPLES,
+        (true, false, false) => JOINED_NO_SAMPLES,
+        (true, true, true) => JOINED_DAYS_WITH_SAMPLES,
+        (true, true, false) => JOINED_DAYS_NO_SAMPLES,
+    }
+}
+
+/// Binds a range read's five parameters (developer, user, type, then the bounds).
+fn range_statement<'q>(
+    sql: &'q str,
+    dev: &'q DeveloperId,
+    user: &'q UserId,
+    data_type: &'q str,
+    query: &RecordQuery,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let statement = sqlx::query(sql)
+        .bind(dev.as_str())
+        .bind(user.as_str())
+        .bind(data_type);
+    match query.local_days {
+        Some((first, last)) => statement.bind(first.to_string()).bind(last.to_string()),
+        None => statement.bind(query.start_ts).bind(query.end_ts),
+    }
+}
+
 const DELETE_SQLITE: &str = "DELETE FROM records \
      WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 \
      AND identity IN (SELECT value FROM json_each($4)) RETURNING identity";
@@ -182,17 +225,7 @@ impl Store {
         data_type: &str,
         query: RecordQuery,
     ) -> Result<Vec<String>> {
-        let sql = if query.with_samples {
-            QUERY_WITH_SAMPLES
-        } else {
-            QUERY_NO_SAMPLES
-        };
-        let rows = sqlx::query(sql)
-            .bind(dev.as_str())
-            .bind(user.as_str())
-            .bind(data_type)
-            .bind(query.start_ts)
-            .bind(query.end_ts)
+        let rows = range_statement(range_sql(&query, false), dev, user, data_type, &query)
             .fetch_all(&self.read)
             .await?;
         rows.iter()
@@ -219,17 +252,7 @@ impl Store {
             let rows = self.query_records(dev, user, data_type, query).await?;
             return Ok(rows.join(","));
         }
-        let sql = if query.with_samples {
-            JOINED_WITH_SAMPLES
-        } else {
-            JOINED_NO_SAMPLES
-        };
-        let row = sqlx::query(sql)
-            .bind(dev.as_str())
-            .bind(user.as_str())
-            .bind(data_type)
-            .bind(query.start_ts)
-            .bind(query.end_ts)
+        let row = range_statement(range_sql(&query, true), dev, user, data_type, &query)
             .fetch_one(&self.read)
             .await?;
         // The aggregate of no rows is NULL on both backends.
@@ -323,11 +346,15 @@ mod tests {
             identity: identity.into(),
             start_ts: day * DAY_MICROS,
             end_ts: (day + 1) * DAY_MICROS,
-            local_date: format!("day-{day}"),
+            local_date: local_day(day).to_string(),
             payload: format!(r#"{{"day":{day},"id":"{identity}","samples":[1,2]}}"#),
             payload_no_samples: format!(r#"{{"day":{day},"id":"{identity}"}}"#),
             content_hash: format!("{day}-{identity}"),
         }
+    }
+
+    fn local_day(day: i64) -> chrono::NaiveDate {
+        chrono::NaiveDate::default() + chrono::Days::new(u64::try_from(day).unwrap_or(0))
     }
 
     async fn developer(store: &Store, name: &str) -> Result<DeveloperId> {
@@ -354,6 +381,7 @@ mod tests {
 
     fn range(start_day: i64, end_day: i64, with_samples: bool) -> RecordQuery {
         RecordQuery {
+            local_days: None,
             start_ts: start_day * DAY_MICROS,
             end_ts: end_day * DAY_MICROS,
             with_samples,
@@ -387,6 +415,91 @@ mod tests {
         let other = developer(&store, "other").await?;
         let foreign = store.query_records_joined(&other, &user, "daily", range(0, 10, false));
         assert_eq!(foreign.await?, "");
+        Ok(())
+    }
+
+    /// A date range means the user's local days: a record that starts at 22:00 UTC on
+    /// day 2 but on day 3 in its own zone (UTC+3) belongs to day 3.
+    #[tokio::test]
+    async fn day_ranges_match_the_local_date() -> Result<()> {
+        let store = Store::connect("sqlite::memory:").await?;
+        store.migrate().await?;
+        let dev = developer(&store, "local").await?;
+        let user = user(&store, &dev).await?;
+        let mut east = record(2, "east");
+        east.start_ts = 2 * DAY_MICROS + 22 * 3_600_000_000;
+        east.local_date = local_day(3).to_string();
+        for row in [
+            record(2, "two"),
+            east,
+            record(3, "three"),
+            record(4, "four"),
+        ] {
+            store.upsert_record(&dev, &user, &row).await?;
+        }
+        let days = |first: i64, last: i64| RecordQuery {
+            local_days: Some((local_day(first), local_day(last))),
+            ..range(0, 0, false)
+        };
+        let ids = |rows: Vec<String>| -> Vec<String> {
+            rows.iter()
+                .filter_map(|row| serde_json::from_str::<serde_json::Value>(row).ok())
+                .map(|value| value["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        let day_three = store
+            .query_records(&dev, &user, "daily", days(3, 3))
+            .await?;
+        assert_eq!(ids(day_three), ["east", "three"]);
+        let utc_day_three = store.query_records(&dev, &user, "daily", range(3, 4, false));
+        assert_eq!(ids(utc_day_three.await?), ["three"]);
+        let joined = store
+            .query_records_joined(&dev, &user, "daily", days(2, 4))
+            .await?;
+        let rows = store
+            .query_records(&dev, &user, "daily", days(2, 4))
+            .await?;
+        assert_eq!(rows.len(), 4);
+        assert_eq!(joined, rows.join(","));
+        Ok(())
+    }
+
+    /// The one-statement read equals the user lookup plus the joined read, and is `None`
+    /// for another developer's user.
+    #[tokio::test]
+    async fn user_with_records_matches_the_two_reads() -> Result<()> {
+        let store = Store::connect("sqlite::memory:").await?;
+        store.migrate().await?;
+        let dev = developer(&store, "one").await?;
+        let user = user(&store, &dev).await?;
+        for day in [1, 2, 3] {
+            store.upsert_record(&dev, &user, &record(day, "r")).await?;
+        }
+        let by_days = RecordQuery {
+            local_days: Some((local_day(2), local_day(3))),
+            ..range(0, 0, true)
+        };
+        for query in [
+            range(1, 3, false),
+            range(0, 9, true),
+            by_days,
+            range(7, 9, false),
+        ] {
+            let found = store
+                .get_user_with_records(&dev, &user, "daily", query)
+                .await?;
+            let Some((found_user, joined)) = found else {
+                panic!("user not found");
+            };
+            assert_eq!(Some(found_user), store.get_user(&dev, &user).await?);
+            let expected = store
+                .query_records_joined(&dev, &user, "daily", query)
+                .await?;
+            assert_eq!(joined, expected);
+        }
+        let other = developer(&store, "other").await?;
+        let foreign = store.get_user_with_records(&other, &user, "daily", range(0, 9, false));
+        assert!(foreign.await?.is_none());
         Ok(())
     }
 }

@@ -144,6 +144,10 @@ pub struct RecordQuery {
     pub start_ts: i64,
     /// Exclusive upper bound on the record's start, unix microseconds.
     pub end_ts: i64,
+    /// When set, the range is these user-local calendar days (both inclusive), matched
+    /// against each record's `local_date`, and `start_ts`/`end_ts` are not used: a day
+    /// asked for by date is the user's day, not a UTC one (DECISIONS.md, Server).
+    pub local_days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     /// Serve `payload` (true) or `payload_no_samples` (false).
     pub with_samples: bool,
 }

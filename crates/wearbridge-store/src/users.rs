@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use crate::ids::{DeveloperId, UserId};
 use crate::rows::{self, flag, json_list, user_columns};
@@ -19,6 +19,34 @@ const GET: &str = concat!(
     user_columns!(),
     " FROM users WHERE developer_id = $1 AND id = $2 AND deauthenticated = 0"
 );
+/// A user and, in the same statement, that user's records of one type in a range joined
+/// with `,` (see `Store::query_records_joined`): the hot read behind `GET /v2/{type}` in one
+/// round trip. The four variants are (payload column) x (range by instant or local day).
+macro_rules! user_with_records {
+    ($column:literal, $range:literal) => {
+        concat!(
+            "SELECT ",
+            user_columns!(),
+            ", (SELECT string_agg(",
+            $column,
+            ", ',' ORDER BY start_ts, identity) FROM records \
+             WHERE developer_id = $1 AND user_id = $2 AND data_type = $3 AND ",
+            $range,
+            ") AS bodies FROM users \
+             WHERE developer_id = $1 AND id = $2 AND deauthenticated = 0"
+        )
+    };
+}
+const USER_RECORDS_TS: &str =
+    user_with_records!("payload_no_samples", "start_ts >= $4 AND start_ts < $5");
+const USER_RECORDS_TS_SAMPLES: &str =
+    user_with_records!("payload", "start_ts >= $4 AND start_ts < $5");
+const USER_RECORDS_DAYS: &str = user_with_records!(
+    "payload_no_samples",
+    "local_date >= $4 AND local_date <= $5"
+);
+const USER_RECORDS_DAYS_SAMPLES: &str =
+    user_with_records!("payload", "local_date >= $4 AND local_date <= $5");
 const BY_REFERENCE: &str = concat!(
     "SELECT ",
     user_columns!(),
@@ -159,6 +187,39 @@ impl Store {
             .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(rows::user).transpose()
+    }
+
+    /// `dev`'s user `id` (as [`Store::get_user`]) together with its records of
+    /// `data_type` in `query`'s range, joined as [`Store::query_records_joined`] joins
+    /// them, in one statement. `None` when the user is not `dev`'s or is gone.
+    pub async fn get_user_with_records(
+        &self,
+        dev: &DeveloperId,
+        id: &UserId,
+        data_type: &str,
+        query: crate::RecordQuery,
+    ) -> Result<Option<(User, String)>> {
+        let sql = match (query.local_days.is_some(), query.with_samples) {
+            (false, false) => USER_RECORDS_TS,
+            (false, true) => USER_RECORDS_TS_SAMPLES,
+            (true, false) => USER_RECORDS_DAYS,
+            (true, true) => USER_RECORDS_DAYS_SAMPLES,
+        };
+        let statement = sqlx::query(sql)
+            .bind(dev.as_str())
+            .bind(id.as_str())
+            .bind(data_type);
+        let statement = match query.local_days {
+            Some((first, last)) => statement.bind(first.to_string()).bind(last.to_string()),
+            None => statement.bind(query.start_ts).bind(query.end_ts),
+        };
+        let Some(row) = statement.fetch_optional(&self.read).await? else {
+            return Ok(None);
+        };
+        let user = rows::user(&row)?;
+        // The aggregate of no rows is NULL on both backends.
+        let bodies = row.try_get::<Option<String>, _>("bodies")?;
+        Ok(Some((user, bodies.unwrap_or_default())))
     }
 
     /// All of `dev`'s users with this reference id (Terra allows duplicates), oldest first.

@@ -21,6 +21,7 @@ on_both_backends!(
 );
 
 const ALL_TIME: RecordQuery = RecordQuery {
+    local_days: None,
     start_ts: 0,
     end_ts: i64::MAX,
     with_samples: true,
@@ -115,6 +116,7 @@ async fn range_is_start_inclusive_end_exclusive_ordered_by_start(store: Store) -
             .await?;
     }
     let query = RecordQuery {
+        local_days: None,
         start_ts: JAN_1 + DAY,
         end_ts: JAN_1 + 4 * DAY,
         with_samples: true,
@@ -138,6 +140,7 @@ async fn samples_are_served_only_when_asked(store: Store) -> TestResult {
         .upsert_record(&dev.id, &user.id, &daily(0, "v"))
         .await?;
     let without = RecordQuery {
+        local_days: None,
         with_samples: false,
         ..ALL_TIME
     };

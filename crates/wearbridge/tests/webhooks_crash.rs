@@ -103,6 +103,15 @@ const DELIVERY_ENV: [(&str, &str); 5] = [
 ];
 
 fn spawn_server(dir: &Path, database_url: &str, port: u16) -> Child {
+    spawn_server_with(dir, database_url, port, &[])
+}
+
+fn spawn_server_with(
+    dir: &Path,
+    database_url: &str,
+    port: u16,
+    extra_env: &[(&str, &str)],
+) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wearbridge"));
     command
         .current_dir(dir)
@@ -112,7 +121,7 @@ fn spawn_server(dir: &Path, database_url: &str, port: u16) -> Child {
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
-    for (key, value) in DELIVERY_ENV {
+    for (key, value) in DELIVERY_ENV.iter().chain(extra_env) {
         command.env(key, value);
     }
     command.spawn().expect("server starts")
@@ -268,6 +277,24 @@ async fn outbox_ids(store: &Store, dev_id: &str) -> Option<HashSet<String>> {
     )
 }
 
+/// Delivery attempts made so far over all of the developer's events (all refused while
+/// the receiver is down).
+async fn refused_attempts(store: &Store, dev_id: &str) -> usize {
+    let dev: DeveloperId = dev_id.parse().expect("dev id");
+    let filter = DeliveryEventFilter {
+        limit: Some(1_000_000),
+        ..DeliveryEventFilter::default()
+    };
+    let events = store
+        .list_delivery_events(&dev, &filter)
+        .await
+        .expect("events");
+    events
+        .iter()
+        .map(|event| usize::try_from(event.attempt_count).unwrap_or(0))
+        .sum()
+}
+
 /// Waits until every outbox event has arrived; returns the outbox ids.
 async fn wait_all_delivered(
     store: &Store,
@@ -377,6 +404,15 @@ async fn sigkill_mid_delivery_loses_nothing() {
     );
 }
 
+/// How long the receiver is down in the outage test.
+const OUTAGE: Duration = Duration::from_secs(120);
+/// A retry schedule (seconds) that keeps retrying through [`OUTAGE`] and beyond: about
+/// 4 minutes in all, with attempts every 10–30 s.
+const OUTAGE_SCHEDULE: &[(&str, &str)] = &[(
+    "WEARBRIDGE_WEBHOOKS__RETRY_DELAYS_SECS",
+    "[0, 5, 10, 15, 20, 30, 30, 30, 30, 30, 30]",
+)];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receiver_down_at_first_then_a_kill_loses_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -391,24 +427,27 @@ async fn receiver_down_at_first_then_a_kill_loses_nothing() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let mut server = spawn_server(dir.path(), &url, port);
+    let mut server = spawn_server_with(dir.path(), &url, port, OUTAGE_SCHEDULE);
     wait_ready(&http, &base).await;
     write_records(&http, &base, &tenant).await;
     let started = Instant::now();
     request_data(&http, &base, &tenant, 50).await;
 
-    // The outage: first attempts fail; the process is killed and restarted meanwhile.
-    // The first two attempts are immediate and the third comes 5 s (±20 %) later, so
-    // the receiver is back before any event reaches its third attempt. (The outage is
-    // seconds, not minutes, because the schedule is the real one: a longer outage only
-    // moves events to the 5-minute step.)
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The outage lasts two minutes. The retry schedule is configured shorter than the
+    // production one (`webhooks.retry_delays_secs`) so that every event meets several
+    // refused attempts during it, yet none spends its schedule before the receiver is
+    // back. Half-way through, the server is killed and restarted.
+    tokio::time::sleep(OUTAGE / 2).await;
     kill(&mut server);
-    let mut restarted = spawn_server(dir.path(), &url, port);
+    let mut restarted = spawn_server_with(dir.path(), &url, port, OUTAGE_SCHEDULE);
     wait_ready(&http, &base).await;
-    let up_at = Duration::from_millis(2500);
-    tokio::time::sleep(up_at.saturating_sub(started.elapsed())).await;
+    tokio::time::sleep(OUTAGE.saturating_sub(started.elapsed())).await;
     assert_eq!(receiver.unique(), 0);
+    let refused = refused_attempts(&store, &tenant.dev_id).await;
+    assert!(
+        refused >= 3 * 50 * EVENTS_PER_REQUEST,
+        "every event should have been refused several times, got {refused} refusals"
+    );
     let addr = SocketAddr::from(([127, 0, 0, 1], receiver_port));
     receiver.serve(
         StdListener::bind(addr).expect("rebind receiver"),

@@ -3,6 +3,7 @@
 //! a paged JSON data API, RFC 7009 revocation.
 
 pub mod mapper;
+pub mod push;
 pub mod wire;
 
 use async_trait::async_trait;
@@ -40,6 +41,13 @@ pub struct SandboxProvider {
     oauth: OAuthSettings,
 }
 
+/// The registry's builder: SANDBOX has no public cloud, so it needs a base (the
+/// simulator's `<sim>/sandbox/oauth/`, or an operator's override).
+pub fn build(auth_base: Option<&Url>) -> Option<std::sync::Arc<dyn Provider>> {
+    let provider = SandboxProvider::new(auth_base?)?;
+    Some(std::sync::Arc::new(provider))
+}
+
 impl SandboxProvider {
     /// The adapter for OAuth endpoints under `auth_base` (`<sim>/sandbox/oauth/`).
     /// `None` if `auth_base` cannot be a base URL (e.g. `data:` URLs).
@@ -70,6 +78,15 @@ impl Provider for SandboxProvider {
 
     fn oauth(&self) -> &OAuthSettings {
         &self.oauth
+    }
+
+    fn push(
+        &self,
+        creds: &crate::ProviderCredentials,
+        request: &crate::PushRequest<'_>,
+    ) -> Result<crate::PushAnswer, crate::PushError> {
+        use secrecy::ExposeSecret;
+        push::handle(creds.client_secret.expose_secret(), request)
     }
 
     async fn fetch_account(

@@ -98,6 +98,19 @@ pub fn callback_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectE
     })
 }
 
+/// Where providers push for `provider_id`: `{public_url}/v2/providers/{ID}/webhook`.
+pub fn push_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectError> {
+    let text = format!(
+        "{}/v2/providers/{}/webhook",
+        state.config.public_base_url(),
+        provider_id.to_ascii_uppercase()
+    );
+    Url::parse(&text).map_err(|error| ConnectError::InvalidRedirectUrl {
+        field: "public_url",
+        reason: error.to_string(),
+    })
+}
+
 /// The configured adapter and its call context.
 pub fn adapter(
     state: &AppState,
@@ -250,6 +263,11 @@ async fn connect(
         .map_err(|error| exchange_failed(&error))?;
     let account = provider
         .fetch_account(&ctx, &tokens.access_token)
+        .await
+        .map_err(|error| exchange_failed(&error))?;
+    let push_url = push_url(state, provider.info().id).map_err(|error| internal(&error))?;
+    provider
+        .on_connect(&ctx, &tokens.access_token, &account, &push_url)
         .await
         .map_err(|error| exchange_failed(&error))?;
     let new_user = NewUser {

@@ -13,12 +13,13 @@
 //! marked complete, the job runs again and the events are appended again (same
 //! reference, new event ids).
 
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{Job, NewEvent, NewJob, RecordQuery, Store, User};
 
 use super::DeliveryError;
+use crate::dates::DateRange;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire::terra_user;
@@ -46,6 +47,10 @@ pub struct DataRequest {
     pub start_ts: Option<i64>,
     /// Unix microseconds, exclusive.
     pub end_ts: Option<i64>,
+    /// User-local days (inclusive) when the request gave dates; then the range is matched
+    /// against each record's local date instead of `start_ts`/`end_ts`.
+    #[serde(default)]
+    pub local_days: Option<(NaiveDate, NaiveDate)>,
     pub with_samples: bool,
     /// The acknowledgement's `reference`, sent as `terra-reference` on every event.
     pub reference: String,
@@ -66,7 +71,7 @@ pub async fn accept(
     state: &AppState,
     user: &User,
     data_type: &str,
-    range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    range: Option<&DateRange>,
     with_samples: bool,
 ) -> Result<String, ApiError> {
     let destination = state.store.destination(&user.developer_id).await?;
@@ -77,11 +82,12 @@ pub async fn accept(
         developer_id: user.developer_id.clone(),
         user_id: user.id.clone(),
         data_type: data_type.to_owned(),
-        start_ts: range.map(|(start, _)| start.timestamp_micros()),
-        end_ts: range.map(|(_, end)| end.timestamp_micros()),
+        start_ts: range.map(DateRange::start_micros),
+        end_ts: range.map(DateRange::end_micros),
+        local_days: range.and_then(DateRange::local_days),
         with_samples,
         reference: uuid::Uuid::new_v4().to_string(),
-        large: range.is_some_and(|(start, end)| is_large(start, end)),
+        large: range.is_some_and(|range| is_large(range.start(), range.end())),
     };
     let payload = serde_json::to_string(&request).map_err(ApiError::internal)?;
     state
@@ -158,6 +164,7 @@ pub async fn handle(store: &Store, job: &Job) -> Result<usize, DeliveryError> {
             RecordQuery {
                 start_ts: request.start_ts.unwrap_or(i64::MIN),
                 end_ts: request.end_ts.unwrap_or(i64::MAX),
+                local_days: request.local_days,
                 with_samples: request.with_samples,
             },
         )

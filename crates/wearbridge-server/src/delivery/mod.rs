@@ -77,6 +77,9 @@ pub struct DeliveryConfig {
     pub lanes: usize,
     /// Healthcheck event period in seconds; 0 turns healthchecks off.
     pub healthcheck_interval_secs: u64,
+    /// Delays before each retry, seconds (±20 % jitter each). Default: immediately, 5 s,
+    /// 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; at most 20 entries of at most 7 days each.
+    pub retry_delays_secs: Vec<u64>,
 }
 
 impl Default for DeliveryConfig {
@@ -90,6 +93,7 @@ impl Default for DeliveryConfig {
             per_destination_concurrency: 32,
             lanes: 2,
             healthcheck_interval_secs: 3600,
+            retry_delays_secs: schedule::RETRY_DELAYS_SECS.to_vec(),
         }
     }
 }
@@ -114,6 +118,18 @@ impl DeliveryConfig {
         }
         if self.poll_interval_ms == 0 {
             return Err(("webhooks.poll_interval_ms", "must be at least 1".into()));
+        }
+        const WEEK_SECS: u64 = 7 * 86_400;
+        if self.retry_delays_secs.len() > 20
+            || self
+                .retry_delays_secs
+                .iter()
+                .any(|delay| *delay > WEEK_SECS)
+        {
+            return Err((
+                "webhooks.retry_delays_secs",
+                "at most 20 delays, each at most 604800 seconds (7 days)".into(),
+            ));
         }
         Ok(())
     }
@@ -183,7 +199,7 @@ impl Deliverer {
             cipher: state.cipher.clone(),
             clock: state.clock.clone(),
             client: sender::build_client(config.timeout())?,
-            schedule: RetrySchedule::default(),
+            schedule: RetrySchedule::from_delays(&config.retry_delays_secs, 0.2),
             rng: Mutex::new(StdRng::from_entropy()),
             worker_id: format!("delivery-{}", uuid::Uuid::new_v4()),
             per_destination: Mutex::new(HashMap::new()),

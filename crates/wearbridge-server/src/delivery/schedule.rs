@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use rand::Rng;
 
-/// Delays before retry 1, 2, ... (seconds).
-const RETRY_DELAYS_SECS: [u64; 8] = [
+/// Delays before retry 1, 2, ... (seconds): the default of `[webhooks] retry_delays_secs`.
+pub const RETRY_DELAYS_SECS: [u64; 8] = [
     0,
     5,
     5 * 60,
@@ -43,6 +43,18 @@ impl RetrySchedule {
     pub fn with_jitter(jitter: f64) -> RetrySchedule {
         RetrySchedule {
             delays: RETRY_DELAYS_SECS
+                .iter()
+                .copied()
+                .map(Duration::from_secs)
+                .collect(),
+            jitter: jitter.clamp(0.0, 1.0),
+        }
+    }
+
+    /// Custom delays (seconds, `[webhooks] retry_delays_secs`) with the given jitter.
+    pub fn from_delays(delays_secs: &[u64], jitter: f64) -> RetrySchedule {
+        RetrySchedule {
+            delays: delays_secs
                 .iter()
                 .copied()
                 .map(Duration::from_secs)

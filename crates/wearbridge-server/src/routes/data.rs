@@ -17,7 +17,7 @@ use crate::dates::DateRange;
 use crate::delivery::data_request;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
-use crate::routes::params::{lookup_user, parse_bool, require};
+use crate::routes::params::{USER_NOT_FOUND, lookup_user, parse_bool, parse_user_id, require};
 use crate::state::AppState;
 use crate::wire::{RawJson, data_response_body, terra_user};
 
@@ -50,28 +50,27 @@ async fn fetch_records(
     let range = DateRange::parse(start, query.end_date.as_deref())?;
     let with_samples = parse_bool(query.with_samples.as_deref(), "with_samples", false)?;
     let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
-    let user = lookup_user(state, developer, user_id).await?;
     if to_webhook {
-        let range = Some((range.start(), range.end()));
-        return data_request::accept(state, &user, data_type, range, with_samples)
+        let user = lookup_user(state, developer, user_id).await?;
+        return data_request::accept(state, &user, data_type, Some(&range), with_samples)
             .await
             .map(RawJson);
     }
-    // One string holding every record, comma-separated (one result row from the store
-    // whatever the record count); spliced as a single element it yields `[r1,r2,...]`.
-    let joined = state
+    // The user and every record in one statement (one round trip on the hot read), the
+    // records as one string, comma-separated; spliced as a single element it yields
+    // `[r1,r2,...]`.
+    let user_id = parse_user_id(user_id, "user_id")?;
+    let query = RecordQuery {
+        start_ts: range.start_micros(),
+        end_ts: range.end_micros(),
+        local_days: range.local_days(),
+        with_samples,
+    };
+    let (user, joined) = state
         .store
-        .query_records_joined(
-            developer.id(),
-            &user.id,
-            data_type,
-            RecordQuery {
-                start_ts: range.start_micros(),
-                end_ts: range.end_micros(),
-                with_samples,
-            },
-        )
-        .await?;
+        .get_user_with_records(developer.id(), &user_id, data_type, query)
+        .await?
+        .ok_or_else(|| ApiError::not_found(USER_NOT_FOUND))?;
     tracing::debug!(user.id = %user.id, data.type = data_type, bytes = joined.len(), "served records");
     let records: &[String] = if joined.is_empty() {
         &[]
@@ -116,6 +115,7 @@ async fn latest_athlete(
             RecordQuery {
                 start_ts: i64::MIN,
                 end_ts: i64::MAX,
+                local_days: None,
                 with_samples: true,
             },
         )

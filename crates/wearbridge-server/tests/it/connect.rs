@@ -53,6 +53,7 @@ pub(crate) struct Dev {
     key: String,
 }
 
+#[macro_export]
 macro_rules! connect_test {
     ($name:ident, |$env:ident| $body:block) => {
         mod $name {
@@ -243,13 +244,13 @@ impl Env {
         self.consent(&authorize, consent, sim_user).await
     }
 
-    async fn run_backfill(&self) {
+    pub(crate) async fn run_backfill(&self) {
         backfill::run_pending(&self.state, "test-worker")
             .await
             .expect("backfill");
     }
 
-    async fn events(&self, dev: &Dev, event_type: &str) -> Vec<Value> {
+    pub(crate) async fn events(&self, dev: &Dev, event_type: &str) -> Vec<Value> {
         let dev_id = DeveloperId::parse(&dev.id).expect("dev id");
         let filter = EventFilter {
             event_type: Some(event_type.to_owned()),
@@ -271,6 +272,21 @@ impl Env {
                 body
             })
             .collect()
+    }
+}
+
+impl Env {
+    pub(crate) fn sim(&self) -> &SimHandle {
+        &self.sim
+    }
+
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn clock(&self) -> &ManualClock {
+        &self.clock
     }
 }
 

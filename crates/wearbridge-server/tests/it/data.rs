@@ -110,6 +110,33 @@ backend_test!(unix_seconds_and_default_end, |app| {
     assert_eq!(none["data"], serde_json::json!([]));
 });
 
+backend_test!(date_ranges_are_the_users_local_days, |app| {
+    // A user at UTC+9 and one at UTC-7: their 2024-01-02 starts on 2024-01-01 (UTC) and
+    // ends on 2024-01-03 (UTC) respectively; a date range must still return exactly it.
+    let dev = app.developer("acme").await;
+    let client = app.client(&dev);
+    for offset in ["+09:00", "-07:00"] {
+        let user = app.user(&dev, None).await;
+        let records: Vec<Value> = (0..3)
+            .map(|n| fixtures::daily(day(n), offset, 2000 + u32::try_from(n).unwrap_or(0)))
+            .collect();
+        app.seed::<Daily>(&dev, &user, &records).await;
+        let one_day = client
+            .get(
+                &path("daily", &user, "&start_date=2024-01-02&end_date=2024-01-02"),
+                200,
+            )
+            .await
+            .valid("api/DataResponse.daily");
+        assert_eq!(steps(&one_day), vec![2001], "offset {offset}");
+        let default_end = client
+            .get(&path("daily", &user, "&start_date=2024-01-03"), 200)
+            .await
+            .json();
+        assert_eq!(steps(&default_end), vec![2002], "offset {offset}");
+    }
+});
+
 backend_test!(every_data_type_round_trips, |app| {
     let dev = app.developer("acme").await;
     let user = app.user(&dev, None).await;

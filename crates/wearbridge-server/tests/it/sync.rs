@@ -20,6 +20,9 @@ use serde_json::Value;
 use url::Url;
 use wearbridge_model::api::WidgetSessionRequest;
 use wearbridge_providers::config::SANDBOX_CLIENT_SECRET;
+use wearbridge_providers::sandbox::push::{
+    SIGNATURE_HEADER as SANDBOX_SIGNATURE_HEADER, signature as sandbox_signature,
+};
 use wearbridge_providers::{ProvidersConfig, Registry};
 use wearbridge_server::app::build_router;
 use wearbridge_server::clock::Clock;
@@ -30,7 +33,6 @@ use wearbridge_server::crypto::Cipher;
 use wearbridge_server::developers::create_developer;
 use wearbridge_server::state::AppState;
 use wearbridge_server::sync::fetch;
-use wearbridge_server::sync::push::{SANDBOX_SIGNATURE_HEADER, sandbox_signature};
 use wearbridge_server::sync::{ProviderBudget, Rate, SyncSettings};
 use wearbridge_server::workers::{WorkerSet, backfill};
 use wearbridge_sim::faults::RequestClass;

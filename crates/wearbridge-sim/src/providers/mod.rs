@@ -2,8 +2,8 @@
 //! and its wire format; this file registers them and wraps every provider router in the
 //! shared fault-injection and request-logging layer.
 //!
-//! Adding a provider: add a variant to [`SimProvider`], a module with `oauth_settings()` and
-//! `router()`, and one arm in each `match` below.
+//! Adding a provider: a module with a type implementing [`SimCloud`], a variant of
+//! [`SimProvider`], and one arm in [`SimProvider::cloud`].
 
 pub(crate) mod common;
 pub mod sandbox;
@@ -43,24 +43,72 @@ impl SimProvider {
         }
     }
 
-    pub(crate) fn oauth_settings(self) -> OAuthSettings {
+    /// The provider's simulated cloud.
+    pub(crate) fn cloud(self) -> &'static dyn SimCloud {
         match self {
-            Self::Sandbox => sandbox::oauth_settings(),
+            Self::Sandbox => &sandbox::Cloud,
         }
     }
 
+    pub(crate) fn oauth_settings(self) -> OAuthSettings {
+        self.cloud().oauth_settings()
+    }
+
     fn router(self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
-        match self {
-            Self::Sandbox => sandbox::router(oauth, sim),
-        }
+        self.cloud().router(oauth, sim)
     }
 
     /// Which kind of endpoint a path is, for fault targeting and the request log.
     fn classify(self, path: &str) -> RequestClass {
-        match self {
-            Self::Sandbox => sandbox::classify(path),
-        }
+        self.cloud().classify(path)
     }
+}
+
+/// One simulated provider cloud: its OAuth settings, its routes (full paths, under
+/// `/<name>/`), and how it pushes and fails.
+pub(crate) trait SimCloud: Send + Sync {
+    fn oauth_settings(&self) -> OAuthSettings;
+
+    fn router(&self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router;
+
+    /// Which kind of endpoint a path is, for fault targeting and the request log.
+    fn classify(&self, path: &str) -> RequestClass;
+
+    /// The push notification this provider sends when `data_type` (a Terra type name:
+    /// `daily`, `sleep`, `activity`, `body`, ...) changes for `account` on `date`, signed
+    /// with `secret` as the provider signs. `None` when the provider does not push that.
+    fn push_message(
+        &self,
+        sim: &SimState,
+        account: &str,
+        data_type: &str,
+        date: chrono::NaiveDate,
+        secret: &str,
+    ) -> Option<PushMessage> {
+        let _ = (sim, account, data_type, date, secret);
+        None
+    }
+
+    /// The provider's own rendering of an injected fault, where it differs from the
+    /// generic HTTP one (Withings answers HTTP 200 with `{"status": 601}` for a rate
+    /// limit). `None`: the generic rendering.
+    fn fault_response(&self, kind: &FaultKind) -> Option<Response> {
+        let _ = kind;
+        None
+    }
+}
+
+/// A push notification as the provider sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushMessage {
+    /// `POST` for every provider we simulate.
+    pub method: &'static str,
+    /// Query string to append to the target URL, without `?` (empty for none).
+    pub query: String,
+    pub content_type: &'static str,
+    /// Extra headers (signatures, timestamps).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl std::fmt::Display for SimProvider {
@@ -131,7 +179,13 @@ async fn fault_and_log(
         .providers
         .get(&context.provider)
         .map(Arc::as_ref);
-    let response = apply_fault(fault.clone(), oauth, request, next).await;
+    let custom = fault
+        .as_ref()
+        .and_then(|kind| context.provider.cloud().fault_response(kind));
+    let response = match custom {
+        Some(response) => response,
+        None => apply_fault(fault.clone(), oauth, request, next).await,
+    };
     tracing::debug!(
         provider.name = provider,
         http.method = %method,

@@ -24,6 +24,7 @@ use wire::{
     wire_profile, wire_sleep, wire_workouts,
 };
 
+mod push;
 mod wire;
 
 pub const AUTHORIZE_PATH: &str = "/sandbox/oauth/authorize";
@@ -42,6 +43,34 @@ const NUTRITION_PAGE_DAYS: u64 = 14;
 
 /// One hour, like most real providers' access tokens; tests shorten it at runtime.
 pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(3_600);
+
+/// SANDBOX's cloud ([`super::SimCloud`]).
+pub(crate) struct Cloud;
+
+impl super::SimCloud for Cloud {
+    fn oauth_settings(&self) -> OAuthSettings {
+        oauth_settings()
+    }
+
+    fn router(&self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
+        router(oauth, sim)
+    }
+
+    fn classify(&self, path: &str) -> RequestClass {
+        classify(path)
+    }
+
+    fn push_message(
+        &self,
+        _sim: &SimState,
+        account: &str,
+        data_type: &str,
+        date: NaiveDate,
+        secret: &str,
+    ) -> Option<super::PushMessage> {
+        Some(push::message(account, data_type, date, secret))
+    }
+}
 
 pub(crate) fn oauth_settings() -> OAuthSettings {
     OAuthSettings {
