@@ -11,8 +11,8 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{ProviderCredentials, ProvidersConfig};
-use crate::sandbox;
 use crate::{Provider, ProviderCtx};
+use crate::{sandbox, withings};
 
 /// How a provider's app credentials are managed.
 ///
@@ -147,14 +147,24 @@ pub struct ProviderModule {
 }
 
 /// Every provider compiled into this build, in the order `/v2/integrations` lists them.
-pub static MODULES: &[ProviderModule] = &[ProviderModule {
-    info: SANDBOX,
-    sim_prefix: sandbox::AUTH_PATH,
-    sim_api_path: sandbox::API_PATH,
-    api_base: None,
-    build: sandbox::build,
-    map_source: map_sandbox_source,
-}];
+pub static MODULES: &[ProviderModule] = &[
+    ProviderModule {
+        info: SANDBOX,
+        sim_prefix: sandbox::AUTH_PATH,
+        sim_api_path: sandbox::API_PATH,
+        api_base: None,
+        build: sandbox::build,
+        map_source: map_sandbox_source,
+    },
+    ProviderModule {
+        info: withings::WITHINGS,
+        sim_prefix: withings::SIM_PATH,
+        sim_api_path: withings::SIM_PATH,
+        api_base: Some(withings::adapter::API_BASE),
+        build: withings::build,
+        map_source: withings::map_source,
+    },
+];
 
 impl Registry {
     /// The registry for `config`: every provider compiled into this build, each enabled
@@ -399,7 +409,7 @@ mod tests {
             registry.get("SANDBOX").is_none(),
             "builtin() holds no adapters"
         );
-        assert_eq!(registry.all().len(), 1);
+        assert_eq!(registry.all().len(), MODULES.len());
     }
 
     #[test]
@@ -415,7 +425,7 @@ mod tests {
         let registry = Registry::new(ProvidersConfig::sandbox(sim));
         assert_eq!(
             registry.enabled().iter().map(|p| p.id).collect::<Vec<_>>(),
-            ["SANDBOX"]
+            MODULES.iter().map(|m| m.info.id).collect::<Vec<_>>()
         );
         let adapter = registry.get("sandbox");
         assert_eq!(adapter.as_ref().map(|a| a.info().id), Some("SANDBOX"));

@@ -28,6 +28,20 @@ use crate::registry::MapSourceError;
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "WITHINGS";
 
+/// Where the simulator serves both the OAuth and the data endpoints (`<sim>/withings/`):
+/// Withings's documented paths sit beneath it.
+pub const SIM_PATH: &str = "withings/";
+
+/// The registry's constructor: Withings's real OAuth URLs, or the documented paths under
+/// `auth_base` (the simulator, or an operator's override).
+pub fn build(auth_base: Option<&url::Url>) -> Option<std::sync::Arc<dyn crate::Provider>> {
+    let provider = match auth_base {
+        Some(base) => WithingsProvider::with_base(base)?,
+        None => WithingsProvider::production()?,
+    };
+    Some(std::sync::Arc::new(provider))
+}
+
 /// The operations [`map_source`] understands, for error messages.
 pub const MAPPED_OPERATIONS: [&str; 6] = [
     "/measure?action=getmeas",

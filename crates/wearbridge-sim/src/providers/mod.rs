@@ -32,14 +32,16 @@ use crate::requests::RequestRecord;
 #[serde(rename_all = "lowercase")]
 pub enum SimProvider {
     Sandbox,
+    Withings,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 1] = [SimProvider::Sandbox];
+    pub const ALL: [SimProvider; 2] = [SimProvider::Sandbox, SimProvider::Withings];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sandbox => "sandbox",
+            Self::Withings => "withings",
         }
     }
 
@@ -47,6 +49,7 @@ impl SimProvider {
     pub(crate) fn cloud(self) -> &'static dyn SimCloud {
         match self {
             Self::Sandbox => &sandbox::Cloud,
+            Self::Withings => &withings::Cloud,
         }
     }
 

@@ -7,13 +7,6 @@
 //! (`/v2/oauth2`, `action=requesttoken`) wraps the shared OAuth server's answer in the
 //! envelope. Paths and formats are listed in `docs/simulator.md` ("WITHINGS").
 
-// Not yet reachable: the module is registered as a `SimProvider` variant once the shared
-// per-provider contract (`SimCloud`) lands; until then only its unit tests call it.
-#![allow(
-    dead_code,
-    reason = "registered in SimProvider with the shared SimCloud contract"
-)]
-
 mod render;
 #[cfg(test)]
 mod tests;
@@ -65,6 +58,46 @@ const SLEEP_PAGE: usize = 10;
 const MAX_DETAIL_WINDOW_S: i64 = 24 * 3_600;
 /// Longest date range accepted.
 const MAX_RANGE_DAYS: i64 = 3_660;
+
+/// WITHINGS's cloud ([`super::SimCloud`]).
+pub(crate) struct Cloud;
+
+impl super::SimCloud for Cloud {
+    fn oauth_settings(&self) -> OAuthSettings {
+        oauth_settings()
+    }
+
+    fn router(&self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
+        router(oauth, sim)
+    }
+
+    fn classify(&self, path: &str) -> RequestClass {
+        classify(path)
+    }
+
+    /// Withings signs nothing, so `secret` is unused.
+    fn push_message(
+        &self,
+        sim: &SimState,
+        account: &str,
+        data_type: &str,
+        date: NaiveDate,
+        _secret: &str,
+    ) -> Option<super::PushMessage> {
+        let (content_type, body) = push_message(&sim.person(account), account, data_type, date)?;
+        Some(super::PushMessage {
+            method: "POST",
+            query: String::new(),
+            content_type,
+            headers: Vec::new(),
+            body: body.into_bytes(),
+        })
+    }
+
+    fn fault_response(&self, kind: &FaultKind) -> Option<Response> {
+        fault_response(kind)
+    }
+}
 
 pub(crate) fn oauth_settings() -> OAuthSettings {
     OAuthSettings {
