@@ -6,7 +6,7 @@
 //! the HTTP status (which is also classified, for proxies and the simulator's generic
 //! faults).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
@@ -95,18 +95,49 @@ const MAX_PAGES: usize = 1_000;
 /// Widest zone offsets on Earth (UTC−12 to UTC+14), for epoch windows around local days.
 const EARLIEST_OFFSET_S: i64 = 14 * 3_600;
 const LATEST_OFFSET_S: i64 = 12 * 3_600;
-/// User ids remembered between a code exchange and [`Provider::fetch_account`].
-const PENDING_ACCOUNTS: usize = 256;
+/// Most token -> user id entries kept (see [`IssuedAccounts`]). `fetch_account` runs
+/// right after the exchange, so only the newest entries are ever read; the bound keeps a
+/// long-running server's memory flat (10,000 entries of 32 + ~10 bytes: under 1 MB).
+const MAX_REMEMBERED_ACCOUNTS: usize = 10_000;
 
 /// The WITHINGS adapter.
 #[derive(Debug)]
 pub struct WithingsProvider {
     info: ProviderInfo,
     oauth: OAuthSettings,
-    /// The Withings user id of recently issued access tokens (keyed by the token's SHA-256):
-    /// Withings names the user only in the token answer, and no data endpoint says who the
-    /// token belongs to, so [`Provider::fetch_account`] reads it from here.
-    accounts: Mutex<VecDeque<([u8; 32], String)>>,
+    /// The Withings user id of recently issued access tokens; see [`IssuedAccounts`].
+    accounts: Mutex<IssuedAccounts>,
+}
+
+/// Why this exists: Withings names the user (`userid`) only in the token answer, and no
+/// data endpoint says whom a token belongs to, while the [`Provider`] contract reads the
+/// account with [`Provider::fetch_account`] after the exchange. The server calls it right
+/// after [`Provider::exchange_code`] in the same process, so the adapter remembers the id
+/// of each token it obtained. Keys are the token's SHA-256 (no token kept in memory);
+/// beyond [`MAX_REMEMBERED_ACCOUNTS`] the oldest entry is evicted.
+#[derive(Debug, Default)]
+struct IssuedAccounts {
+    by_token: HashMap<[u8; 32], String>,
+    /// Insertion order, oldest first, for eviction.
+    order: VecDeque<[u8; 32]>,
+}
+
+impl IssuedAccounts {
+    fn insert(&mut self, key: [u8; 32], user_id: String) {
+        if self.by_token.insert(key, user_id).is_some() {
+            self.order.retain(|known| *known != key);
+        }
+        self.order.push_back(key);
+        while self.order.len() > MAX_REMEMBERED_ACCOUNTS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.by_token.remove(&oldest);
+            }
+        }
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<&String> {
+        self.by_token.get(key)
+    }
 }
 
 impl WithingsProvider {
@@ -142,27 +173,19 @@ impl WithingsProvider {
                 client_auth: ClientAuth::RequestBody,
                 extra_authorize_params: Vec::new(),
             },
-            accounts: Mutex::new(VecDeque::new()),
+            accounts: Mutex::new(IssuedAccounts::default()),
         }
     }
 
     fn remember_account(&self, access_token: &str, user_id: String) {
         let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        let key = token_key(access_token);
-        accounts.retain(|(known, _)| *known != key);
-        if accounts.len() >= PENDING_ACCOUNTS {
-            accounts.pop_front();
-        }
-        accounts.push_back((key, user_id));
+        accounts.insert(token_key(access_token), user_id);
     }
 
     fn account_of(&self, access_token: &str) -> Option<String> {
         let key = token_key(access_token);
         let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        accounts
-            .iter()
-            .find(|(known, _)| *known == key)
-            .map(|(_, user_id)| user_id.clone())
+        accounts.get(&key).cloned()
     }
 
     /// `POST /v2/oauth2` with `action=requesttoken` and the grant's fields.
@@ -685,5 +708,23 @@ mod tests {
         provider.remember_account("token-a", "363".into());
         assert_eq!(provider.account_of("token-a").as_deref(), Some("363"));
         assert_eq!(provider.account_of("token-b"), None);
+    }
+
+    #[test]
+    fn remembered_accounts_are_bounded_oldest_first() {
+        let mut accounts = IssuedAccounts::default();
+        for n in 0..=MAX_REMEMBERED_ACCOUNTS {
+            accounts.insert(token_key(&n.to_string()), n.to_string());
+        }
+        assert_eq!(accounts.by_token.len(), MAX_REMEMBERED_ACCOUNTS);
+        assert_eq!(accounts.order.len(), MAX_REMEMBERED_ACCOUNTS);
+        assert_eq!(accounts.get(&token_key("0")), None, "oldest evicted");
+        assert_eq!(accounts.get(&token_key("1")).map(String::as_str), Some("1"));
+        // Re-inserting a token moves it to the newest end instead of duplicating it.
+        accounts.insert(token_key("1"), "1".into());
+        accounts.insert(token_key("new"), "new".into());
+        assert_eq!(accounts.get(&token_key("1")).map(String::as_str), Some("1"));
+        assert_eq!(accounts.get(&token_key("2")), None);
+        assert_eq!(accounts.order.len(), MAX_REMEMBERED_ACCOUNTS);
     }
 }
