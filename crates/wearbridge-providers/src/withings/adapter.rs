@@ -21,8 +21,12 @@ use wearbridge_model::DataType;
 use super::{EnvelopeError, mapper, parse_envelope, wire};
 use crate::error;
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::push::{PushAnswer, PushError, PushRequest};
 use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
-use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
+use crate::{
+    FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
+    TerraRecordData,
+};
 
 /// Withings's production endpoints.
 pub const AUTHORIZE_URL: &str = "https://account.withings.com/oauth2_user/authorize2";
@@ -304,6 +308,17 @@ async fn call<T: DeserializeOwned>(
     path: &str,
     params: &[(&str, String)],
 ) -> Result<T, ProviderError> {
+    let body = post_form(ctx, token, path, params).await?;
+    parse_envelope(&body).map_err(data_error)
+}
+
+/// The raw HTTP 200 answer of `POST <api_base><path>` (form `params`, Bearer token).
+async fn post_form(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    path: &str,
+    params: &[(&str, String)],
+) -> Result<Vec<u8>, ProviderError> {
     let url = with_trailing_slash(&ctx.api_base)
         .join(path)
         .map_err(|error| ProviderError::Malformed(format!("Withings API URL: {error}")))?;
@@ -316,8 +331,59 @@ async fn call<T: DeserializeOwned>(
         .send()
         .await
         .map_err(|error| error::from_transport(&error))?;
-    let body = checked_body(response).await?;
-    parse_envelope(&body).map_err(data_error)
+    checked_body(response).await
+}
+
+/// `POST <api_base>notify` with `action=subscribe` for each `appli` we map
+/// ([`super::push::SUBSCRIBED`]), calling back `push_url`.
+async fn subscribe(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    push_url: &Url,
+) -> Result<(), ProviderError> {
+    for (appli, _) in super::push::SUBSCRIBED {
+        let params = [
+            ("action", "subscribe".to_owned()),
+            ("callbackurl", push_url.to_string()),
+            ("appli", appli.to_string()),
+            ("comment", "wearbridge".to_owned()),
+        ];
+        call_status_only(ctx, token, "notify", &params).await?;
+    }
+    Ok(())
+}
+
+/// Like [`call`], for actions whose success answer carries no useful `body` (`notify`):
+/// only the envelope's `status` is checked.
+async fn call_status_only(
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    path: &str,
+    params: &[(&str, String)],
+) -> Result<(), ProviderError> {
+    let body = post_form(ctx, token, path, params).await?;
+    let envelope: wire::Envelope = serde_json::from_slice(&body)
+        .map_err(|error| ProviderError::Malformed(format!("Withings {path}: {error}")))?;
+    match envelope.status {
+        0 => Ok(()),
+        code => Err(status_error(code)),
+    }
+}
+
+/// Whether Withings can be asked to call `push_url` back: it accepts only HTTPS URLs on
+/// a domain (providers.md §3.4). Loopback hosts are let through for the simulator and
+/// local development, where the callback is served by the same machine.
+pub fn subscribable(push_url: &Url) -> bool {
+    push_url.scheme() == "https" || is_loopback(push_url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// A page of a paged answer: its items, whether more follow and the next offset.
@@ -631,6 +697,38 @@ impl Provider for WithingsProvider {
     fn supported_types(&self) -> &[DataType] {
         &SUPPORTED_TYPES
     }
+
+    /// Withings notifications carry no signature; see [`super::push`].
+    fn push(
+        &self,
+        _creds: &ProviderCredentials,
+        request: &PushRequest<'_>,
+    ) -> Result<PushAnswer, PushError> {
+        super::push::handle(request)
+    }
+
+    /// Subscribes `push_url` to every notification category we map. Withings refuses
+    /// callbacks that are not HTTPS; rather than failing every connection of a deployment
+    /// served over plain HTTP, the subscription is skipped with a warning (data then
+    /// arrives only through backfill and later fetches).
+    async fn on_connect(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        account: &ProviderAccount,
+        push_url: &Url,
+    ) -> Result<(), ProviderError> {
+        if !subscribable(push_url) {
+            tracing::warn!(
+                provider.name = super::PROVIDER_ID,
+                provider_user_id = %account.provider_user_id,
+                push_url = %push_url,
+                "Withings accepts only HTTPS notification callbacks: not subscribing"
+            );
+            return Ok(());
+        }
+        subscribe(ctx, access_token, push_url).await
+    }
 }
 
 #[cfg(test)]
@@ -708,6 +806,29 @@ mod tests {
         provider.remember_account("token-a", "363".into());
         assert_eq!(provider.account_of("token-a").as_deref(), Some("363"));
         assert_eq!(provider.account_of("token-b"), None);
+    }
+
+    #[test]
+    fn only_https_or_loopback_callbacks_are_subscribed() {
+        for (url, expected) in [
+            (
+                "https://wearbridge.example/v2/providers/WITHINGS/webhook",
+                true,
+            ),
+            ("http://127.0.0.1:8080/v2/providers/WITHINGS/webhook", true),
+            ("http://localhost/v2/providers/WITHINGS/webhook", true),
+            ("http://[::1]:9/x", true),
+            (
+                "http://wearbridge.example/v2/providers/WITHINGS/webhook",
+                false,
+            ),
+            ("http://10.0.0.2/v2/providers/WITHINGS/webhook", false),
+        ] {
+            let Ok(url) = Url::parse(url) else {
+                panic!("test URL parses: {url}");
+            };
+            assert_eq!(subscribable(&url), expected, "{url}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use wearbridge_model::DataType;
 
 use crate::FetchRange;
+use crate::push::{MAX_NOTIFIED_DAYS, PushAnswer, PushError, PushItem, PushRequest};
 
 /// A parsed notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,8 +78,58 @@ pub const SUBSCRIBED: [(i64, &[DataType]); 6] = [
 /// Widest zone offsets: local time is at most 12 h behind UTC and 14 h ahead of it.
 const MOST_BEHIND_S: i64 = 12 * 3_600;
 const MOST_AHEAD_S: i64 = 14 * 3_600;
-/// Longest window a notification may name (Withings sends hours to a few days).
-const MAX_DAYS: u64 = 60;
+/// Days added to a notification's first local day at most: the range then spans under
+/// [`MAX_NOTIFIED_DAYS`] (Withings sends windows of hours to a few days).
+const MAX_EXTRA_DAYS: u64 = (MAX_NOTIFIED_DAYS - 1).unsigned_abs();
+
+/// Handles one request to Withings's push endpoint: `HEAD`/`GET` (Withings checks the
+/// callback URL answers 2xx before subscribing it) get an empty 200; a `POST` is a
+/// notification, its fields in the form body (or, if the body is empty, in the query).
+/// There is no signature to verify (see the module docs).
+pub fn handle(request: &PushRequest<'_>) -> Result<PushAnswer, PushError> {
+    match request.method {
+        "GET" | "HEAD" => Ok(PushAnswer::Handshake {
+            status: 200,
+            content_type: "text/plain; charset=utf-8",
+            body: String::new(),
+        }),
+        "POST" => {
+            let fields = if request.body.is_empty() {
+                request.query.unwrap_or_default().as_bytes()
+            } else {
+                request.body
+            };
+            let notification = parse_notification(fields)
+                .map_err(|error| PushError::Malformed(error.to_string()))?;
+            let event =
+                event(&notification).map_err(|error| PushError::Malformed(error.to_string()))?;
+            Ok(PushAnswer::Items(items(event)))
+        }
+        other => Err(PushError::NotSupported(other.to_owned())),
+    }
+}
+
+/// The contract's items for one event: one fetch per Terra type the `appli` refreshes.
+pub fn items(event: PushEvent) -> Vec<PushItem> {
+    match event {
+        PushEvent::Fetch {
+            provider_user_id,
+            data_types,
+            range,
+        } => data_types
+            .into_iter()
+            .map(|data_type| PushItem::Fetch {
+                provider_user_id: provider_user_id.clone(),
+                data_type,
+                range,
+            })
+            .collect(),
+        PushEvent::Deauthorized { provider_user_id } => {
+            vec![PushItem::Deauthorized { provider_user_id }]
+        }
+        PushEvent::Ignored => Vec::new(),
+    }
+}
 
 /// Parses the form body of a notification.
 pub fn parse_notification(body: &[u8]) -> Result<Notification, PushParseError> {
@@ -167,7 +218,7 @@ fn days_of(notification: &Notification) -> Result<FetchRange, PushParseError> {
     let first = day(start.saturating_sub(MOST_BEHIND_S))?;
     let last = day(end.saturating_add(MOST_AHEAD_S))?;
     let capped = first
-        .checked_add_days(Days::new(MAX_DAYS))
+        .checked_add_days(Days::new(MAX_EXTRA_DAYS))
         .map_or(last, |cap| last.min(cap));
     Ok(FetchRange {
         start: first,
@@ -237,5 +288,109 @@ mod tests {
             panic!("parse refused");
         };
         assert!(event(&no_window).is_err());
+    }
+
+    fn request<'a>(
+        method: &'a str,
+        headers: &'a reqwest::header::HeaderMap,
+        query: Option<&'a str>,
+        body: &'a [u8],
+    ) -> PushRequest<'a> {
+        PushRequest {
+            method,
+            headers,
+            query,
+            body,
+        }
+    }
+
+    #[test]
+    fn the_reachability_check_gets_an_empty_200() {
+        let headers = reqwest::header::HeaderMap::new();
+        for method in ["HEAD", "GET"] {
+            assert_eq!(
+                handle(&request(method, &headers, None, b"")),
+                Ok(PushAnswer::Handshake {
+                    status: 200,
+                    content_type: "text/plain; charset=utf-8",
+                    body: String::new(),
+                })
+            );
+        }
+        assert!(matches!(
+            handle(&request("PUT", &headers, None, b"")),
+            Err(PushError::NotSupported(_))
+        ));
+    }
+
+    #[test]
+    fn activity_notifications_fetch_daily_and_activity_within_the_contract_range() {
+        let headers = reqwest::header::HeaderMap::new();
+        let body = b"userid=363&appli=16&startdate=1767600000&enddate=1767686399";
+        let answer = handle(&request("POST", &headers, None, body));
+        let Ok(PushAnswer::Items(items)) = answer else {
+            panic!("expected items, got {answer:?}");
+        };
+        let types: Vec<DataType> = items
+            .iter()
+            .filter_map(|item| match item {
+                PushItem::Fetch {
+                    provider_user_id,
+                    data_type,
+                    range,
+                } if provider_user_id == "363" => {
+                    assert!(crate::push::check_notified_range(*range).is_ok());
+                    Some(*data_type)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(types, [DataType::Daily, DataType::Activity]);
+    }
+
+    #[test]
+    fn long_windows_are_capped_to_the_contract_range() {
+        let headers = reqwest::header::HeaderMap::new();
+        // A year-long window still yields a range the server accepts.
+        let body = b"userid=1&appli=1&startdate=1735689600&enddate=1767225600";
+        let answer = handle(&request("POST", &headers, None, body));
+        let Ok(PushAnswer::Items(items)) = answer else {
+            panic!("expected items, got {answer:?}");
+        };
+        let Some(PushItem::Fetch { range, .. }) = items.first() else {
+            panic!("expected a fetch, got {items:?}");
+        };
+        assert!(
+            crate::push::check_notified_range(*range).is_ok(),
+            "{range:?}"
+        );
+    }
+
+    #[test]
+    fn unlink_deauthorizes_and_query_only_notifications_are_read() {
+        let headers = reqwest::header::HeaderMap::new();
+        let answer = handle(&request(
+            "POST",
+            &headers,
+            Some("userid=7&appli=46&action=unlink"),
+            b"",
+        ));
+        assert_eq!(
+            answer,
+            Ok(PushAnswer::Items(vec![PushItem::Deauthorized {
+                provider_user_id: "7".into()
+            }]))
+        );
+        let ignored = handle(&request(
+            "POST",
+            &headers,
+            None,
+            b"userid=7&appli=50&date=2026-01-05",
+        ));
+        assert_eq!(ignored, Ok(PushAnswer::Items(Vec::new())));
+        assert!(matches!(
+            handle(&request("POST", &headers, None, b"appli=1")),
+            Err(PushError::Malformed(_))
+        ));
     }
 }
