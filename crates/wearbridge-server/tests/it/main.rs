@@ -14,6 +14,7 @@ mod flows;
 mod integrations;
 mod ops;
 mod provider_sandbox;
+mod provider_withings;
 mod sync;
 mod users;
 mod webhooks;
