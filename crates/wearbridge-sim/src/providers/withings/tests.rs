@@ -340,3 +340,194 @@ fn notifications_are_plain_forms() {
     assert_eq!(appli_for("body"), Some(1));
     assert_eq!(appli_for("nutrition"), None);
 }
+
+/// The response schemas of the community Withings OpenAPI (see
+/// `tests/fixtures/withings/SOURCES.md`), made strict: every object that lists its
+/// properties accepts no others, so a field the simulator invents (or misspells) fails.
+fn spec_validator(schema_name: &str) -> jsonschema::Validator {
+    let text = include_str!("../../../tests/fixtures/withings/openapi-schemas.json");
+    let Ok(mut root) = serde_json::from_str::<Value>(text) else {
+        panic!("spec fixture is JSON");
+    };
+    add_recorded_fields(&mut root);
+    forbid_undeclared(&mut root);
+    if let Some(object) = root.as_object_mut() {
+        object.insert(
+            "$ref".to_owned(),
+            Value::from(format!("#/components/schemas/{schema_name}")),
+        );
+    }
+    match jsonschema::validator_for(&root) {
+        Ok(validator) => validator,
+        Err(error) => panic!("spec schema {schema_name} compiles: {error}"),
+    }
+}
+
+/// Where real recorded answers (aiowithings fixtures, see providers.md and
+/// `tests/fixtures/withings/SOURCES.md`) contradict the hand-written community spec, the
+/// recorded answer wins: (properties object, field, schema of the field as recorded).
+const RECORDED_FIELDS: [(&str, &str, &str); 12] = [
+    // measurement.json: `"modelid": 5, "model": "Body+", "comment": null`.
+    (MEASURE_GROUP, "comment", r#"{"type": ["string", "null"]}"#),
+    (MEASURE_GROUP, "model", r#"{"type": "string"}"#),
+    (MEASURE_GROUP, "modelid", r#"{"type": "integer"}"#),
+    // activity.json: `"modified": 1697884856, "modelid": 1055, "model": "GoogleFit tracker"`.
+    (ACTIVITY_DAY, "model", r#"{"type": "string"}"#),
+    (ACTIVITY_DAY, "modelid", r#"{"type": "integer"}"#),
+    (ACTIVITY_DAY, "modified", r#"{"type": "integer"}"#),
+    // workouts.json: `"model": 1055, "attrib": 0`.
+    (WORKOUT, "attrib", r#"{"type": "integer"}"#),
+    (WORKOUT, "model", r#"{"type": "integer"}"#),
+    // sleep_summary.json: `"created": 1620237476`.
+    (SLEEP_NIGHT, "created", r#"{"type": "integer"}"#),
+    // sleep.json: the body carries `"model": 32`; each segment `"model": "Aura Sensor V2"`
+    // (a name, where the spec says integer).
+    (SLEEP_BODY, "model", r#"{"type": "integer"}"#),
+    (SLEEP_SEGMENT, "model", r#"{"type": "string"}"#),
+    // notify_subscribe.json: `{"status": 0, "body": {}}`.
+    (SUCCESS, "body", r#"{"type": "object"}"#),
+];
+const MEASURE_GROUP: &str = "/components/schemas/MeasureGetMeasResponse/properties/body/properties/measuregrps/items/properties";
+const ACTIVITY_DAY: &str = "/components/schemas/GetActivityResponse/properties/body/properties/activities/items/properties";
+const WORKOUT: &str =
+    "/components/schemas/GetWorkoutsResponse/properties/body/properties/series/items/properties";
+const SLEEP_NIGHT: &str = "/components/schemas/SleepGetSummaryResponse/properties/body/properties/series/items/properties";
+const SLEEP_BODY: &str = "/components/schemas/SleepGetResponse/properties/body/properties";
+const SLEEP_SEGMENT: &str =
+    "/components/schemas/SleepGetResponse/properties/body/properties/series/items/properties";
+const SUCCESS: &str = "/components/schemas/SuccessResponse/properties";
+
+fn add_recorded_fields(root: &mut Value) {
+    for (pointer, field, schema) in RECORDED_FIELDS {
+        let Some(Value::Object(properties)) = root.pointer_mut(pointer) else {
+            panic!("spec fixture has no {pointer}");
+        };
+        let Ok(schema) = serde_json::from_str::<Value>(schema) else {
+            panic!("recorded field schema is JSON: {schema}");
+        };
+        properties.insert(field.to_owned(), schema);
+    }
+}
+
+fn forbid_undeclared(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            if object.contains_key("properties") && !object.contains_key("additionalProperties") {
+                object.insert("additionalProperties".to_owned(), Value::Bool(false));
+            }
+            object.values_mut().for_each(forbid_undeclared);
+        }
+        Value::Array(items) => items.iter_mut().for_each(forbid_undeclared),
+        _ => {}
+    }
+}
+
+/// Where `answer` (a success envelope) departs from `schema_name`, one line per error.
+fn spec_errors(schema_name: &str, answer: &Value) -> Vec<String> {
+    assert_eq!(answer.get("status"), Some(&Value::from(0)), "{answer}");
+    spec_validator(schema_name)
+        .iter_errors(answer)
+        .map(|error| format!("{schema_name}: {error} at {}", error.instance_path))
+        .collect()
+}
+
+#[tokio::test]
+async fn answers_validate_against_the_withings_openapi() {
+    let (base, _, _) = serve().await;
+    let token = token_of(&connect(&base, "withings-spec").await);
+    let http = reqwest::Client::new();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+    let start = day
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp();
+    let (start, end) = (start.to_string(), (start + 86_399).to_string());
+    let week_start = "2026-01-01";
+    let cases: [(&str, &str, Vec<(&str, &str)>); 8] = [
+        (
+            MEASURE_PATH,
+            "MeasureGetMeasResponse",
+            vec![
+                ("action", "getmeas"),
+                ("category", "1"),
+                ("startdate", &start),
+                ("enddate", &end),
+            ],
+        ),
+        (
+            MEASURE_V2_PATH,
+            "GetActivityResponse",
+            vec![
+                ("action", "getactivity"),
+                ("startdateymd", week_start),
+                ("enddateymd", "2026-01-07"),
+            ],
+        ),
+        (
+            MEASURE_V2_PATH,
+            "GetIntradayActivityResponse",
+            vec![
+                ("action", "getintradayactivity"),
+                ("startdate", &start),
+                ("enddate", &end),
+            ],
+        ),
+        (
+            MEASURE_V2_PATH,
+            "GetWorkoutsResponse",
+            vec![
+                ("action", "getworkouts"),
+                ("startdateymd", week_start),
+                ("enddateymd", "2026-01-31"),
+            ],
+        ),
+        (
+            SLEEP_PATH,
+            "SleepGetSummaryResponse",
+            vec![
+                ("action", "getsummary"),
+                ("startdateymd", week_start),
+                ("enddateymd", "2026-01-07"),
+            ],
+        ),
+        (
+            SLEEP_PATH,
+            "SleepGetResponse",
+            vec![("action", "get"), ("startdate", &start), ("enddate", &end)],
+        ),
+        (
+            NOTIFY_PATH,
+            "SuccessResponse",
+            vec![
+                ("action", "subscribe"),
+                ("appli", "44"),
+                ("callbackurl", "https://example.test/hook"),
+            ],
+        ),
+        (NOTIFY_PATH, "NotifyListResponse", vec![("action", "list")]),
+    ];
+    let mut failures = Vec::new();
+    for (path, schema, form) in cases {
+        let answer = post(&http, &format!("{base}{path}"), Some(&token), &form).await;
+        let body = answer.get("body").cloned().unwrap_or(Value::Null);
+        assert!(
+            body.as_object()
+                .is_some_and(|b| schema == "SuccessResponse" || !b.is_empty()),
+            "{schema}: empty body"
+        );
+        failures.extend(spec_errors(schema, &answer));
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn the_strict_spec_rejects_undeclared_fields_and_wrong_types() {
+    let validator = spec_validator("GetActivityResponse");
+    let ok = serde_json::json!({"status": 0, "body": {"activities": [{"date": "2026-01-05", "steps": 10}], "more": false, "offset": 0}});
+    assert!(validator.is_valid(&ok));
+    let undeclared = serde_json::json!({"status": 0, "body": {"activities": [{"date": "2026-01-05", "stepz": 10}]}});
+    assert!(!validator.is_valid(&undeclared));
+    let wrong_type = serde_json::json!({"status": 0, "body": {"activities": [], "more": 1}});
+    assert!(!validator.is_valid(&wrong_type));
+}
