@@ -431,6 +431,9 @@ fn spec_errors(schema_name: &str, answer: &Value) -> Vec<String> {
         .collect()
 }
 
+/// (path, spec response schema, form of the request).
+type SpecCase<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
 #[tokio::test]
 async fn answers_validate_against_the_withings_openapi() {
     let (base, _, _) = serve().await;
@@ -444,7 +447,7 @@ async fn answers_validate_against_the_withings_openapi() {
         .timestamp();
     let (start, end) = (start.to_string(), (start + 86_399).to_string());
     let week_start = "2026-01-01";
-    let cases: [(&str, &str, Vec<(&str, &str)>); 8] = [
+    let cases: [SpecCase<'_>; 8] = [
         (
             MEASURE_PATH,
             "MeasureGetMeasResponse",
