@@ -8,7 +8,10 @@ backend_test!(integrations_are_public_and_list_the_sandbox, |app| {
         .get("/v2/integrations", 200)
         .await
         .valid("api/sdk/Integrations_Fetch.200");
-    assert_eq!(list["providers"], serde_json::json!(["SANDBOX"]));
+    assert_eq!(
+        list["providers"],
+        serde_json::json!(["SANDBOX", "WITHINGS"])
+    );
     assert_eq!(list["sdk_resource"], serde_json::json!([]));
     assert_eq!(list["status"], "success");
 
@@ -21,6 +24,13 @@ backend_test!(integrations_are_public_and_list_the_sandbox, |app| {
     assert_eq!(sandbox["provider"], "SANDBOX");
     assert_eq!(sandbox["setup"], "API_KEYS_MANAGED");
     assert_eq!(sandbox["types"]["sleep"], true);
+    let withings = &detailed["providers"][1];
+    assert_eq!(withings["provider"], "WITHINGS");
+    assert_eq!(
+        withings["types"],
+        serde_json::json!({"activity": true, "body": true, "nutrition": false,
+            "daily": true, "sleep": true, "menstruation": false})
+    );
     let icon = sandbox["icon"].as_str().unwrap_or_default();
     assert!(
         icon.starts_with("http://127.0.0.1:"),
