@@ -21,6 +21,7 @@ pub mod record;
 pub mod registry;
 pub mod sandbox;
 pub mod whoop;
+pub mod withings;
 
 use std::time::Duration;
 

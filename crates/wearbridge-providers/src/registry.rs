@@ -11,8 +11,8 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{ProviderCredentials, ProvidersConfig};
-use crate::sandbox;
 use crate::{Provider, ProviderCtx};
+use crate::{sandbox, withings};
 
 /// How a provider's app credentials are managed.
 ///
@@ -187,6 +187,14 @@ pub static MODULES: &[ProviderModule] = &[
         api_base: Some(crate::polar::adapter::API_BASE),
         build: crate::polar::adapter::build,
         map_source: crate::polar::map_source,
+    },
+    ProviderModule {
+        info: withings::WITHINGS,
+        sim_prefix: withings::SIM_PATH,
+        sim_api_path: withings::SIM_PATH,
+        api_base: Some(withings::adapter::API_BASE),
+        build: withings::build,
+        map_source: withings::map_source,
     },
 ];
 

@@ -14,7 +14,7 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
         .map(|module| module.info.id)
         .collect();
     assert_eq!(list["providers"], serde_json::json!(ids));
-    for id in ["SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP"] {
+    for id in ["SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS"] {
         assert!(ids.contains(&id), "{id} is registered");
     }
     assert_eq!(list["sdk_resource"], serde_json::json!([]));
@@ -29,6 +29,13 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
     assert_eq!(sandbox["provider"], "SANDBOX");
     assert_eq!(sandbox["setup"], "API_KEYS_MANAGED");
     assert_eq!(sandbox["types"]["sleep"], true);
+    let withings = &detailed["providers"][1];
+    assert_eq!(withings["provider"], "WITHINGS");
+    assert_eq!(
+        withings["types"],
+        serde_json::json!({"activity": true, "body": true, "nutrition": false,
+            "daily": true, "sleep": true, "menstruation": false})
+    );
     let icon = sandbox["icon"].as_str().unwrap_or_default();
     assert!(
         icon.starts_with("http://127.0.0.1:"),

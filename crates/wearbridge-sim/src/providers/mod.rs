@@ -11,6 +11,7 @@ pub mod oura;
 pub mod polar;
 pub mod sandbox;
 pub mod whoop;
+pub mod withings;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -39,15 +40,17 @@ pub enum SimProvider {
     Oura,
     Polar,
     Whoop,
+    Withings,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 5] = [
+    pub const ALL: [SimProvider; 6] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
         SimProvider::Polar,
         SimProvider::Whoop,
+        SimProvider::Withings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl SimProvider {
             Self::Garmin => "garmin",
             Self::Oura => "oura",
             Self::Polar => "polar",
+            Self::Withings => "withings",
         }
     }
 
@@ -68,6 +72,7 @@ impl SimProvider {
             Self::Garmin => &garmin::Cloud,
             Self::Oura => &oura::Cloud,
             Self::Polar => &polar::Cloud,
+            Self::Withings => &withings::Cloud,
         }
     }
 

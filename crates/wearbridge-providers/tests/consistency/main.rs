@@ -1,0 +1,286 @@
+//! Cross-provider consistency (issue 7): one synthetic person's day, served by every
+//! registered provider's simulator in that provider's wire format and mapped back through
+//! that provider's adapter, gives the same step total, sleep duration, resting heart rate
+//! and weight as the person model, within each provider's precision.
+//!
+//! Each provider is connected the way the server connects it (authorize with consent at
+//! the simulator, code exchange, account lookup), then fetched over three days around the
+//! checked day; a metric is compared wherever the provider maps it, and every metric must
+//! come from at least two providers so the check cannot pass vacuously.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use url::Url;
+use wearbridge_model::DataType;
+use wearbridge_providers::{
+    FetchRange, Provider, ProviderCtx, ProvidersConfig, Registry, TerraRecordData, http_client,
+    new_pkce_pair, oauth,
+};
+use wearbridge_sim::{SimConfig, Simulator};
+
+/// The simulated account: any seed works; this one is fixed so failures reproduce.
+const ACCOUNT: &str = "consistency-7";
+const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/any";
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 4).unwrap_or_default()
+}
+
+/// What one provider reported for the checked day.
+#[derive(Debug, Default, Clone, Copy)]
+struct Reading {
+    steps: Option<f64>,
+    sleep_s: Option<f64>,
+    resting_hr: Option<f64>,
+    weight_kg: Option<f64>,
+}
+
+/// The local date of an RFC 3339 timestamp as written (its own offset).
+fn local_date(timestamp: &Value) -> Option<NaiveDate> {
+    let text = timestamp.as_str()?;
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.date_naive())
+}
+
+fn records_json(records: &[TerraRecordData]) -> Vec<Value> {
+    records
+        .iter()
+        .map(|record| match record.to_json() {
+            Ok(json) => json,
+            Err(error) => panic!("record serializes: {error}"),
+        })
+        .collect()
+}
+
+/// Sums a numeric field over the records whose `time_field` falls on `date`.
+fn sum_on(records: &[Value], time_field: &str, date: NaiveDate, path: &[&str]) -> Option<f64> {
+    let values: Vec<f64> = records
+        .iter()
+        .filter(|record| local_date(&record["metadata"][time_field]) == Some(date))
+        .filter_map(|record| {
+            path.iter()
+                .try_fold(record, |value, key| value.get(*key))
+                .and_then(Value::as_f64)
+        })
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum())
+}
+
+fn first_on(records: &[Value], time_field: &str, date: NaiveDate, path: &[&str]) -> Option<f64> {
+    records
+        .iter()
+        .filter(|record| local_date(&record["metadata"][time_field]) == Some(date))
+        .find_map(|record| {
+            path.iter()
+                .try_fold(record, |value, key| value.get(*key))
+                .and_then(Value::as_f64)
+        })
+}
+
+fn weight_on(records: &[Value], date: NaiveDate) -> Option<f64> {
+    records
+        .iter()
+        .filter(|record| local_date(&record["metadata"]["start_time"]) == Some(date))
+        .flat_map(|record| {
+            record["measurements_data"]["measurements"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find_map(|measurement| measurement["weight_kg"].as_f64())
+}
+
+async fn fetch(
+    provider: &dyn Provider,
+    ctx: &ProviderCtx,
+    token: &SecretString,
+    data_type: DataType,
+) -> Vec<Value> {
+    if !provider.supported_types().contains(&data_type) {
+        return Vec::new();
+    }
+    let range = FetchRange {
+        start: day() - Days::new(1),
+        end: day() + Days::new(1),
+    };
+    match provider.fetch(ctx, token, data_type, range).await {
+        Ok(records) => records_json(&records),
+        Err(error) => panic!("{} {data_type}: {error}", provider.info().id),
+    }
+}
+
+async fn read(provider: &dyn Provider, ctx: &ProviderCtx, token: &SecretString) -> Reading {
+    let daily = fetch(provider, ctx, token, DataType::Daily).await;
+    let sleep = fetch(provider, ctx, token, DataType::Sleep).await;
+    let body = fetch(provider, ctx, token, DataType::Body).await;
+    let resting = ["heart_rate_data", "summary", "resting_hr_bpm"];
+    Reading {
+        steps: sum_on(&daily, "start_time", day(), &["distance_data", "steps"]),
+        sleep_s: sum_on(
+            &sleep,
+            "end_time",
+            day(),
+            &[
+                "sleep_durations_data",
+                "asleep",
+                "duration_asleep_state_seconds",
+            ],
+        ),
+        resting_hr: first_on(&daily, "start_time", day(), &resting)
+            .or_else(|| first_on(&sleep, "end_time", day(), &resting)),
+        weight_kg: weight_on(&body, day()),
+    }
+}
+
+/// Authorize with consent at the simulator and exchange the code.
+async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> SecretString {
+    let pkce = new_pkce_pair();
+    let redirect = Url::parse(REDIRECT_URI).unwrap_or_else(|error| panic!("{error}"));
+    let mut url = oauth::authorize_url(
+        provider.oauth(),
+        &ctx.creds,
+        &redirect,
+        "state-consistency",
+        provider.oauth().pkce.then_some(pkce.challenge.as_str()),
+    );
+    url.query_pairs_mut()
+        .append_pair("consent", "allow")
+        .append_pair("sim_user", ACCOUNT);
+    let id = provider.info().id;
+    let response = match ctx.http.get(url).send().await {
+        Ok(response) => response,
+        Err(error) => panic!("{id} authorize: {error}"),
+    };
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| Url::parse(value).ok())
+        .unwrap_or_else(|| panic!("{id} consent redirects ({})", response.status()));
+    let code = location
+        .query_pairs()
+        .find(|(key, _)| key == "code")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("{id} redirect carries a code: {location}"));
+    let verifier = pkce.verifier.expose_secret().to_owned();
+    let tokens = provider
+        .exchange_code(
+            ctx,
+            &code,
+            &redirect,
+            provider.oauth().pkce.then_some(verifier.as_str()),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{id} code exchange: {error}"));
+    tokens.access_token
+}
+
+/// How close a provider's value must be to the model's: its documented precision.
+struct Precision {
+    steps: f64,
+    sleep_s: f64,
+    resting_hr: f64,
+    weight_kg: f64,
+}
+
+/// Steps are counted exactly everywhere; sleep durations are whole seconds (Oura, Garmin,
+/// Polar's ISO durations) or milliseconds (WHOOP), but some providers report stage totals
+/// rounded to minutes (60 s); heart rates are whole bpm (±1 for rounding the model's
+/// mean); weights are grams (Garmin) or a mantissa with a power-of-ten unit (Withings),
+/// so 0.05 kg covers every provider's rounding.
+const PRECISION: Precision = Precision {
+    steps: 0.0,
+    sleep_s: 60.0,
+    resting_hr: 1.0,
+    weight_kg: 0.05,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_provider_reports_the_same_day() {
+    let sim = Simulator::spawn(SimConfig::default())
+        .await
+        .unwrap_or_else(|error| panic!("simulator: {error}"));
+    let base = Url::parse(&sim.base_url()).unwrap_or_else(|error| panic!("{error}"));
+    let registry = Registry::new(ProvidersConfig::sandbox(base));
+    let person = sim.person(ACCOUNT);
+    let truth = person.day(day());
+    // Oura's activity day runs from 04:00 to 04:00 local (its documented `timestamp`), so
+    // its step total is the person's steps over that window, not over the midnight day.
+    let next = person.day(day() + Days::new(1));
+    let oura_steps: u32 = truth
+        .intervals
+        .iter()
+        .chain(next.intervals.iter())
+        .filter(|interval| {
+            let start = interval.start.naive_local();
+            let from = day().and_hms_opt(4, 0, 0).unwrap_or_default();
+            let to = (day() + Days::new(1))
+                .and_hms_opt(4, 0, 0)
+                .unwrap_or_default();
+            start >= from && start < to
+        })
+        .map(|interval| interval.steps)
+        .sum();
+    let mut readings = BTreeMap::new();
+    for info in registry.enabled() {
+        let (Some(provider), Ok(http)) = (registry.get(info.id), http_client()) else {
+            panic!("{} is enabled in sandbox mode", info.id);
+        };
+        let Some(ctx) = registry.ctx(info.id, http) else {
+            panic!("{} has a context", info.id);
+        };
+        let token = connect(provider.as_ref(), &ctx).await;
+        readings.insert(info.id, read(provider.as_ref(), &ctx, &token).await);
+    }
+    let expected = [
+        ("steps", f64::from(truth.total_steps()), PRECISION.steps),
+        (
+            "sleep_s",
+            truth.sleep_duration_s() as f64,
+            PRECISION.sleep_s,
+        ),
+        (
+            "resting_hr",
+            f64::from(truth.resting_hr_bpm()),
+            PRECISION.resting_hr,
+        ),
+        ("weight_kg", truth.weight_kg(), PRECISION.weight_kg),
+    ];
+    let mut problems = Vec::new();
+    for (metric, want, tolerance) in expected {
+        let mut reporters = 0;
+        for (provider, reading) in &readings {
+            let got = match metric {
+                "steps" => reading.steps,
+                "sleep_s" => reading.sleep_s,
+                "resting_hr" => reading.resting_hr,
+                _ => reading.weight_kg,
+            };
+            let Some(got) = got else { continue };
+            reporters += 1;
+            let want = if metric == "steps" && *provider == "OURA" {
+                f64::from(oura_steps)
+            } else {
+                want
+            };
+            if (got - want).abs() > tolerance {
+                problems.push(format!(
+                    "{provider} {metric}: {got} vs model {want} (±{tolerance})"
+                ));
+            }
+        }
+        if reporters < 2 {
+            problems.push(format!(
+                "{metric}: only {reporters} provider(s) report it ({readings:?})"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{problems:#?}\nreadings: {readings:#?}"
+    );
+}
