@@ -176,6 +176,18 @@ async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> SecretString {
         )
         .await
         .unwrap_or_else(|error| panic!("{id} code exchange: {error}"));
+    // As the server does after the exchange: account lookup, then provider-side
+    // registration (Polar refuses data to unregistered users).
+    let account = provider
+        .fetch_account(ctx, &tokens.access_token)
+        .await
+        .unwrap_or_else(|error| panic!("{id} account: {error}"));
+    let push_url = Url::parse(&format!("http://127.0.0.1:9/v2/providers/{id}/webhook"))
+        .unwrap_or_else(|error| panic!("{error}"));
+    provider
+        .on_connect(ctx, &tokens.access_token, &account, &push_url)
+        .await
+        .unwrap_or_else(|error| panic!("{id} registration: {error}"));
     tokens.access_token
 }
 
