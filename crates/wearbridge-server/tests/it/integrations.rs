@@ -29,7 +29,11 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
     assert_eq!(sandbox["provider"], "SANDBOX");
     assert_eq!(sandbox["setup"], "API_KEYS_MANAGED");
     assert_eq!(sandbox["types"]["sleep"], true);
-    let withings = &detailed["providers"][1];
+    let withings = detailed["providers"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["provider"] == "WITHINGS"))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(withings["provider"], "WITHINGS");
     assert_eq!(
         withings["types"],

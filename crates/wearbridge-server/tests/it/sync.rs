@@ -906,19 +906,30 @@ sync_test!(
         assert_eq!((first, second), (providers, 0));
         env.sim.requests().clear();
         assert_eq!(env.run_on_two_nodes().await, providers);
-        // None of these providers keeps app-level subscriptions (the trait default): each
-        // job ends without a provider call or a next run.
+        // Only OURA keeps app-level subscriptions: its job calls Oura's subscription API
+        // and is queued again for its next renewal; every other provider's job ends
+        // without a provider call (the trait default).
         let jobs = env.jobs_of(schedule::RENEW_KIND, None).await;
         assert_eq!(jobs.len(), providers);
         for job in &jobs {
-            assert_eq!(job.state, JobState::Completed, "{:?}", job.last_error);
+            assert_ne!(job.state, JobState::Failed, "{:?}", job.last_error);
         }
-        assert!(env.sim.requests().records(None).is_empty());
-        // The next start-up renews again.
+        let completed = jobs
+            .iter()
+            .filter(|job| job.state == JobState::Completed)
+            .count();
+        assert_eq!(completed, providers - 1, "all but OURA complete");
+        let calls = env.sim.requests().records(None);
+        assert!(!calls.is_empty(), "OURA's subscriptions were created");
+        assert!(
+            calls.iter().all(|call| call.provider == "oura"),
+            "only OURA was called: {calls:?}"
+        );
+        // The next start-up renews again, except OURA, whose next renewal is already queued.
         let restart = schedule::enqueue_renewals(&env.state)
             .await
             .expect("renewals");
-        assert_eq!(restart, providers);
+        assert_eq!(restart, providers - 1);
     }
 );
 
