@@ -2,6 +2,9 @@
 //! schema validation, robustness of the parsers and mappers against arbitrary JSON, and the
 //! adapter against the simulator. One binary on purpose (link time).
 
+#[path = "support/json_props.rs"]
+mod json_props;
+
 mod golden {
     //! Golden mappings: Garmin payloads (`tests/fixtures/garmin/*.input.json`, see the
     //! README there) mapped through `garmin::map_source` and compared with the committed
@@ -422,6 +425,7 @@ mod robustness {
     //! `map_source` takes any JSON for every Garmin path without panicking: arbitrary
     //! documents, and the fixtures with random leaves replaced by hostile values.
 
+    use super::json_props::{leaves, nested_json};
     use proptest::prelude::*;
     use serde_json::{Value, json};
     use wearbridge_providers::garmin::map_source;
@@ -460,43 +464,18 @@ mod robustness {
         ]
     }
 
+    /// Nested JSON of hostile leaves under this provider's field names.
     fn arbitrary_json() -> impl Strategy<Value = Value> {
-        hostile_leaf().prop_recursive(4, 64, 8, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-                prop::collection::btree_map(
-                    prop_oneof![
-                        Just("startTimeInSeconds".to_owned()),
-                        Just("startTimeOffsetInSeconds".to_owned()),
-                        Just("summaryId".to_owned()),
-                        Just("calendarDate".to_owned()),
-                        Just("timeOffsetHeartRateSamples".to_owned()),
-                        Just("periodStartDate".to_owned()),
-                        Just("dayInCycle".to_owned()),
-                        "[a-zA-Z0-9]{1,12}"
-                    ],
-                    inner,
-                    0..8
-                )
-                .prop_map(|map| Value::Object(map.into_iter().collect())),
-            ]
-        })
-    }
-
-    fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    leaves(child, format!("{pointer}/{key}"), out);
-                }
-            }
-            Value::Array(items) => {
-                for (index, child) in items.iter().enumerate().take(3) {
-                    leaves(child, format!("{pointer}/{index}"), out);
-                }
-            }
-            _ => out.push(pointer),
-        }
+        const KEYS: &[&str] = &[
+            "startTimeInSeconds",
+            "startTimeOffsetInSeconds",
+            "summaryId",
+            "calendarDate",
+            "timeOffsetHeartRateSamples",
+            "periodStartDate",
+            "dayInCycle",
+        ];
+        nested_json(hostile_leaf().boxed(), KEYS, "[a-zA-Z0-9]{1,12}")
     }
 
     fn fixtures() -> Vec<Value> {

@@ -4,6 +4,9 @@
 //! by field, and robustness of the parsers, mappers and push parser against arbitrary JSON.
 //! One binary on purpose (link time); the adapter's HTTP tests are in `polar_adapter.rs`.
 
+#[path = "support/json_props.rs"]
+mod json_props;
+
 mod golden {
     use std::fs;
     use std::path::PathBuf;
@@ -357,6 +360,7 @@ mod robustness {
     //! panicking: arbitrary documents, and the fixtures with random leaves replaced by
     //! hostile values.
 
+    use super::json_props::nested_json;
     use chrono::NaiveDate;
     use proptest::prelude::*;
     use serde_json::{Value, json};
@@ -418,32 +422,23 @@ mod robustness {
         ]
     }
 
+    /// Nested JSON of hostile leaves under this provider's field names.
     fn arbitrary_json() -> impl Strategy<Value = Value> {
-        hostile_leaf().prop_recursive(4, 64, 8, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-                prop::collection::btree_map(
-                    prop_oneof![
-                        Just("nights".to_owned()),
-                        Just("date".to_owned()),
-                        Just("sleep_start_time".to_owned()),
-                        Just("sleep_end_time".to_owned()),
-                        Just("start_time".to_owned()),
-                        Just("duration".to_owned()),
-                        Just("samples".to_owned()),
-                        Just("event".to_owned()),
-                        Just("user_id".to_owned()),
-                        "[a-z_]{1,12}"
-                    ],
-                    inner,
-                    0..8
-                )
-                .prop_map(|map| Value::Object(map.into_iter().collect())),
-            ]
-        })
+        const KEYS: &[&str] = &[
+            "nights",
+            "date",
+            "sleep_start_time",
+            "sleep_end_time",
+            "start_time",
+            "duration",
+            "samples",
+            "event",
+            "user_id",
+        ];
+        nested_json(hostile_leaf().boxed(), KEYS, "[a-z_]{1,12}")
     }
 
-    /// Every leaf of a fixture, by JSON pointer (object keys too, as `~key` markers).
+    /// Every leaf of a fixture, by JSON pointer (the first four items of each array).
     fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
         match value {
             Value::Object(map) => {

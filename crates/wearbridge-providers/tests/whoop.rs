@@ -3,6 +3,9 @@
 //! and the adapter against the simulator (OAuth, every data type, push, faults, revoke).
 //! One binary on purpose (link time).
 
+#[path = "support/json_props.rs"]
+mod json_props;
+
 mod golden {
     use std::fs;
     use std::path::PathBuf;
@@ -338,6 +341,7 @@ mod golden {
 mod robustness {
     //! `map_source`, the push parser and the push handler take any JSON without panicking.
 
+    use super::json_props::{leaves, nested_json};
     use proptest::prelude::*;
     use serde_json::{Value, json};
     use wearbridge_providers::map_source;
@@ -399,43 +403,18 @@ mod robustness {
         ]
     }
 
+    /// Nested JSON of hostile leaves under this provider's field names.
     fn arbitrary_json() -> impl Strategy<Value = Value> {
-        hostile_leaf().prop_recursive(4, 64, 8, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-                prop::collection::btree_map(
-                    prop_oneof![
-                        Just("records".to_owned()),
-                        Just("score".to_owned()),
-                        Just("start".to_owned()),
-                        Just("end".to_owned()),
-                        Just("timezone_offset".to_owned()),
-                        Just("id".to_owned()),
-                        Just("type".to_owned()),
-                        "[a-z_]{1,12}"
-                    ],
-                    inner,
-                    0..8
-                )
-                .prop_map(|map| Value::Object(map.into_iter().collect())),
-            ]
-        })
-    }
-
-    fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    leaves(child, format!("{pointer}/{key}"), out);
-                }
-            }
-            Value::Array(items) => {
-                for (index, child) in items.iter().enumerate().take(3) {
-                    leaves(child, format!("{pointer}/{index}"), out);
-                }
-            }
-            _ => out.push(pointer),
-        }
+        const KEYS: &[&str] = &[
+            "records",
+            "score",
+            "start",
+            "end",
+            "timezone_offset",
+            "id",
+            "type",
+        ];
+        nested_json(hostile_leaf().boxed(), KEYS, "[a-z_]{1,12}")
     }
 
     fn fixtures() -> Vec<Value> {

@@ -2,9 +2,13 @@
 //! panicking: arbitrary JSON (bare and inside a success envelope), the real fixtures with
 //! random leaves replaced by hostile values, and arbitrary form bodies.
 
+#[path = "support/json_props.rs"]
+mod json_props;
+
 use std::fs;
 use std::path::PathBuf;
 
+use crate::json_props::nested_json;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wearbridge_providers::withings::{MAPPED_OPERATIONS, map_source, push};
@@ -56,33 +60,24 @@ fn hostile_leaf() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// Nested JSON of hostile leaves under this provider's field names.
 fn arbitrary_json() -> impl Strategy<Value = Value> {
-    hostile_leaf().prop_recursive(4, 64, 8, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::btree_map(
-                prop_oneof![
-                    Just("measuregrps".to_owned()),
-                    Just("measures".to_owned()),
-                    Just("series".to_owned()),
-                    Just("activities".to_owned()),
-                    Just("startdate".to_owned()),
-                    Just("enddate".to_owned()),
-                    Just("date".to_owned()),
-                    Just("timezone".to_owned()),
-                    Just("value".to_owned()),
-                    Just("unit".to_owned()),
-                    Just("type".to_owned()),
-                    Just("hr".to_owned()),
-                    Just("1767650400".to_owned()),
-                    "[a-z_0-9]{1,12}",
-                ],
-                inner,
-                0..8,
-            )
-            .prop_map(|map| Value::Object(map.into_iter().collect())),
-        ]
-    })
+    const KEYS: &[&str] = &[
+        "measuregrps",
+        "measures",
+        "series",
+        "activities",
+        "startdate",
+        "enddate",
+        "date",
+        "timezone",
+        "value",
+        "unit",
+        "type",
+        "hr",
+        "1767650400",
+    ];
+    nested_json(hostile_leaf().boxed(), KEYS, "[a-z_0-9]{1,12}")
 }
 
 fn fixture(name: &str) -> Value {

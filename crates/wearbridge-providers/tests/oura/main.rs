@@ -3,6 +3,9 @@
 //! JSON, and the adapter against the simulator's Oura cloud. One binary on purpose (link
 //! time).
 
+#[path = "../support/json_props.rs"]
+mod json_props;
+
 mod adapter;
 mod golden;
 mod robustness;

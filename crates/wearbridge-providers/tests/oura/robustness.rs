@@ -1,6 +1,7 @@
 //! `map_source` and the push parser take any JSON for every Oura path without panicking: arbitrary
 //! documents, and the real fixtures with random leaves replaced by hostile values.
 
+use crate::json_props::{leaves, nested_json};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wearbridge_providers::map_source;
@@ -53,41 +54,10 @@ fn hostile_leaf() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// Nested JSON of hostile leaves under this provider's field names.
 fn arbitrary_json() -> impl Strategy<Value = Value> {
-    hostile_leaf().prop_recursive(4, 64, 8, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::btree_map(
-                prop_oneof![
-                    Just("data".to_owned()),
-                    Just("interval".to_owned()),
-                    Just("items".to_owned()),
-                    Just("timestamp".to_owned()),
-                    "[a-z_]{1,12}"
-                ],
-                inner,
-                0..8
-            )
-            .prop_map(|map| Value::Object(map.into_iter().collect())),
-        ]
-    })
-}
-
-/// Every leaf of the real fixtures, by JSON pointer.
-fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                leaves(child, format!("{pointer}/{key}"), out);
-            }
-        }
-        Value::Array(items) => {
-            for (index, child) in items.iter().enumerate().take(3) {
-                leaves(child, format!("{pointer}/{index}"), out);
-            }
-        }
-        _ => out.push(pointer),
-    }
+    const KEYS: &[&str] = &["data", "interval", "items", "timestamp"];
+    nested_json(hostile_leaf().boxed(), KEYS, "[a-z_]{1,12}")
 }
 
 fn fixtures() -> Vec<Value> {

@@ -122,8 +122,10 @@ async fn try_refresh(
     connection: &Connection,
 ) -> Result<Option<AccessToken>, ConnectError> {
     let Some(refresh_enc) = connection.refresh_token_enc.as_deref() else {
-        return Err(ProviderError::Unauthorized(
-            "access token expired and no refresh token".to_owned(),
+        // Refused or expired, with no refresh token to renew it (Polar issues none): the
+        // grant cannot be renewed, so the user must reconnect (`access_revoked`).
+        return Err(ProviderError::InvalidGrant(
+            "access token refused or expired and no refresh token to renew it".to_owned(),
         )
         .into());
     };

@@ -1,6 +1,7 @@
 //! POLAR end to end through the shared provider flows (`flows.rs`) against the simulator's
 //! Polar AccessLink cloud: connect with consent (which registers the user at Polar),
-//! backfill every supported type, a signed webhook, and a 429 pausing the budget.
+//! backfill every supported type, a signed webhook, a 429 pausing the budget, and a revoked
+//! token ending in `access_revoked` (Polar issues no refresh token).
 
 use crate::flows::*;
 
@@ -61,4 +62,15 @@ crate::connect_test!(polar_rate_limit_pauses_the_budget, |env| {
     env.run_backfill().await;
     let after = env.sim().requests().records(Some("polar")).len();
     assert_eq!(after, limited + 1, "requests after the rate limit");
+});
+
+crate::connect_test!(polar_revoked_token_ends_in_access_revoked, |env| {
+    let dev = env.developer("polar-revoked").await;
+    let user = env.connect_provider(&dev, "POLAR", "petra").await;
+    let oauth = env.sim().oauth(SimProvider::Polar).expect("polar oauth");
+    assert!(oauth.revoke_account("petra") > 0);
+    env.run_backfill().await;
+    let revoked = env.events(&dev, "access_revoked").await;
+    assert_eq!(revoked.len(), 1, "one access_revoked event");
+    assert_eq!(revoked[0]["user"]["user_id"], user.as_str());
 });
