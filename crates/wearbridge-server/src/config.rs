@@ -48,6 +48,11 @@ pub struct Config {
     /// Sync engine (`[sync]`; see [`SyncConfig`]).
     #[serde(default)]
     pub sync: SyncConfig,
+    /// Provider app credentials by Terra id (`[providers.GARMIN] client_id = ...,
+    /// client_secret = ..., webhook_secret = ...`). Outside sandbox mode a provider is
+    /// offered only when it has credentials here.
+    #[serde(default)]
+    pub providers: std::collections::BTreeMap<String, wearbridge_providers::ProviderCredentials>,
 }
 
 /// The `[sync]` section: overrides of the sync engine's per-provider defaults. Provider
@@ -256,6 +261,28 @@ impl ConfigError {
 }
 
 impl Config {
+    /// Every `[providers.<ID>]` names a provider of this build and carries a client id and
+    /// secret.
+    fn validate_providers(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        let known = wearbridge_providers::registry::MODULES;
+        for (id, creds) in &self.providers {
+            if !known.iter().any(|m| m.info.id.eq_ignore_ascii_case(id)) {
+                return Err(ConfigError::new(
+                    "providers",
+                    format!("unknown provider {id:?}"),
+                ));
+            }
+            if creds.client_id.trim().is_empty() || creds.client_secret.expose_secret().is_empty() {
+                return Err(ConfigError::new(
+                    "providers",
+                    format!("providers.{id} needs client_id and client_secret"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A configuration for tests and tools: defaults with the given database and bind.
     pub fn for_database(database_url: &str, bind: SocketAddr) -> Config {
         Config {
@@ -267,6 +294,7 @@ impl Config {
             development: false,
             webhooks: crate::delivery::DeliveryConfig::default(),
             sync: SyncConfig::default(),
+            providers: std::collections::BTreeMap::new(),
         }
     }
 
@@ -298,6 +326,7 @@ impl Config {
         self.webhooks
             .validate()
             .map_err(|(key, message)| ConfigError::new(key, message))?;
+        self.validate_providers()?;
         self.sync.validate()?;
         if let Some(key) = &self.encryption_key {
             Cipher::from_key_spec(key.expose_secret())
@@ -376,6 +405,40 @@ mod tests {
             "sqlite://data/wb.db",
             SocketAddr::from(([127, 0, 0, 1], 8080)),
         )
+    }
+
+    fn creds(client_id: &str, secret: &str) -> wearbridge_providers::ProviderCredentials {
+        wearbridge_providers::ProviderCredentials {
+            client_id: client_id.to_owned(),
+            client_secret: SecretString::from(secret),
+            api_base_url: None,
+            auth_base_url: None,
+            webhook_secret: None,
+        }
+    }
+
+    #[test]
+    fn provider_credentials_are_checked_and_enable_only_their_provider() {
+        let mut good = config();
+        good.providers
+            .insert("garmin".into(), creds("app", "s3cret"));
+        assert!(good.validate().is_ok());
+        let registry = wearbridge_providers::Registry::new(wearbridge_providers::ProvidersConfig {
+            sandbox_mode: false,
+            sim_base_url: None,
+            providers: good.providers.clone(),
+        });
+        let enabled: Vec<&str> = registry.enabled().iter().map(|p| p.id).collect();
+        assert_eq!(enabled, ["GARMIN"], "only configured providers are offered");
+
+        let mut unknown = config();
+        unknown
+            .providers
+            .insert("NOPE".into(), creds("app", "s3cret"));
+        assert_eq!(unknown.validate().map_err(|e| e.key), Err("providers"));
+        let mut empty = config();
+        empty.providers.insert("OURA".into(), creds("app", ""));
+        assert_eq!(empty.validate().map_err(|e| e.key), Err("providers"));
     }
 
     #[test]

@@ -29,15 +29,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State with the built-in provider registry, fresh metrics, the system clock and the
-    /// sync settings of the `[sync]` section.
+    /// State with the providers configured in `[providers]` (sandbox mode replaces them with
+    /// [`AppState::with_providers`]), fresh metrics, the system clock and the sync settings
+    /// of the `[sync]` section.
     pub fn new(store: Store, config: Config, cipher: Cipher) -> AppState {
         let sync = config.sync.settings();
+        let providers = Registry::new(wearbridge_providers::ProvidersConfig {
+            sandbox_mode: false,
+            sim_base_url: None,
+            providers: config.providers.clone(),
+        });
         AppState {
             store,
             config: Arc::new(config),
             cipher: Arc::new(cipher),
-            providers: Arc::new(Registry::builtin()),
+            providers: Arc::new(providers),
             metrics: Arc::new(Metrics::new()),
             clock: Arc::new(SystemClock),
             sync: Arc::new(sync),
