@@ -92,7 +92,10 @@ impl TestApp {
         configure(&mut config);
         let cipher =
             Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("generated key is valid");
-        let state = AppState::new(store.clone(), config, cipher);
+        // Every compiled-in provider listed (no adapters): the endpoint tests need the
+        // listing, not provider calls (those run against the simulator in connect/sync).
+        let state = AppState::new(store.clone(), config, cipher)
+            .with_providers(wearbridge_providers::Registry::builtin());
         let server = RunningServer::start(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("cannot start the server");
