@@ -84,7 +84,7 @@ impl Store {
         let interval = shape.interval_micros.max(0);
         let spend = cost.clamp(1, burst).saturating_mul(interval);
         let window = burst.saturating_mul(interval);
-        for _ in 0..2 {
+        for _ in 0..3 {
             let done = sqlx::query(ACQUIRE)
                 .bind(key)
                 .bind(now_micros)
@@ -100,6 +100,11 @@ impl Store {
                 .fetch_optional(&self.write)
                 .await?;
             match tat {
+                // The row may have been created by a concurrent caller after this one's
+                // update found none: if it still has room, try the update again.
+                Some(tat) if tat.max(now_micros).saturating_add(spend) - now_micros <= window => {
+                    continue;
+                }
                 Some(tat) => {
                     let retry_at = tat.max(now_micros).saturating_add(spend - window);
                     return Ok(BudgetDecision::RetryAt(retry_at.max(now_micros)));
