@@ -51,6 +51,20 @@ pub struct ProviderCtx {
     /// Base of the provider's OAuth endpoints. The registry also builds the adapter's
     /// [`OAuthSettings`] from it, so the two always agree.
     pub auth_base: Url,
+    /// The provider's id of the account this call is for, when the caller knows it: the
+    /// server sets it from the stored user for every per-user call, and from
+    /// [`TokenSet::provider_user_id`] right after a code exchange. Polar and Withings need
+    /// it because their user-scoped calls name the user and no endpoint tells whom a token
+    /// belongs to.
+    pub provider_user_id: Option<String>,
+}
+
+impl ProviderCtx {
+    /// This context for calls on behalf of `provider_user_id`.
+    pub fn for_account(mut self, provider_user_id: Option<String>) -> ProviderCtx {
+        self.provider_user_id = provider_user_id;
+        self
+    }
 }
 
 /// The provider account behind a token.

@@ -62,6 +62,9 @@ pub struct TokenSet {
     pub expires_at: Option<DateTime<Utc>>,
     /// Granted scopes, space-separated, when the provider says.
     pub scopes: Option<String>,
+    /// The account id, for providers whose token answer names it (Polar `x_user_id`,
+    /// Withings `userid`) and have no endpoint that does.
+    pub provider_user_id: Option<String>,
 }
 
 /// A fresh PKCE pair: send `challenge` (S256) on the authorize URL, keep `verifier`
@@ -241,6 +244,7 @@ fn token_set(response: &oauth2::basic::BasicTokenResponse) -> TokenSet {
             .map(|token| SecretString::from(token.secret().clone())),
         expires_at,
         scopes,
+        provider_user_id: None,
     }
 }
 

@@ -277,6 +277,7 @@ impl Registry {
             creds: adapter.creds.clone(),
             api_base: adapter.api_base.clone(),
             auth_base: adapter.auth_base.clone(),
+            provider_user_id: None,
         })
     }
 

@@ -41,6 +41,7 @@ async fn connect(account: &str) -> Result<Connected, Box<dyn std::error::Error>>
         creds: ProviderCredentials::sandbox_dev(),
         api_base: base.clone(),
         auth_base: base,
+        provider_user_id: None,
     };
     let mut authorize = provider.oauth().authorize_url.clone();
     authorize
@@ -70,6 +71,12 @@ async fn connect(account: &str) -> Result<Connected, Box<dyn std::error::Error>>
         tokens.refresh_token.is_none(),
         "Polar issues no refresh token"
     );
+    assert!(
+        tokens.provider_user_id.is_some(),
+        "the token answer names the user (x_user_id)"
+    );
+    // As the server does: later calls carry the account id of the stored user.
+    let ctx = ctx.for_account(tokens.provider_user_id.clone());
     let account_info = provider.fetch_account(&ctx, &tokens.access_token).await?;
     Ok(Connected {
         sim,
@@ -260,6 +267,36 @@ async fn pushes_verify_with_the_webhook_secret_and_name_the_day() -> TestResult 
     Ok(())
 }
 
+/// A server restart loses nothing: a new adapter instance, given only the stored account
+/// id on the context, reads the athlete and deregisters the user.
+#[tokio::test]
+async fn a_new_adapter_instance_serves_a_stored_connection() -> TestResult {
+    let c = connect("polar-restarted").await?;
+    register(&c).await?;
+    let base = c.ctx.auth_base.clone();
+    let restarted = PolarProvider::build(Some(&base)).ok_or("adapter builds")?;
+    let athlete = restarted
+        .fetch(&c.ctx, &c.token, DataType::Athlete, last_week())
+        .await?;
+    assert_eq!(athlete.len(), 1);
+    let tokens = wearbridge_providers::TokenSet {
+        access_token: c.token.clone(),
+        refresh_token: None,
+        expires_at: None,
+        scopes: None,
+        provider_user_id: None,
+    };
+    restarted.revoke(&c.ctx, &tokens).await?;
+    let without_account = c.ctx.clone().for_account(None);
+    assert!(matches!(
+        restarted
+            .fetch(&without_account, &c.token, DataType::Athlete, last_week())
+            .await,
+        Err(ProviderError::Malformed(_))
+    ));
+    Ok(())
+}
+
 #[tokio::test]
 async fn revoke_deregisters_and_ends_the_token() -> TestResult {
     let c = connect("polar-leaver").await?;
@@ -270,6 +307,7 @@ async fn revoke_deregisters_and_ends_the_token() -> TestResult {
         refresh_token: None,
         expires_at: None,
         scopes: None,
+        provider_user_id: None,
     };
     c.provider.revoke(&c.ctx, &tokens).await?;
     assert!(matches!(

@@ -288,6 +288,12 @@ impl OAuthServer {
         state.clients.is_empty() || state.clients.contains_key(client_id)
     }
 
+    /// The registered secret of `client_id`; `None` when clients are not restricted (then
+    /// any client is accepted, see [`Self::register_client`]) or the client is unknown.
+    pub(crate) fn client_secret(&self, client_id: &str) -> Option<String> {
+        self.lock().clients.get(client_id).cloned()
+    }
+
     fn client_secret_ok(&self, client_id: &str, secret: &str) -> bool {
         let state = self.lock();
         match state.clients.get(client_id) {
@@ -377,7 +383,7 @@ pub(crate) struct PendingCodeInput {
 }
 
 /// An unguessable token: prefix plus 122 random bits (UUID v4 from the OS RNG).
-fn random_token(prefix: &str) -> String {
+pub(crate) fn random_token(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 

@@ -7,8 +7,9 @@
 //!   token is long-lived (Polar documents no expiry; `expires_in` is years), so a token that
 //!   stops working means the user must reconnect; [`PolarProvider::refresh`] says so.
 //! * The Polar user id arrives only in that token answer (`x_user_id`), while every
-//!   user-scoped endpoint needs it in the path. The adapter remembers it per access token
-//!   ([`PolarProvider::fetch_account`] and the athlete fetch read it back).
+//!   user-scoped endpoint needs it in the path. The exchange returns it as
+//!   [`TokenSet::provider_user_id`]; later calls read it from [`ProviderCtx::provider_user_id`],
+//!   which the server fills from the stored user.
 //! * A user must be registered (`POST /v3/users`) before any data is readable, and is
 //!   deregistered (`DELETE /v3/users/{user-id}`, which also ends the token) instead of an
 //!   OAuth revocation.
@@ -20,16 +21,12 @@
 //! Rate limits (providers.md §5.5): per 15 minutes 500 + 20 × registered users requests,
 //! per 24 hours 5000 + 100 × users; over the limit Polar answers 429.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
-
 use async_trait::async_trait;
 use chrono::{Days, NaiveDate, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use url::Url;
 use wearbridge_model::DataType;
 
@@ -58,8 +55,6 @@ pub const LIST_DAYS: u64 = 28;
 pub const MAX_RANGE_DAYS: u64 = 28;
 /// Oldest day the date endpoints accept, counted back from today.
 pub const MAX_AGE_DAYS: u64 = 365;
-/// Access tokens whose Polar user id is remembered (oldest forgotten first).
-const REMEMBERED_TOKENS: usize = 4_096;
 
 const SUPPORTED_TYPES: [DataType; 5] = [
     DataType::Activity,
@@ -92,8 +87,6 @@ pub const POLAR: ProviderInfo = ProviderInfo {
 pub struct PolarProvider {
     info: ProviderInfo,
     oauth: OAuthSettings,
-    /// (SHA-256 of an access token, its Polar user id), newest last.
-    users: Mutex<VecDeque<([u8; 32], u64)>>,
 }
 
 impl PolarProvider {
@@ -138,44 +131,21 @@ impl PolarProvider {
                 client_auth: ClientAuth::BasicAuth,
                 extra_authorize_params: Vec::new(),
             },
-            users: Mutex::new(VecDeque::new()),
         }
-    }
-
-    fn remember(&self, access_token: &SecretString, user_id: u64) {
-        let key = token_key(access_token);
-        let mut users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
-        users.retain(|(known, _)| *known != key);
-        if users.len() >= REMEMBERED_TOKENS {
-            users.pop_front();
-        }
-        users.push_back((key, user_id));
-    }
-
-    /// The Polar user id of a token this adapter exchanged.
-    pub fn user_id(&self, access_token: &SecretString) -> Option<u64> {
-        let key = token_key(access_token);
-        let users = self.users.lock().unwrap_or_else(PoisonError::into_inner);
-        users
-            .iter()
-            .rev()
-            .find(|(known, _)| *known == key)
-            .map(|(_, id)| *id)
-    }
-
-    fn known_user(&self, access_token: &SecretString) -> Result<u64, ProviderError> {
-        self.user_id(access_token).ok_or_else(|| {
-            ProviderError::Malformed(
-                "POLAR: the Polar user id of this token is unknown (it comes only with the \
-                 code exchange); reconnect the user"
-                    .to_owned(),
-            )
-        })
     }
 }
 
-fn token_key(access_token: &SecretString) -> [u8; 32] {
-    Sha256::digest(access_token.expose_secret().as_bytes()).into()
+/// The Polar user id of the connection `ctx` is for ([`ProviderCtx::provider_user_id`]),
+/// parsed: Polar's ids are integers, and it goes into URL paths.
+fn known_user(ctx: &ProviderCtx) -> Result<u64, ProviderError> {
+    let id = ctx.provider_user_id.as_deref().ok_or_else(|| {
+        ProviderError::Malformed(
+            "POLAR: this call has no Polar user id (it comes only with the code exchange)"
+                .to_owned(),
+        )
+    })?;
+    id.parse()
+        .map_err(|_| ProviderError::Malformed(format!("POLAR: user id {id:?} is not a number")))
 }
 
 #[async_trait]
@@ -216,7 +186,6 @@ impl Provider for PolarProvider {
             .map_err(|error| error::from_transport(&error))?;
         let answer: wire::TokenResponse = read_json(response).await?;
         let access_token = SecretString::from(answer.access_token);
-        self.remember(&access_token, answer.x_user_id);
         let expires_at = answer
             .expires_in
             .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e10)
@@ -227,6 +196,7 @@ impl Provider for PolarProvider {
             refresh_token: None,
             expires_at,
             scopes: Some(SCOPE.to_owned()),
+            provider_user_id: Some(answer.x_user_id.to_string()),
         })
     }
 
@@ -241,13 +211,14 @@ impl Provider for PolarProvider {
         ))
     }
 
+    /// The user id of the token answer (on `ctx`, see [`TokenSet::provider_user_id`]).
     async fn fetch_account(
         &self,
-        _ctx: &ProviderCtx,
-        access_token: &SecretString,
+        ctx: &ProviderCtx,
+        _access_token: &SecretString,
     ) -> Result<ProviderAccount, ProviderError> {
         Ok(ProviderAccount {
-            provider_user_id: self.known_user(access_token)?.to_string(),
+            provider_user_id: known_user(ctx)?.to_string(),
             scopes: Some(SCOPE.to_owned()),
         })
     }
@@ -268,7 +239,7 @@ impl Provider for PolarProvider {
         };
         match data_type {
             DataType::Athlete => {
-                let user_id = self.known_user(access_token)?;
+                let user_id = known_user(ctx)?;
                 let user: wire::User = api.get(&format!("v3/users/{user_id}"), &[]).await?;
                 Ok(vec![mapper::athlete(&user).into()])
             }
@@ -282,7 +253,7 @@ impl Provider for PolarProvider {
 
     /// Deregisters the user (`DELETE /v3/users/{user-id}`), which also ends the token.
     async fn revoke(&self, ctx: &ProviderCtx, tokens: &TokenSet) -> Result<(), ProviderError> {
-        let user_id = self.known_user(&tokens.access_token)?;
+        let user_id = known_user(ctx)?;
         deregister_user(ctx, &tokens.access_token, user_id).await
     }
 
@@ -828,15 +799,21 @@ mod tests {
     }
 
     #[test]
-    fn user_ids_are_remembered_per_token() {
-        let Some(provider) = PolarProvider::production() else {
-            panic!("production URLs parse");
+    fn the_user_id_comes_from_the_call_context_as_a_number() {
+        let Ok(base) = Url::parse("http://127.0.0.1:9/") else {
+            panic!("test URL parses");
         };
-        let token = SecretString::from("at_1");
-        assert_eq!(provider.user_id(&token), None);
-        provider.remember(&token, 475);
-        provider.remember(&SecretString::from("at_2"), 476);
-        assert_eq!(provider.user_id(&token), Some(475));
-        assert!(!format!("{provider:?}").contains("at_1"));
+        let ctx = ProviderCtx {
+            http: reqwest::Client::new(),
+            creds: ProviderCredentials::sandbox_dev(),
+            api_base: base.clone(),
+            auth_base: base,
+            provider_user_id: None,
+        };
+        assert!(matches!(known_user(&ctx), Err(ProviderError::Malformed(_))));
+        let ctx = ctx.for_account(Some("475".to_owned()));
+        assert_eq!(known_user(&ctx).ok(), Some(475));
+        let ctx = ctx.for_account(Some("../admin".to_owned()));
+        assert!(matches!(known_user(&ctx), Err(ProviderError::Malformed(_))));
     }
 }

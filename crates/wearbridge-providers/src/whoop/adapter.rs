@@ -208,6 +208,7 @@ impl Provider for WhoopProvider {
                 .and_then(chrono::TimeDelta::try_seconds)
                 .and_then(|lifetime| Utc::now().checked_add_signed(lifetime)),
             scopes: tokens.scope,
+            provider_user_id: None,
         })
     }
 

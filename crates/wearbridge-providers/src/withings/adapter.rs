@@ -6,15 +6,11 @@
 //! the HTTP status (which is also classified, for proxies and the simulator's generic
 //! faults).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, PoisonError};
-
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use url::Url;
 use wearbridge_model::DataType;
 
@@ -99,49 +95,11 @@ const MAX_PAGES: usize = 1_000;
 /// Widest zone offsets on Earth (UTC−12 to UTC+14), for epoch windows around local days.
 const EARLIEST_OFFSET_S: i64 = 14 * 3_600;
 const LATEST_OFFSET_S: i64 = 12 * 3_600;
-/// Most token -> user id entries kept (see [`IssuedAccounts`]). `fetch_account` runs
-/// right after the exchange, so only the newest entries are ever read; the bound keeps a
-/// long-running server's memory flat (10,000 entries of 32 + ~10 bytes: under 1 MB).
-const MAX_REMEMBERED_ACCOUNTS: usize = 10_000;
-
 /// The WITHINGS adapter.
 #[derive(Debug)]
 pub struct WithingsProvider {
     info: ProviderInfo,
     oauth: OAuthSettings,
-    /// The Withings user id of recently issued access tokens; see [`IssuedAccounts`].
-    accounts: Mutex<IssuedAccounts>,
-}
-
-/// Why this exists: Withings names the user (`userid`) only in the token answer, and no
-/// data endpoint says whom a token belongs to, while the [`Provider`] contract reads the
-/// account with [`Provider::fetch_account`] after the exchange. The server calls it right
-/// after [`Provider::exchange_code`] in the same process, so the adapter remembers the id
-/// of each token it obtained. Keys are the token's SHA-256 (no token kept in memory);
-/// beyond [`MAX_REMEMBERED_ACCOUNTS`] the oldest entry is evicted.
-#[derive(Debug, Default)]
-struct IssuedAccounts {
-    by_token: HashMap<[u8; 32], String>,
-    /// Insertion order, oldest first, for eviction.
-    order: VecDeque<[u8; 32]>,
-}
-
-impl IssuedAccounts {
-    fn insert(&mut self, key: [u8; 32], user_id: String) {
-        if self.by_token.insert(key, user_id).is_some() {
-            self.order.retain(|known| *known != key);
-        }
-        self.order.push_back(key);
-        while self.order.len() > MAX_REMEMBERED_ACCOUNTS {
-            if let Some(oldest) = self.order.pop_front() {
-                self.by_token.remove(&oldest);
-            }
-        }
-    }
-
-    fn get(&self, key: &[u8; 32]) -> Option<&String> {
-        self.by_token.get(key)
-    }
 }
 
 impl WithingsProvider {
@@ -177,19 +135,7 @@ impl WithingsProvider {
                 client_auth: ClientAuth::RequestBody,
                 extra_authorize_params: Vec::new(),
             },
-            accounts: Mutex::new(IssuedAccounts::default()),
         }
-    }
-
-    fn remember_account(&self, access_token: &str, user_id: String) {
-        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        accounts.insert(token_key(access_token), user_id);
-    }
-
-    fn account_of(&self, access_token: &str) -> Option<String> {
-        let key = token_key(access_token);
-        let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        accounts.get(&key).cloned()
     }
 
     /// `POST /v2/oauth2` with `action=requesttoken` and the grant's fields.
@@ -217,16 +163,11 @@ impl WithingsProvider {
         let user_id = token.user_id().ok_or_else(|| {
             ProviderError::Malformed("Withings token answer without userid".into())
         })?;
-        self.remember_account(&token.access_token, user_id);
-        Ok(token_set(token))
+        Ok(token_set(token, user_id))
     }
 }
 
-fn token_key(access_token: &str) -> [u8; 32] {
-    Sha256::digest(access_token.as_bytes()).into()
-}
-
-fn token_set(token: wire::TokenBody) -> TokenSet {
+fn token_set(token: wire::TokenBody, user_id: String) -> TokenSet {
     let expires_at = token
         .expires_in
         .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds < 1e9)
@@ -244,6 +185,7 @@ fn token_set(token: wire::TokenBody) -> TokenSet {
                 .collect::<Vec<_>>()
                 .join(" ")
         }),
+        provider_user_id: Some(user_id),
     }
 }
 
@@ -280,7 +222,7 @@ pub fn status_error(code: i64) -> ProviderError {
     }
 }
 
-fn data_error(error: EnvelopeError) -> ProviderError {
+pub(super) fn data_error(error: EnvelopeError) -> ProviderError {
     match error {
         EnvelopeError::Malformed(message) => ProviderError::Malformed(message),
         EnvelopeError::Status { status, .. } => status_error(status),
@@ -288,7 +230,7 @@ fn data_error(error: EnvelopeError) -> ProviderError {
 }
 
 /// The body of an HTTP 200 answer; any other HTTP status is classified as usual.
-async fn checked_body(response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+pub(super) async fn checked_body(response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
     let http_status = response.status();
     let headers = response.headers().clone();
     let body = response
@@ -302,7 +244,7 @@ async fn checked_body(response: reqwest::Response) -> Result<Vec<u8>, ProviderEr
 }
 
 /// One data call: `POST <api_base><path>` with `params` as a form and the Bearer token.
-async fn call<T: DeserializeOwned>(
+pub(super) async fn call<T: DeserializeOwned>(
     ctx: &ProviderCtx,
     token: &SecretString,
     path: &str,
@@ -334,6 +276,16 @@ async fn post_form(
     checked_body(response).await
 }
 
+/// The Withings user id of the connection `ctx` is for ([`ProviderCtx::provider_user_id`]).
+fn known_account(ctx: &ProviderCtx) -> Result<&str, ProviderError> {
+    ctx.provider_user_id.as_deref().ok_or_else(|| {
+        ProviderError::Malformed(
+            "Withings names the user only in the token answer, and this call has no user id"
+                .to_owned(),
+        )
+    })
+}
+
 /// `POST <api_base>notify` with `action=subscribe` for each `appli` we map
 /// ([`super::push::SUBSCRIBED`]), calling back `push_url`.
 async fn subscribe(
@@ -355,7 +307,7 @@ async fn subscribe(
 
 /// Like [`call`], for actions whose success answer carries no useful `body` (`notify`):
 /// only the envelope's `status` is checked.
-async fn call_status_only(
+pub(super) async fn call_status_only(
     ctx: &ProviderCtx,
     token: &SecretString,
     path: &str,
@@ -646,21 +598,14 @@ impl Provider for WithingsProvider {
         .await
     }
 
-    /// The user id Withings returned with this access token.
+    /// The user id Withings returned with the token ([`TokenSet::provider_user_id`], which
+    /// the server puts on `ctx`): Withings names the user only in the token answer.
     async fn fetch_account(
         &self,
-        _ctx: &ProviderCtx,
-        access_token: &SecretString,
+        ctx: &ProviderCtx,
+        _access_token: &SecretString,
     ) -> Result<ProviderAccount, ProviderError> {
-        let provider_user_id = self
-            .account_of(access_token.expose_secret())
-            .ok_or_else(|| {
-                ProviderError::Malformed(
-                    "Withings names the user only in the token answer; this token was not issued \
-                 through this adapter"
-                        .to_owned(),
-                )
-            })?;
+        let provider_user_id = known_account(ctx)?.to_owned();
         Ok(ProviderAccount {
             provider_user_id,
             scopes: None,
@@ -686,12 +631,15 @@ impl Provider for WithingsProvider {
         }
     }
 
-    /// Withings revokes only with a signed request (`action=revoke` plus a nonce from
-    /// `/v2/signature` and an HMAC of the client secret); not implemented, so this makes no
-    /// call: the grant ends when the user removes the app at Withings or the refresh token
-    /// lapses (1 year).
-    async fn revoke(&self, _ctx: &ProviderCtx, _tokens: &TokenSet) -> Result<(), ProviderError> {
-        Ok(())
+    /// Removes the user's notification subscriptions, then revokes the grant with a signed
+    /// request ([`super::revoke`]). The revocation is attempted even when unsubscribing
+    /// fails (an expired access token, say): it needs only the client credentials and the
+    /// user id, and a revoked grant gets no more notifications.
+    async fn revoke(&self, ctx: &ProviderCtx, tokens: &TokenSet) -> Result<(), ProviderError> {
+        let user_id = known_account(ctx)?;
+        let unsubscribed = super::revoke::unsubscribe_all(ctx, &tokens.access_token).await;
+        super::revoke::revoke_grant(ctx, &self.oauth.token_url, user_id).await?;
+        unsubscribed
     }
 
     fn supported_types(&self) -> &[DataType] {
@@ -799,13 +747,23 @@ mod tests {
     }
 
     #[test]
-    fn account_ids_are_remembered_per_token() {
-        let Some(provider) = WithingsProvider::production() else {
-            panic!("production URLs parse");
+    fn the_account_comes_from_the_call_context() {
+        let Ok(base) = Url::parse("http://127.0.0.1:9/") else {
+            panic!("test URL parses");
         };
-        provider.remember_account("token-a", "363".into());
-        assert_eq!(provider.account_of("token-a").as_deref(), Some("363"));
-        assert_eq!(provider.account_of("token-b"), None);
+        let ctx = ProviderCtx {
+            http: reqwest::Client::new(),
+            creds: ProviderCredentials::sandbox_dev(),
+            api_base: base.clone(),
+            auth_base: base,
+            provider_user_id: None,
+        };
+        assert!(matches!(
+            known_account(&ctx),
+            Err(ProviderError::Malformed(_))
+        ));
+        let ctx = ctx.for_account(Some("363".to_owned()));
+        assert_eq!(known_account(&ctx).ok(), Some("363"));
     }
 
     #[test]
@@ -829,23 +787,5 @@ mod tests {
             };
             assert_eq!(subscribable(&url), expected, "{url}");
         }
-    }
-
-    #[test]
-    fn remembered_accounts_are_bounded_oldest_first() {
-        let mut accounts = IssuedAccounts::default();
-        for n in 0..=MAX_REMEMBERED_ACCOUNTS {
-            accounts.insert(token_key(&n.to_string()), n.to_string());
-        }
-        assert_eq!(accounts.by_token.len(), MAX_REMEMBERED_ACCOUNTS);
-        assert_eq!(accounts.order.len(), MAX_REMEMBERED_ACCOUNTS);
-        assert_eq!(accounts.get(&token_key("0")), None, "oldest evicted");
-        assert_eq!(accounts.get(&token_key("1")).map(String::as_str), Some("1"));
-        // Re-inserting a token moves it to the newest end instead of duplicating it.
-        accounts.insert(token_key("1"), "1".into());
-        accounts.insert(token_key("new"), "new".into());
-        assert_eq!(accounts.get(&token_key("1")).map(String::as_str), Some("1"));
-        assert_eq!(accounts.get(&token_key("2")), None);
-        assert_eq!(accounts.order.len(), MAX_REMEMBERED_ACCOUNTS);
     }
 }

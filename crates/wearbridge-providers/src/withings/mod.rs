@@ -10,11 +10,13 @@
 //!   [`zone`]: offsets for the zone names; [`map_source`]: the mapper for a raw answer
 //!   chosen by API path + `action` (for `wearbridge providers map`).
 //! * [`adapter`]: the HTTP adapter (OAuth with the wrapped token endpoint, paged fetches);
-//!   [`push`]: parsing Withings's form-encoded notifications.
+//!   [`push`]: parsing Withings's form-encoded notifications; [`revoke`]: unsubscribing
+//!   and the signed grant revocation.
 
 pub mod adapter;
 pub mod mapper;
 pub mod push;
+pub mod revoke;
 pub mod wire;
 pub mod zone;
 

@@ -137,7 +137,9 @@ async fn read(provider: &dyn Provider, ctx: &ProviderCtx, token: &SecretString) 
 }
 
 /// Authorize with consent at the simulator and exchange the code.
-async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> SecretString {
+/// Connects through `provider`'s OAuth; returns the access token and the context for
+/// calls on the new account's behalf (as the server builds it from the stored user).
+async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> (SecretString, ProviderCtx) {
     let pkce = new_pkce_pair();
     let redirect = Url::parse(REDIRECT_URI).unwrap_or_else(|error| panic!("{error}"));
     let mut url = oauth::authorize_url(
@@ -176,8 +178,10 @@ async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> SecretString {
         )
         .await
         .unwrap_or_else(|error| panic!("{id} code exchange: {error}"));
-    // As the server does after the exchange: account lookup, then provider-side
-    // registration (Polar refuses data to unregistered users).
+    // As the server does after the exchange: account lookup (with the account id of the
+    // token answer where there is one), then provider-side registration (Polar refuses data
+    // to unregistered users).
+    let ctx = &ctx.clone().for_account(tokens.provider_user_id.clone());
     let account = provider
         .fetch_account(ctx, &tokens.access_token)
         .await
@@ -188,7 +192,10 @@ async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> SecretString {
         .on_connect(ctx, &tokens.access_token, &account, &push_url)
         .await
         .unwrap_or_else(|error| panic!("{id} registration: {error}"));
-    tokens.access_token
+    (
+        tokens.access_token,
+        ctx.clone().for_account(Some(account.provider_user_id)),
+    )
 }
 
 /// How close a provider's value must be to the model's: its documented precision.
@@ -245,7 +252,7 @@ async fn every_provider_reports_the_same_day() {
         let Some(ctx) = registry.ctx(info.id, http) else {
             panic!("{} has a context", info.id);
         };
-        let token = connect(provider.as_ref(), &ctx).await;
+        let (token, ctx) = connect(provider.as_ref(), &ctx).await;
         readings.insert(info.id, read(provider.as_ref(), &ctx, &token).await);
     }
     let expected = [

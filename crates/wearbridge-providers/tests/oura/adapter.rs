@@ -57,6 +57,7 @@ fn ctx(base: &Url) -> ProviderCtx {
         creds: ProviderCredentials::sandbox_dev(),
         api_base: base.clone(),
         auth_base: base.clone(),
+        provider_user_id: None,
     }
 }
 

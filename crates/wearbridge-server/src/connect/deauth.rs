@@ -36,6 +36,7 @@ async fn revoke_at_provider(state: &AppState, user: &User) {
             return Ok(());
         };
         let (provider, ctx) = adapter(state, &user.provider)?;
+        let ctx = ctx.for_account(user.provider_user_id.clone());
         let tokens = open(&state.cipher, &connection)?;
         provider.revoke(&ctx, &tokens).await?;
         Ok::<(), ConnectError>(())

@@ -261,6 +261,7 @@ async fn connect(
         .exchange_code(&ctx, code, &redirect_uri, verifier.as_deref())
         .await
         .map_err(|error| exchange_failed(&error))?;
+    let ctx = ctx.for_account(tokens.provider_user_id.clone());
     let account = provider
         .fetch_account(&ctx, &tokens.access_token)
         .await

@@ -65,6 +65,8 @@ pub fn open(cipher: &Cipher, connection: &Connection) -> Result<TokenSet, Connec
             .expires_at
             .and_then(DateTime::from_timestamp_micros),
         scopes: connection.scopes.clone(),
+        // The account id is on the user row; callers put it on the ProviderCtx.
+        provider_user_id: None,
     })
 }
 

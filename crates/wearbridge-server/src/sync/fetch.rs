@@ -101,7 +101,7 @@ async fn run_job(state: &AppState, job: &Job) -> Result<Outcome, JobError> {
     let Some(user) = job_user(state, job, &payload.user_id).await? else {
         return Ok(Outcome::Done);
     };
-    let (provider, ctx) = super::adapter(state, &user.provider)?;
+    let (provider, ctx) = super::user_adapter(state, &user)?;
     let chunk = Chunk {
         data_type: payload.data_type,
         range: FetchRange {

@@ -148,6 +148,16 @@ pub(crate) fn adapter(
     Ok((provider, ctx))
 }
 
+/// [`adapter`] for calls on behalf of `user`: the context carries the user's provider
+/// account id, which Polar and Withings put in their requests.
+pub(crate) fn user_adapter(
+    state: &AppState,
+    user: &wearbridge_store::User,
+) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
+    let (provider, ctx) = adapter(state, &user.provider)?;
+    Ok((provider, ctx.for_account(user.provider_user_id.clone())))
+}
+
 /// Appends Terra's `connection_error` event for `user`: the provider keeps refusing the
 /// stored tokens although a refresh succeeded (401/403 after a fresh token), so the user
 /// probably has to reconnect. The user stays active: unlike `invalid_grant`, this can be

@@ -370,7 +370,7 @@ async fn run_refresh(state: &AppState, job: &Job) -> Result<Outcome, JobError> {
     if !user.active || !due {
         return Ok(Outcome::Done);
     }
-    let (provider, ctx) = super::adapter(state, &user.provider)?;
+    let (provider, ctx) = super::user_adapter(state, &user)?;
     // Passing the stored version as "rejected" makes the vault refresh it (once, under
     // the connection's lease) unless a newer version is already stored.
     let refreshed = access_token(

@@ -218,7 +218,7 @@ pub(crate) async fn run_plan<P: Serialize>(
     mut done: usize,
     save: impl Fn(usize) -> P,
 ) -> Result<PlanEnd, JobError> {
-    let (provider, ctx) = crate::sync::adapter(state, &user.provider)?;
+    let (provider, ctx) = crate::sync::user_adapter(state, user)?;
     let mut rejected = None;
     let mut done_now = 0;
     while let Some(chunk) = plan.get(done) {

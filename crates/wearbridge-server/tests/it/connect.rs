@@ -49,7 +49,7 @@ pub(crate) struct Env {
 
 /// A developer's credentials.
 pub(crate) struct Dev {
-    id: String,
+    pub(crate) id: String,
     key: String,
 }
 

@@ -63,6 +63,86 @@ impl Env {
         user_id
     }
 
+    /// Connects `sim_user` at `provider` for `dev` through the hosted widget, as a person
+    /// would: widget session limited to `provider`, the page's provider button (with its
+    /// icon), the provider's consent at the simulator, the OAuth callback, and the landing
+    /// redirect carrying `user_id`. Asserts the `auth` success event; returns the user id.
+    pub(crate) async fn connect_provider_via_widget(
+        &self,
+        dev: &Dev,
+        provider: SimProvider,
+        sim_user: &str,
+    ) -> String {
+        let id = provider.as_str().to_ascii_uppercase();
+        let session = self
+            .widget_session(
+                dev,
+                json!({"providers": id, "reference_id": sim_user,
+                       "auth_success_redirect_url": "https://app.example/done",
+                       "auth_failure_redirect_url": "https://app.example/failed"}),
+            )
+            .await;
+        let page_url = session["url"].as_str().expect("widget url");
+        let (status, page) = self.browse(page_url).await;
+        assert_eq!(status.as_u16(), 200, "{page}");
+        let connect_url = format!("{page_url}/connect/{id}");
+        assert!(page.contains(&connect_url), "no {id} button: {page}");
+        let icon = format!("/static/icons/{}.svg", provider.as_str());
+        assert!(page.contains(&icon), "no {icon} on the page: {page}");
+        let (status, icon_body) = self.browse(&format!("{}{icon}", self.base_url)).await;
+        assert_eq!(status.as_u16(), 200, "{icon}: {icon_body}");
+
+        let (status, authorize) = self.browse(&connect_url).await;
+        assert_eq!(status.as_u16(), 303, "{id} connect: {authorize}");
+        assert!(
+            authorize.starts_with(&self.sim().provider_url(provider)),
+            "{id} button leads elsewhere: {authorize}"
+        );
+        let separator = if authorize.contains('?') { '&' } else { '?' };
+        let decided = format!("{authorize}{separator}consent=allow&sim_user={sim_user}");
+        let (status, callback) = self.browse(&decided).await;
+        assert_eq!(status.as_u16(), 302, "{id} consent: {callback}");
+        let (status, landing) = self.browse(&callback).await;
+        assert_eq!(status.as_u16(), 303, "{id} callback: {landing}");
+        let landing = Url::parse(&landing).expect("landing url");
+        assert_eq!(landing.path(), "/done", "{id} landed on {landing}");
+        let user_id = landing
+            .query_pairs()
+            .find(|(key, _)| key == "user_id")
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_else(|| panic!("no user_id in {landing}"));
+        let auth = self.events(dev, "auth").await;
+        assert!(
+            auth.iter()
+                .any(|event| event["user"]["user_id"] == user_id.as_str()
+                    && event["user"]["provider"] == id.as_str()
+                    && event["user"]["reference_id"] == sim_user
+                    && event["status"] == "success"),
+            "no {id} auth success event for {user_id}: {auth:?}"
+        );
+        user_id
+    }
+
+    /// Runs backfill and fetch jobs until none is queued. App budgets (WITHINGS: burst 12)
+    /// hold a long backfill back, so between rounds the test clock moves on a minute (at
+    /// most an hour in all).
+    pub(crate) async fn drain_jobs(&self) {
+        for _ in 0..60 {
+            self.run_backfill().await;
+            self.run_fetches().await;
+            let filter = wearbridge_store::JobFilter {
+                state: Some(wearbridge_store::JobState::Queued),
+                ..wearbridge_store::JobFilter::default()
+            };
+            let queued = self.state().store.list_jobs(filter).await.expect("jobs");
+            if queued.is_empty() {
+                return;
+            }
+            self.clock().advance(chrono::Duration::seconds(60));
+        }
+        panic!("jobs still queued after an hour of test clock");
+    }
+
     /// Runs queued push-triggered fetch jobs until none is left.
     pub(crate) async fn run_fetches(&self) {
         wearbridge_server::sync::fetch::run_pending(self.state(), "test-worker")
@@ -96,6 +176,35 @@ impl Env {
             .send_push(provider, account, data_type, date, &target, secret)
             .await
             .expect("push sent")
+    }
+
+    /// The decrypted access token stored for `user` of `dev`.
+    pub(crate) async fn stored_access_token(&self, dev: &Dev, user: &str) -> String {
+        use secrecy::ExposeSecret;
+        let dev_id = wearbridge_store::ids::DeveloperId::parse(&dev.id).expect("dev id");
+        let user_id = wearbridge_store::ids::UserId::parse(user).expect("user id");
+        let connection = self
+            .state()
+            .store
+            .get_connection(&dev_id, &user_id)
+            .await
+            .expect("read connection")
+            .expect("a stored connection");
+        let tokens = wearbridge_server::connect::vault::open(&self.state().cipher, &connection)
+            .expect("tokens decrypt");
+        tokens.access_token.expose_secret().to_owned()
+    }
+
+    /// `DELETE /v2/auth/deauthenticateUser` for `user` (200 expected).
+    pub(crate) async fn deauthenticate(&self, dev: &Dev, user: &str) {
+        self.call(
+            dev,
+            Method::DELETE,
+            &format!("/v2/auth/deauthenticateUser?user_id={user}"),
+            None,
+            200,
+        )
+        .await;
     }
 
     /// `GET /v2/{kind}` over the last `days` days (to_webhook=false), validated against

@@ -18,6 +18,7 @@ mod provider_oura;
 mod provider_polar;
 mod provider_sandbox;
 mod provider_whoop;
+mod provider_widget;
 mod provider_withings;
 mod sync;
 mod users;

@@ -74,3 +74,26 @@ crate::connect_test!(polar_revoked_token_ends_in_access_revoked, |env| {
     assert_eq!(revoked.len(), 1, "one access_revoked event");
     assert_eq!(revoked[0]["user"]["user_id"], user.as_str());
 });
+
+crate::connect_test!(polar_deauth_deregisters_the_user, |env| {
+    let dev = env.developer("polar-deauth").await;
+    let user = env.connect_provider(&dev, "POLAR", "pia").await;
+    let token = env.stored_access_token(&dev, &user).await;
+    let oauth = env.sim().oauth(SimProvider::Polar).expect("oauth");
+    assert!(oauth.check_access(&token).is_ok());
+    env.sim().requests().clear();
+
+    env.deauthenticate(&dev, &user).await;
+
+    // The Polar user id comes from the stored user, not from adapter memory.
+    let deletes: Vec<_> = env
+        .sim()
+        .requests()
+        .records(Some("polar"))
+        .into_iter()
+        .filter(|record| record.method == "DELETE" && record.path.starts_with("/polar/v3/users/"))
+        .collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_eq!(deletes[0].status, 204);
+    assert!(oauth.check_access(&token).is_err(), "the token still works");
+});

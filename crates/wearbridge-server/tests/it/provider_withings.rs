@@ -1,7 +1,8 @@
 //! WITHINGS end to end against its simulator (`flows.rs`): connect through authenticateUser
 //! with notification subscriptions, backfill every supported type, a form-encoded push, a
 //! rate limit in Withings's own form (HTTP 200 + `status: 601`) pausing the app budget, and
-//! a revoked grant (`status: 401`, then a refused refresh) ending in `access_revoked`.
+//! a revoked grant (`status: 401`, then a refused refresh) ending in `access_revoked`, and
+//! a deauthentication that unsubscribes and revokes the grant with a signed request.
 
 use crate::flows::*;
 
@@ -21,24 +22,8 @@ fn logged(env: &Env, path: &str) -> Vec<wearbridge_sim::RequestRecord> {
         .collect()
 }
 
-/// Runs backfill and fetch jobs until none is queued. The WITHINGS app budget (120
-/// requests per minute, burst 12) holds a backfill back after a dozen fetches, so between
-/// rounds the test clock moves on a minute (at most an hour in all).
 async fn drain(env: &Env) {
-    for _ in 0..60 {
-        env.run_backfill().await;
-        env.run_fetches().await;
-        let filter = wearbridge_store::JobFilter {
-            state: Some(wearbridge_store::JobState::Queued),
-            ..wearbridge_store::JobFilter::default()
-        };
-        let queued = env.state().store.list_jobs(filter).await.expect("jobs");
-        if queued.is_empty() {
-            return;
-        }
-        env.clock().advance(chrono::Duration::seconds(60));
-    }
-    panic!("jobs still queued after an hour of test clock");
+    env.drain_jobs().await;
 }
 
 crate::connect_test!(withings_connects_backfills_and_takes_a_push, |env| {
@@ -156,4 +141,26 @@ crate::connect_test!(withings_revoked_grant_ends_in_access_revoked, |env| {
     let refreshes = logged(&env, "/withings/v2/oauth2").len();
     assert_eq!((data_calls, refreshes), (1, 1), "{calls:?}");
     assert!(calls.iter().all(|record| record.status == 200));
+});
+
+crate::connect_test!(withings_deauth_unsubscribes_and_revokes_the_grant, |env| {
+    let dev = env.developer("withings-deauth").await;
+    let user = env.connect_provider(&dev, "WITHINGS", "dora").await;
+    let token = env.stored_access_token(&dev, &user).await;
+    let oauth = env.sim().oauth(SimProvider::Withings).expect("oauth");
+    assert!(oauth.check_access(&token).is_ok());
+    env.sim().requests().clear();
+
+    env.deauthenticate(&dev, &user).await;
+
+    // notify list + one revoke per subscription (6), a nonce, the signed revocation.
+    assert_eq!(logged(&env, "/withings/notify").len(), 7);
+    assert_eq!(logged(&env, "/withings/v2/signature").len(), 1);
+    assert_eq!(logged(&env, "/withings/v2/oauth2").len(), 1);
+    assert!(
+        oauth.check_access(&token).is_err(),
+        "the grant still works at Withings after deauthentication"
+    );
+    let deauth = env.events(&dev, "deauth").await;
+    assert_eq!(deauth.len(), 1, "{deauth:?}");
 });

@@ -11,7 +11,7 @@ mod render;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -36,6 +36,7 @@ pub const MEASURE_PATH: &str = "/withings/measure";
 pub const MEASURE_V2_PATH: &str = "/withings/v2/measure";
 pub const SLEEP_PATH: &str = "/withings/v2/sleep";
 pub const NOTIFY_PATH: &str = "/withings/notify";
+pub const SIGNATURE_PATH: &str = "/withings/v2/signature";
 
 /// Withings access tokens live 3 hours.
 pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(10_800);
@@ -45,6 +46,8 @@ pub mod status {
     pub const OK: i64 = 0;
     pub const INVALID_TOKEN: i64 = 401;
     pub const INVALID_PARAMS: i64 = 503;
+    /// A signed request whose signature, nonce or timestamp does not check out.
+    pub const INVALID_SIGNATURE: i64 = 2555;
     pub const UNKNOWN_ACTION: i64 = 2554;
     pub const TOO_MANY_REQUESTS: i64 = 601;
 }
@@ -134,6 +137,8 @@ struct WithingsState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
     subscriptions: Arc<Mutex<Vec<Subscription>>>,
+    /// Nonces issued by `getnonce` and not used yet (each is good for one signed call).
+    nonces: Arc<Mutex<HashSet<String>>>,
 }
 
 pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
@@ -141,10 +146,12 @@ pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
         oauth,
         sim,
         subscriptions: Arc::new(Mutex::new(Vec::new())),
+        nonces: Arc::new(Mutex::new(HashSet::new())),
     };
     Router::new()
         .route(AUTHORIZE_PATH, get(authorize_page).post(authorize_submit))
         .route(TOKEN_PATH, post(token))
+        .route(SIGNATURE_PATH, post(signature))
         .route(MEASURE_PATH, get(measure).post(measure))
         .route(MEASURE_V2_PATH, get(measure_v2).post(measure_v2))
         .route(SLEEP_PATH, get(sleep).post(sleep))
@@ -377,8 +384,10 @@ async fn authorize_submit(State(state): State<WithingsState>, body: Bytes) -> Re
 /// re-wrapped in Withings's envelope (`userid`, tokens, `expires_in`, comma scopes).
 async fn token(State(state): State<WithingsState>, headers: HeaderMap, body: Bytes) -> Response {
     let params = Params::new(None, &body);
-    if params.get("action") != Some("requesttoken") {
-        return envelope_error(status::UNKNOWN_ACTION, "Unknown action");
+    match params.get("action") {
+        Some("requesttoken") => {}
+        Some("revoke") => return respond(revoke(&state, &params)),
+        _ => return envelope_error(status::UNKNOWN_ACTION, "Unknown action"),
     }
     let answer = oauth::token(&state.oauth, &headers, &body);
     let ok = answer.status() == StatusCode::OK;
@@ -411,6 +420,107 @@ async fn token(State(state): State<WithingsState>, headers: HeaderMap, body: Byt
         "csrf_token": "sim",
         "token_type": "Bearer",
     }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Signed calls: `getnonce`, then `revoke` with the nonce.
+
+/// How far a `getnonce` timestamp may be from the simulator's clock.
+const NONCE_TIMESTAMP_SKEW_S: i64 = 600;
+
+/// Withings's request signature: lowercase hex HMAC-SHA256 keyed with the client secret
+/// over the values of `action`, `client_id` and `nonce` (or `timestamp` for `getnonce`)
+/// joined with commas, in that (alphabetical key) order.
+pub fn request_signature(client_secret: &str, values: &[&str]) -> String {
+    use hmac::{Hmac, Mac};
+    match Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(values.join(",").as_bytes());
+            hex::encode(mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// Checks a signature over `values` for `client_id`. A registered client's secret must
+/// match; with no registered clients (the sandbox default: any client accepted) only the
+/// form is checked, as the secret is unknown here.
+fn check_signature(
+    state: &WithingsState,
+    client_id: &str,
+    values: &[&str],
+    signature: &str,
+) -> Result<(), Failure> {
+    let bad = || Failure::new(status::INVALID_SIGNATURE, "Invalid signature");
+    match state.oauth.client_secret(client_id) {
+        Some(secret) if request_signature(&secret, values) == signature => Ok(()),
+        Some(_) => Err(bad()),
+        None if !state.oauth.client_known(client_id) => Err(bad()),
+        None if signature.len() == 64 && signature.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
+        None => Err(bad()),
+    }
+}
+
+/// `POST /v2/signature` `action=getnonce&client_id&timestamp&signature`: a one-time nonce.
+async fn signature(State(state): State<WithingsState>, body: Bytes) -> Response {
+    let params = Params::new(None, &body);
+    respond(getnonce(&state, &params))
+}
+
+fn getnonce(state: &WithingsState, params: &Params) -> Result<Response, Failure> {
+    if params.get("action") != Some("getnonce") {
+        return Err(Failure::new(status::UNKNOWN_ACTION, "Unknown action"));
+    }
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| invalid("client_id"))?;
+    let timestamp = params
+        .epoch("timestamp")?
+        .ok_or_else(|| invalid("timestamp"))?;
+    if (Utc::now().timestamp() - timestamp).abs() > NONCE_TIMESTAMP_SKEW_S {
+        return Err(invalid("timestamp"));
+    }
+    let signature = params
+        .get("signature")
+        .ok_or_else(|| invalid("signature"))?;
+    let timestamp = timestamp.to_string();
+    check_signature(
+        state,
+        client_id,
+        &["getnonce", client_id, &timestamp],
+        signature,
+    )?;
+    let nonce = oauth::random_token("nonce");
+    state
+        .nonces
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(nonce.clone());
+    Ok(envelope(json!({"nonce": nonce})))
+}
+
+/// `POST /v2/oauth2` `action=revoke&client_id&nonce&signature&userid`: ends every grant of
+/// `userid` (its tokens then answer status 401 and `invalid_grant`).
+fn revoke(state: &WithingsState, params: &Params) -> Result<Response, Failure> {
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| invalid("client_id"))?;
+    let nonce = params.get("nonce").ok_or_else(|| invalid("nonce"))?;
+    let signature = params
+        .get("signature")
+        .ok_or_else(|| invalid("signature"))?;
+    let userid = params.get("userid").ok_or_else(|| invalid("userid"))?;
+    let fresh = state
+        .nonces
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(nonce);
+    if !fresh {
+        return Err(Failure::new(status::INVALID_SIGNATURE, "Invalid nonce"));
+    }
+    check_signature(state, client_id, &["revoke", client_id, nonce], signature)?;
+    state.oauth.revoke_account(userid);
+    Ok(envelope(json!({})))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -534,3 +534,61 @@ fn the_strict_spec_rejects_undeclared_fields_and_wrong_types() {
     let wrong_type = serde_json::json!({"status": 0, "body": {"activities": [], "more": 1}});
     assert!(!validator.is_valid(&wrong_type));
 }
+
+/// `getnonce` then `revoke`, signed with the registered client's secret: the grant ends,
+/// and neither a reused nonce nor a wrong signature is accepted.
+#[tokio::test]
+async fn signed_revocation_ends_the_grant_once_per_nonce() {
+    let (base, oauth, _) = serve().await;
+    oauth.register_client("app", "secret");
+    let token = token_of(&connect(&base, "rita").await);
+    assert!(oauth.check_access(&token).is_ok());
+    let http = reqwest::Client::new();
+    let signature_url = format!("{base}{SIGNATURE_PATH}");
+    let now = Utc::now().timestamp().to_string();
+    let nonce_answer = |signature: String| {
+        let http = http.clone();
+        let url = signature_url.clone();
+        let now = now.clone();
+        async move {
+            let form = [
+                ("action", "getnonce"),
+                ("client_id", "app"),
+                ("timestamp", now.as_str()),
+                ("signature", signature.as_str()),
+            ];
+            post(&http, &url, None, &form).await
+        }
+    };
+    let refused = nonce_answer(request_signature("wrong", &["getnonce", "app", &now])).await;
+    assert_eq!(refused["status"], status::INVALID_SIGNATURE);
+    let answer = nonce_answer(request_signature("secret", &["getnonce", "app", &now])).await;
+    assert_eq!(answer["status"], 0, "{answer}");
+    let nonce = answer["body"]["nonce"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!nonce.is_empty());
+
+    let revoke = |signature: String| {
+        let http = http.clone();
+        let url = format!("{base}{TOKEN_PATH}");
+        let nonce = nonce.clone();
+        async move {
+            let form = [
+                ("action", "revoke"),
+                ("client_id", "app"),
+                ("nonce", nonce.as_str()),
+                ("signature", signature.as_str()),
+                ("userid", "rita"),
+            ];
+            post(&http, &url, None, &form).await
+        }
+    };
+    let good = request_signature("secret", &["revoke", "app", &nonce]);
+    let answer = revoke(good.clone()).await;
+    assert_eq!(answer["status"], 0, "{answer}");
+    assert!(oauth.check_access(&token).is_err(), "the grant survived");
+    let reused = revoke(good).await;
+    assert_eq!(reused["status"], status::INVALID_SIGNATURE, "{reused}");
+}
