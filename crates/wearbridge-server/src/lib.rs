@@ -19,6 +19,7 @@ pub mod extract;
 pub mod ingest;
 pub mod metrics;
 pub mod openapi;
+pub mod read_cache;
 pub mod routes;
 pub mod secrets;
 pub mod state;

@@ -26,6 +26,8 @@ pub struct AppState {
     pub sync: Arc<crate::sync::SyncSettings>,
     /// Recently verified API keys ([`crate::auth::AuthCache`]).
     pub auth_cache: Arc<crate::auth::AuthCache>,
+    /// Finished data-read bodies ([`crate::read_cache::ReadCache`]).
+    pub read_cache: Arc<crate::read_cache::ReadCache>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             sync: Arc::new(sync),
             auth_cache: Arc::new(crate::auth::AuthCache::default()),
+            read_cache: Arc::new(crate::read_cache::ReadCache::default()),
         }
     }
 

@@ -57,7 +57,13 @@ pub fn terra_timestamp(micros: i64) -> Option<String> {
 /// A JSON response whose body was assembled from stored JSON text without parsing it
 /// again (the load target of `GET /v2/daily` depends on this).
 #[derive(Debug)]
-pub struct RawJson(pub String);
+pub struct RawJson(pub bytes::Bytes);
+
+impl From<String> for RawJson {
+    fn from(text: String) -> Self {
+        RawJson(bytes::Bytes::from(text))
+    }
+}
 
 impl IntoResponse for RawJson {
     fn into_response(self) -> Response {

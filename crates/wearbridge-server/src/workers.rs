@@ -135,6 +135,11 @@ pub fn start_workers(state: &AppState) -> WorkerSet {
     workers.spawn("sync-schedule", |shutdown| {
         crate::sync::schedule::run(state.clone(), shutdown)
     });
+    if state.store.backend() == wearbridge_store::Backend::Postgres {
+        workers.spawn("user-changes", |shutdown| {
+            follow_user_changes(state.clone(), shutdown)
+        });
+    }
     if state.config.webhooks.enabled {
         workers.spawn("webhook-delivery", |shutdown| {
             crate::delivery::run(state.clone(), shutdown)
@@ -147,6 +152,27 @@ pub fn start_workers(state: &AppState) -> WorkerSet {
         });
     }
     workers
+}
+
+/// Follows other nodes' user changes (PostgreSQL `LISTEN`) so this node's read cache
+/// ([`crate::read_cache`]) stays exact; reconnects after a failure, with a pause. While
+/// not listening the cache is bypassed (`UserChanges::shared_safely`).
+async fn follow_user_changes(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
+    const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
+    loop {
+        tokio::select! {
+            () = shutdown.wait() => return Ok(()),
+            result = state.store.follow_user_changes() => {
+                if let Err(error) = result {
+                    tracing::warn!(error = %error, "user change listener stopped; read cache bypassed until it reconnects");
+                }
+            }
+        }
+        tokio::select! {
+            () = shutdown.wait() => return Ok(()),
+            () = tokio::time::sleep(RECONNECT_PAUSE) => {}
+        }
+    }
 }
 
 /// Handler of one job kind: runs the claimed job (`worker_id` holds its lease).

@@ -1,12 +1,13 @@
 //! Opening pools and applying migrations.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyConnection, Connection, Executor};
 
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError, UserChanges};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -91,7 +92,25 @@ async fn connect_postgres(url: &str) -> Result<Store> {
         read: pool.clone(),
         write: pool,
         backend: Backend::Postgres,
+        changes: Arc::new(UserChanges::new(Backend::Postgres)),
+        listen_url: Some(DatabaseUrl(url.to_owned())),
     })
+}
+
+/// A database URL kept for reconnecting; its `Debug` hides it (it may hold a password).
+#[derive(Clone)]
+pub(crate) struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
 }
 
 /// Whether an SQLite URL names an in-memory database, where every connection would see
@@ -133,6 +152,8 @@ async fn connect_sqlite(url: &str) -> Result<Store> {
             read: pool.clone(),
             write: pool,
             backend: Backend::Sqlite,
+            changes: Arc::new(UserChanges::new(Backend::Sqlite)),
+            listen_url: None,
         });
     }
     // The writer connects first so the file exists and is in WAL mode before readers open.
@@ -142,6 +163,8 @@ async fn connect_sqlite(url: &str) -> Result<Store> {
         read,
         write,
         backend: Backend::Sqlite,
+        changes: Arc::new(UserChanges::new(Backend::Sqlite)),
+        listen_url: None,
     })
 }
 

@@ -227,6 +227,7 @@ impl StoreTx<'_> {
     /// Deletes every stored record of `user` (Terra deletes a deauthenticated user's
     /// data); the number of records removed.
     pub async fn delete_user_records(&mut self, dev: &DeveloperId, user: &UserId) -> Result<u64> {
+        self.touch(user);
         let done = sqlx::query(DELETE_RECORDS)
             .bind(dev.as_str())
             .bind(user.as_str())

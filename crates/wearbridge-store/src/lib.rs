@@ -22,6 +22,7 @@
 //! A record is in the range `[start_ts, end_ts)` when its *start* time falls in it
 //! (Terra's semantics for `start_date`/`end_date`). Results are ordered by start time.
 
+pub mod changes;
 mod connect;
 pub mod connections;
 pub mod delivery;
@@ -41,9 +42,13 @@ mod types;
 mod users;
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use sqlx::{Any, AnyPool, Transaction};
 
+use ids::UserId;
+
+pub use changes::{ChangeVersion, USER_CHANGES_CHANNEL, UserChanges};
 pub use error::{Result, StoreError};
 pub use types::{
     Developer, EventFilter, EventRow, EventState, Job, JobFilter, JobState, NewDeveloper, NewEvent,
@@ -70,6 +75,10 @@ pub struct Store {
     /// Pool for writes. On SQLite exactly one connection.
     write: AnyPool,
     backend: Backend,
+    /// Change versions of users, bumped after each commit that changes a user's reads.
+    changes: Arc<UserChanges>,
+    /// PostgreSQL: the URL the cross-node change listener connects with.
+    listen_url: Option<connect::DatabaseUrl>,
 }
 
 /// A write transaction: changes and the outbox events or jobs they cause commit
@@ -78,6 +87,9 @@ pub struct Store {
 pub struct StoreTx<'a> {
     tx: Transaction<'static, Any>,
     backend: Backend,
+    changes: Arc<UserChanges>,
+    /// Users whose reads this transaction changes; their versions move after commit.
+    touched: Vec<String>,
     _store: PhantomData<&'a Store>,
 }
 
@@ -120,8 +132,39 @@ impl Store {
         Ok(StoreTx {
             tx,
             backend: self.backend,
+            changes: Arc::clone(&self.changes),
+            touched: Vec::new(),
             _store: PhantomData,
         })
+    }
+
+    /// Change versions of users, for read caches ([`changes`]).
+    pub fn changes(&self) -> &UserChanges {
+        &self.changes
+    }
+
+    /// After a committed change of `user` outside a transaction: tells other nodes
+    /// (PostgreSQL) and moves the user's version here.
+    pub(crate) async fn changed(&self, user: &UserId) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            notify_change(&self.write, user.as_str()).await?;
+        }
+        self.changes.mark_changed(user.as_str());
+        Ok(())
+    }
+
+    /// Applies other nodes' user changes (PostgreSQL `LISTEN`) to [`Store::changes`] until
+    /// the connection fails. While listening, [`UserChanges::shared_safely`] holds; on
+    /// failure every version moves (notifications may have been missed) and it no longer
+    /// holds until the next call starts listening again. Returns at once on SQLite.
+    pub async fn follow_user_changes(&self) -> Result<()> {
+        let Some(url) = &self.listen_url else {
+            return Ok(());
+        };
+        let result = changes::follow(url.as_str(), &self.changes).await;
+        self.changes.set_listening(false);
+        self.changes.mark_all_changed();
+        result
     }
 
     /// Closes all connections (waits for checked-out ones to come back).
@@ -132,10 +175,27 @@ impl Store {
 }
 
 impl StoreTx<'_> {
-    /// Commits every change made through this transaction.
-    pub async fn commit(self) -> Result<()> {
+    /// Commits every change made through this transaction, then moves the change versions
+    /// of the users it touched (other nodes learn of them by `NOTIFY`, delivered at commit).
+    pub async fn commit(mut self) -> Result<()> {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        if self.backend == Backend::Postgres {
+            for user in &touched {
+                notify_change(&mut *self.tx, user).await?;
+            }
+        }
         self.tx.commit().await?;
+        for user in &touched {
+            self.changes.mark_changed(user);
+        }
         Ok(())
+    }
+
+    /// Notes that this transaction changes what `user`'s reads return.
+    pub(crate) fn touch(&mut self, user: &UserId) {
+        self.touched.push(user.as_str().to_owned());
     }
 
     /// Rolls back explicitly (dropping the transaction does the same).
@@ -148,4 +208,17 @@ impl StoreTx<'_> {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+}
+
+/// `NOTIFY` of a user change on PostgreSQL (inside a transaction it is sent at commit).
+async fn notify_change<'e, E>(executor: E, user: &str) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(USER_CHANGES_CHANNEL)
+        .bind(user)
+        .execute(executor)
+        .await?;
+    Ok(())
 }

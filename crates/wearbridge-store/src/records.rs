@@ -316,6 +316,7 @@ impl StoreTx<'_> {
         user: &UserId,
         record: &NewRecord,
     ) -> Result<UpsertOutcome> {
+        self.touch(user);
         upsert(&mut self.tx, dev, user, record).await
     }
 
@@ -329,6 +330,7 @@ impl StoreTx<'_> {
         identities: &[String],
     ) -> Result<Vec<(String, bool)>> {
         let backend = self.backend;
+        self.touch(user);
         delete(&mut self.tx, backend, dev, user, data_type, identities).await
     }
 }

@@ -312,13 +312,23 @@ impl Store {
         id: &UserId,
         patch: UserPatch,
     ) -> Result<Option<User>> {
-        update(&mut *self.write.acquire().await?, dev, id, patch).await
+        let updated = update(&mut *self.write.acquire().await?, dev, id, patch).await?;
+        if updated.is_some() {
+            self.changed(id).await?;
+        }
+        Ok(updated)
     }
 
     /// Marks the user deauthenticated (and inactive); false when `dev` cannot see it.
     pub async fn mark_deauthenticated(&self, dev: &DeveloperId, id: &UserId) -> Result<bool> {
-        let mut conn = self.write.acquire().await?;
-        update_one(&mut conn, DEAUTHENTICATE, dev, id, None).await
+        let done = {
+            let mut conn = self.write.acquire().await?;
+            update_one(&mut conn, DEAUTHENTICATE, dev, id, None).await?
+        };
+        if done {
+            self.changed(id).await?;
+        }
+        Ok(done)
     }
 
     /// Records when a webhook about the user was last sent (unix microseconds).
@@ -328,11 +338,18 @@ impl Store {
         id: &UserId,
         micros: i64,
     ) -> Result<bool> {
-        let mut conn = self.write.acquire().await?;
-        update_one(&mut conn, TOUCH_WEBHOOK, dev, id, Some(micros)).await
+        let done = {
+            let mut conn = self.write.acquire().await?;
+            update_one(&mut conn, TOUCH_WEBHOOK, dev, id, Some(micros)).await?
+        };
+        if done {
+            self.changed(id).await?;
+        }
+        Ok(done)
     }
 
-    /// Records when the provider was last polled for the user (unix microseconds).
+    /// Records when the provider was last polled for the user (unix microseconds). Not a
+    /// change of the user's reads (`last_polled_at` is not served), so versions stay.
     pub async fn touch_last_polled_at(
         &self,
         dev: &DeveloperId,
@@ -357,11 +374,13 @@ impl StoreTx<'_> {
         id: &UserId,
         patch: UserPatch,
     ) -> Result<Option<User>> {
+        self.touch(id);
         update(&mut self.tx, dev, id, patch).await
     }
 
     /// [`Store::mark_deauthenticated`] inside this transaction.
     pub async fn mark_deauthenticated(&mut self, dev: &DeveloperId, id: &UserId) -> Result<bool> {
+        self.touch(id);
         update_one(&mut self.tx, DEAUTHENTICATE, dev, id, None).await
     }
 
@@ -372,6 +391,7 @@ impl StoreTx<'_> {
         id: &UserId,
         micros: i64,
     ) -> Result<bool> {
+        self.touch(id);
         update_one(&mut self.tx, TOUCH_WEBHOOK, dev, id, Some(micros)).await
     }
 }

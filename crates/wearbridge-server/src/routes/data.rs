@@ -8,6 +8,7 @@
 
 use axum::Router;
 use axum::routing::get;
+use bytes::Bytes;
 use serde::Deserialize;
 use wearbridge_store::ids::UserId;
 use wearbridge_store::{RecordQuery, User};
@@ -17,6 +18,7 @@ use crate::dates::DateRange;
 use crate::delivery::data_request;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
+use crate::read_cache::ReadKey;
 use crate::routes::params::{USER_NOT_FOUND, lookup_user, parse_bool, parse_user_id, require};
 use crate::state::AppState;
 use crate::wire::{RawJson, data_response_body, terra_user};
@@ -54,7 +56,7 @@ async fn fetch_records(
         let user = lookup_user(state, developer, user_id).await?;
         return data_request::accept(state, &user, data_type, Some(&range), with_samples)
             .await
-            .map(RawJson);
+            .map(RawJson::from);
     }
     // The user and every record in one statement (one round trip on the hot read), the
     // records as one string, comma-separated; spliced as a single element it yields
@@ -66,18 +68,51 @@ async fn fetch_records(
         local_days: range.local_days(),
         with_samples,
     };
+    let key = ReadKey {
+        developer: developer.id().clone(),
+        user: user_id,
+        data_type,
+        start_ts: query.start_ts,
+        end_ts: query.end_ts,
+        local_days: query.local_days,
+        with_samples,
+    };
+    let changes = state.store.changes();
+    let cacheable = changes.shared_safely();
+    // Read before the query: a commit after this point moves it (read_cache.rs).
+    let version = changes.version(&key.user);
+    if cacheable {
+        if let Some(body) = state.read_cache.get(&key, version) {
+            return Ok(RawJson(body));
+        }
+    }
+    let body = read_records(state, &key, query).await?;
+    if cacheable {
+        state.read_cache.insert(key, version, body.clone());
+    }
+    Ok(RawJson(body))
+}
+
+/// The response body for `key` from the store: the user and every record in one
+/// statement (one round trip), the records as one comma-separated string spliced as a
+/// single element, which yields `[r1,r2,...]`.
+async fn read_records(
+    state: &AppState,
+    key: &ReadKey,
+    query: RecordQuery,
+) -> Result<Bytes, ApiError> {
     let (user, joined) = state
         .store
-        .get_user_with_records(developer.id(), &user_id, data_type, query)
+        .get_user_with_records(&key.developer, &key.user, key.data_type, query)
         .await?
         .ok_or_else(|| ApiError::not_found(USER_NOT_FOUND))?;
-    tracing::debug!(user.id = %user.id, data.type = data_type, bytes = joined.len(), "served records");
+    tracing::debug!(user.id = %user.id, data.type = key.data_type, bytes = joined.len(), "served records");
     let records: &[String] = if joined.is_empty() {
         &[]
     } else {
         std::slice::from_ref(&joined)
     };
-    data_response_body(&terra_user(&user), records, data_type).map(RawJson)
+    data_response_body(&terra_user(&user), records, key.data_type).map(Bytes::from)
 }
 
 /// `GET /v2/athlete`: the user's athlete profile, `{athlete, user, type: "athlete"}`.
@@ -93,10 +128,10 @@ async fn fetch_athlete(
     if to_webhook {
         return data_request::accept(state, &user, "athlete", None, true)
             .await
-            .map(RawJson);
+            .map(RawJson::from);
     }
     let athlete = latest_athlete(state, developer, &user.id).await?;
-    athlete_body(&user, athlete.as_deref()).map(RawJson)
+    athlete_body(&user, athlete.as_deref()).map(RawJson::from)
 }
 
 /// The most recently started athlete record, if any (athlete profiles carry no period;

@@ -20,6 +20,7 @@ mod provider_sandbox;
 mod provider_whoop;
 mod provider_widget;
 mod provider_withings;
+mod read_cache;
 mod sync;
 mod users;
 mod webhooks;
