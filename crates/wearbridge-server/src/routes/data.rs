@@ -81,10 +81,8 @@ async fn fetch_records(
     let cacheable = changes.shared_safely();
     // Read before the query: a commit after this point moves it (read_cache.rs).
     let version = changes.version(&key.user);
-    if cacheable {
-        if let Some(body) = state.read_cache.get(&key, version) {
-            return Ok(RawJson(body));
-        }
+    if cacheable && let Some(body) = state.read_cache.get(&key, version) {
+        return Ok(RawJson(body));
     }
     let body = read_records(state, &key, query).await?;
     if cacheable {
