@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark (issue 3): `GET /v2/daily` over 30 stored days (samples off) next to
 # `GET /health`, in the same run, on SQLite and on PostgreSQL, against a release build on
-# loopback. Results and how to read them: docs/BENCHMARKS.md.
+# loopback; each backend with the read cache on (the default) and off
+# (`WEARBRIDGE_READ_CACHE_MB=0`, every read goes to the database). Results and how to read
+# them: docs/BENCHMARKS.md.
 #
 # Usage: bench/load.sh [sqlite|postgres|all]     (default: all)
 # Env:   BENCH_DURATION (seconds per measurement, default 15), BENCH_CONNECTIONS (default 32),
@@ -89,8 +91,16 @@ bench_backend() {
   api_key="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["api_key"])' "$creds")"
   user_id="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["user_id"])' "$creds")"
 
-  RUST_LOG=warn "${TARGET}/release/wearbridge" serve --bind "127.0.0.1:${PORT}" --database-url "$url" \
-    >"$WORK/server-${backend}.log" 2>&1 &
+  measure "$backend" "$url" "$dev_id" "$api_key" "$user_id" cached 64
+  measure "$backend" "$url" "$dev_id" "$api_key" "$user_id" uncached 0
+}
+
+# Starts the server on `url` with a read cache of `cache_mb` MiB (0 = off) and measures
+# /health, /v2/daily at maximum rate, and /v2/daily paced to half that rate.
+measure() {
+  local backend="$1" url="$2" dev_id="$3" api_key="$4" user_id="$5" label="$6" cache_mb="$7"
+  WEARBRIDGE_READ_CACHE_MB="$cache_mb" RUST_LOG=warn "${TARGET}/release/wearbridge" serve \
+    --bind "127.0.0.1:${PORT}" --database-url "$url" >"$WORK/server-${backend}-${label}.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     curl -fs "${BASE}/ready" >/dev/null 2>&1 && break
@@ -103,7 +113,7 @@ bench_backend() {
   days="$(curl -fs "${auth[@]}" "$daily" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')"
   [[ "$days" == "30" ]] || { echo "expected 30 days, got ${days}" >&2; exit 1; }
 
-  # Warm-up (connection pools, page cache), not reported.
+  # Warm-up (connection pools, page cache, read cache), not reported.
   wrk -t2 -c"$CONNECTIONS" -d3s "${BASE}/health" >/dev/null
   wrk -t2 -c"$CONNECTIONS" -d3s "${auth[@]}" "$daily" >/dev/null
 
@@ -118,18 +128,18 @@ bench_backend() {
 
   local response_bytes
   response_bytes="$(curl -fs "${auth[@]}" "$daily" | wc -c)"
-  printf '| %s | /health (max) | %s | %s | %s |\n' "$backend" $health
-  printf '| %s | /v2/daily 30 d (max) | %s | %s | %s |\n' "$backend" $data
-  printf '| %s | /v2/daily 30 d (paced to ~%s req/s, pause %s ms) | %s | %s | %s |\n' "$backend" "$half" "$pause" $paced
-  echo "  ($backend: /v2/daily response ${response_bytes} bytes; data/health ratio $(python3 -c "print(round(${data_rps}/${health%% *}, 2))"))"
+  printf '| %s | %s | /health (max) | %s | %s | %s |\n' "$backend" "$label" $health
+  printf '| %s | %s | /v2/daily 30 d (max) | %s | %s | %s |\n' "$backend" "$label" $data
+  printf '| %s | %s | /v2/daily 30 d (paced to ~%s req/s, pause %s ms) | %s | %s | %s |\n' "$backend" "$label" "$half" "$pause" $paced
+  echo "  ($backend, read cache $label: /v2/daily response ${response_bytes} bytes; data/health ratio $(python3 -c "print(round(${data_rps}/${health%% *}, 2))"))"
 
   kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
 }
 
 echo "wrk -t2 -c${CONNECTIONS} -d${DURATION}s; $(nproc) CPUs; server and wrk share the machine"
-echo "| backend | request | req/s | p50 ms | p99 ms |"
-echo "|---|---|---|---|---|"
+echo "| backend | read cache | request | req/s | p50 ms | p99 ms |"
+echo "|---|---|---|---|---|---|"
 case "$BACKENDS" in
   sqlite|postgres) bench_backend "$BACKENDS" ;;
   all) bench_backend sqlite; bench_backend postgres ;;

@@ -21,6 +21,12 @@ pub const DEFAULTS_TOML: &str = include_str!("../config/default.toml");
 
 /// Largest body limit accepted by validation (1 GiB): anything above is a typo.
 const MAX_BODY_LIMIT: usize = 1 << 30;
+/// Largest read cache accepted by validation (64 GiB).
+const MAX_READ_CACHE_MB: u64 = 64 * 1024;
+
+fn default_read_cache_mb() -> u64 {
+    crate::read_cache::DEFAULT_CAPACITY_MB
+}
 
 /// Everything the server needs to start. New sections (workers, providers, ...) are added
 /// as nested structs with `#[serde(default)]`.
@@ -39,6 +45,9 @@ pub struct Config {
     pub encryption_key: Option<SecretString>,
     /// Request body limit in bytes.
     pub max_body_bytes: usize,
+    /// Memory for finished data reads, in MiB ([`crate::read_cache`]); 0 turns it off.
+    #[serde(default = "default_read_cache_mb")]
+    pub read_cache_mb: u64,
     /// Development mode (see the defaults file).
     #[serde(default)]
     pub development: bool,
@@ -291,6 +300,7 @@ impl Config {
             public_url: None,
             encryption_key: None,
             max_body_bytes: 10 * 1024 * 1024,
+            read_cache_mb: default_read_cache_mb(),
             development: false,
             webhooks: crate::delivery::DeliveryConfig::default(),
             sync: SyncConfig::default(),
@@ -315,6 +325,12 @@ impl Config {
             return Err(ConfigError::new(
                 "public_url",
                 "must be an http or https URL",
+            ));
+        }
+        if self.read_cache_mb > MAX_READ_CACHE_MB {
+            return Err(ConfigError::new(
+                "read_cache_mb",
+                format!("must be between 0 (off) and {MAX_READ_CACHE_MB}"),
             ));
         }
         if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT {
@@ -451,6 +467,13 @@ mod tests {
         let mut bad_db = config();
         bad_db.database_url = "mysql://x".into();
         assert_eq!(bad_db.validate().err().map(|e| e.key), Some("database_url"));
+
+        let mut huge_cache = config();
+        huge_cache.read_cache_mb = 1 << 40;
+        assert_eq!(
+            huge_cache.validate().err().map(|e| e.key),
+            Some("read_cache_mb")
+        );
 
         let mut bad_limit = config();
         bad_limit.max_body_bytes = 0;

@@ -20,8 +20,8 @@ use quick_cache::sync::Cache;
 use wearbridge_store::ChangeVersion;
 use wearbridge_store::ids::{DeveloperId, UserId};
 
-/// Bytes of response bodies kept at most.
-pub const CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+/// Default memory for response bodies, in MiB (`read_cache_mb`).
+pub const DEFAULT_CAPACITY_MB: u64 = 64;
 /// Bodies larger than this are not kept (a few long ranges would evict everything else).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Entries the cache sizes its table for.
@@ -58,26 +58,45 @@ impl Weighter<ReadKey, Entry> for BodyWeighter {
 /// The cache of response bodies (one per process, in `AppState`).
 #[derive(Debug)]
 pub struct ReadCache {
-    entries: Cache<ReadKey, Entry, BodyWeighter>,
+    /// `None` when configured off (`read_cache_mb = 0`).
+    entries: Option<Cache<ReadKey, Entry, BodyWeighter>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
 impl Default for ReadCache {
     fn default() -> Self {
-        ReadCache {
-            entries: Cache::with_weighter(ESTIMATED_ENTRIES, CAPACITY_BYTES, BodyWeighter),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-        }
+        ReadCache::with_capacity_mb(DEFAULT_CAPACITY_MB)
     }
 }
 
 impl ReadCache {
+    /// A cache of at most `mb` MiB of bodies; 0 keeps nothing.
+    pub fn with_capacity_mb(mb: u64) -> ReadCache {
+        let entries = (mb > 0).then(|| {
+            Cache::with_weighter(
+                ESTIMATED_ENTRIES,
+                mb.saturating_mul(1024 * 1024),
+                BodyWeighter,
+            )
+        });
+        ReadCache {
+            entries,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether bodies are kept at all.
+    pub fn enabled(&self) -> bool {
+        self.entries.is_some()
+    }
+
     /// The body stored for `key`, if it was read at `current` (no change since).
     pub fn get(&self, key: &ReadKey, current: ChangeVersion) -> Option<Bytes> {
         let body = self
             .entries
+            .as_ref()?
             .get(key)
             .filter(|entry| entry.version == current)
             .map(|entry| entry.body);
@@ -100,8 +119,10 @@ impl ReadCache {
 
     /// Keeps `body`, read by a query that started at version `read_at`.
     pub fn insert(&self, key: ReadKey, read_at: ChangeVersion, body: Bytes) {
-        if body.len() <= MAX_BODY_BYTES {
-            self.entries.insert(
+        if let Some(entries) = &self.entries
+            && body.len() <= MAX_BODY_BYTES
+        {
+            entries.insert(
                 key,
                 Entry {
                     version: read_at,
@@ -109,5 +130,53 @@ impl ReadCache {
                 },
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wearbridge_store::Backend;
+    use wearbridge_store::UserChanges;
+
+    fn key(user: &UserId) -> ReadKey {
+        ReadKey {
+            developer: DeveloperId::new(),
+            user: user.clone(),
+            data_type: "daily",
+            start_ts: 0,
+            end_ts: 1,
+            local_days: None,
+            with_samples: false,
+        }
+    }
+
+    #[test]
+    fn an_entry_is_served_only_at_the_version_it_was_read_at() {
+        let changes = UserChanges::for_tests(Backend::Sqlite);
+        let user = UserId::new();
+        let cache = ReadCache::default();
+        let read_at = changes.version(&user);
+        cache.insert(key(&user), read_at, Bytes::from_static(b"{}"));
+        let key = key(&user);
+        // Another developer's key (a fresh DeveloperId) never matches.
+        assert_eq!(cache.get(&key, read_at), None);
+        let stored = key.clone();
+        cache.insert(stored.clone(), read_at, Bytes::from_static(b"{}"));
+        assert_eq!(cache.get(&stored, read_at), Some(Bytes::from_static(b"{}")));
+        changes.mark_changed(user.as_str());
+        assert_eq!(cache.get(&stored, changes.version(&user)), None);
+        assert_eq!(cache.hits_and_misses(), (1, 2));
+    }
+
+    #[test]
+    fn a_zero_capacity_cache_keeps_nothing() {
+        let changes = UserChanges::for_tests(Backend::Sqlite);
+        let user = UserId::new();
+        let cache = ReadCache::with_capacity_mb(0);
+        assert!(!cache.enabled());
+        let version = changes.version(&user);
+        cache.insert(key(&user), version, Bytes::from_static(b"{}"));
+        assert_eq!(cache.get(&key(&user), version), None);
     }
 }

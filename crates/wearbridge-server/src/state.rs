@@ -36,6 +36,9 @@ impl AppState {
     /// of the `[sync]` section.
     pub fn new(store: Store, config: Config, cipher: Cipher) -> AppState {
         let sync = config.sync.settings();
+        let read_cache = Arc::new(crate::read_cache::ReadCache::with_capacity_mb(
+            config.read_cache_mb,
+        ));
         let providers = Registry::new(wearbridge_providers::ProvidersConfig {
             sandbox_mode: false,
             sim_base_url: None,
@@ -50,7 +53,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             sync: Arc::new(sync),
             auth_cache: Arc::new(crate::auth::AuthCache::default()),
-            read_cache: Arc::new(crate::read_cache::ReadCache::default()),
+            read_cache,
         }
     }
 

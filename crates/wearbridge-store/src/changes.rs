@@ -45,6 +45,11 @@ pub struct UserChanges {
 }
 
 impl UserChanges {
+    /// A standalone set of versions, for tests of code built on them.
+    pub fn for_tests(backend: Backend) -> UserChanges {
+        UserChanges::new(backend)
+    }
+
     pub(crate) fn new(backend: Backend) -> UserChanges {
         UserChanges {
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),

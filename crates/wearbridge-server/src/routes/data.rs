@@ -78,7 +78,7 @@ async fn fetch_records(
         with_samples,
     };
     let changes = state.store.changes();
-    let cacheable = changes.shared_safely();
+    let cacheable = state.read_cache.enabled() && changes.shared_safely();
     // Read before the query: a commit after this point moves it (read_cache.rs).
     let version = changes.version(&key.user);
     if cacheable && let Some(body) = state.read_cache.get(&key, version) {
