@@ -86,3 +86,104 @@ crate::connect_test!(whoop_connects_through_the_widget, |env| {
 crate::connect_test!(withings_connects_through_the_widget, |env| {
     widget_connects_and_backfills(&env, SimProvider::Withings).await;
 });
+
+/// Outside sandbox mode the widget offers exactly the providers with credentials in the
+/// configuration (`[providers.OURA]` here), and the integrations listing agrees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_sandbox_mode_the_widget_offers_only_configured_providers() {
+    use std::net::SocketAddr;
+    use wearbridge_providers::ProviderCredentials;
+    use wearbridge_server::app::RunningServer;
+    use wearbridge_server::config::Config;
+    use wearbridge_server::crypto::Cipher;
+    use wearbridge_server::state::AppState;
+    use wearbridge_store::testing::fresh_database_url;
+
+    let (url, _database) = fresh_database_url(Backend::Sqlite)
+        .await
+        .expect("database")
+        .expect("SQLite is always available");
+    let store = wearbridge_store::Store::connect(&url)
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let mut config = Config::for_database(&url, SocketAddr::from(([127, 0, 0, 1], 0)));
+    config.providers.insert(
+        "OURA".to_owned(),
+        ProviderCredentials {
+            client_id: "oura-app".to_owned(),
+            client_secret: "oura-secret".to_owned().into(),
+            api_base_url: None,
+            auth_base_url: None,
+            webhook_secret: None,
+        },
+    );
+    let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
+    let state = AppState::new(store.clone(), config, cipher);
+    let server = RunningServer::start(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("server");
+    let created =
+        wearbridge_server::developers::create_developer(&store, &state.cipher, "prod", None)
+            .await
+            .expect("developer");
+    let (dev_id, api_key) = {
+        use secrecy::ExposeSecret;
+        (
+            created.dev_id.to_string(),
+            created.api_key.expose_secret().to_owned(),
+        )
+    };
+    let http = reqwest::Client::new();
+    let base = server.base_url();
+    let session: Value = http
+        .post(format!("{base}/v2/auth/generateWidgetSession"))
+        .header("dev-id", &dev_id)
+        .header("x-api-key", &api_key)
+        .json(&json!({"reference_id": "prod-user"}))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("session json");
+    // Links name the configured public URL (the unresolved bind here): keep the path.
+    let link = Url::parse(session["url"].as_str().expect("widget url")).expect("url");
+    let page_url = format!("{base}{}", link.path());
+    let page = http
+        .get(&page_url)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("page text");
+    assert!(
+        page.contains(&format!("{}/connect/OURA", link.path())),
+        "{page}"
+    );
+    for hidden in ["SANDBOX", "GARMIN", "POLAR", "WHOOP", "WITHINGS"] {
+        assert!(
+            !page.contains(&format!("/connect/{hidden}")),
+            "{hidden} has no credentials but is offered: {page}"
+        );
+    }
+    let listing: Value = http
+        .get(format!("{base}/v2/integrations/detailed"))
+        .header("dev-id", &dev_id)
+        .header("x-api-key", &api_key)
+        .send()
+        .await
+        .expect("integrations")
+        .json()
+        .await
+        .expect("integrations json");
+    let enabled: Vec<&str> = listing["providers"]
+        .as_array()
+        .expect("providers")
+        .iter()
+        .filter(|provider| provider["enabled"] == true)
+        .filter_map(|provider| provider["provider"].as_str())
+        .collect();
+    assert_eq!(enabled, vec!["OURA"], "{listing}");
+}
