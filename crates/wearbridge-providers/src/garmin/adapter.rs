@@ -146,6 +146,9 @@ impl Provider for GarminProvider {
         &self.oauth
     }
 
+    /// The user id, and the permissions the user granted as the account's scopes
+    /// (comma-separated, as Terra writes `scopes`), so a later `userPermissionsChange`
+    /// can say what was added and removed.
     async fn fetch_account(
         &self,
         ctx: &ProviderCtx,
@@ -155,7 +158,7 @@ impl Provider for GarminProvider {
             get_json(&ctx.http, rest_url(ctx, "user/id")?, access_token).await?;
         Ok(ProviderAccount {
             provider_user_id: user.user_id,
-            scopes: None,
+            scopes: permissions(ctx, access_token).await?,
         })
     }
 
@@ -341,6 +344,26 @@ pub async fn request_backfill(
         }
     }
     Ok(())
+}
+
+/// `GET /wellness-api/rest/user/permissions`, comma-joined. Best effort: the scopes are
+/// informational, so only a refused token fails the connection; any other failure leaves
+/// them unknown (`None`).
+async fn permissions(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+) -> Result<Option<String>, ProviderError> {
+    let url = rest_url(ctx, "user/permissions")?;
+    match get_json::<wire::Permissions>(&ctx.http, url, access_token).await {
+        Ok(granted) => Ok(Some(granted.permissions.join(","))),
+        Err(error @ (ProviderError::Unauthorized(_) | ProviderError::InvalidGrant(_))) => {
+            Err(error)
+        }
+        Err(error) => {
+            tracing::warn!(provider.name = "GARMIN", %error, "user permissions unavailable");
+            Ok(None)
+        }
+    }
 }
 
 fn into<T: Into<TerraRecordData>>(items: Vec<T>) -> Vec<TerraRecordData> {
