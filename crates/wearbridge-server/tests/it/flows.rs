@@ -70,6 +70,27 @@ impl Env {
             .expect("fetch jobs");
     }
 
+    /// Runs backfill and fetch jobs until none is queued. A provider's app budget (WHOOP
+    /// 100 requests per minute, burst 10; WITHINGS 120, burst 12) holds a backfill back
+    /// once its fetches have spent the burst (each is charged its requests), so between
+    /// rounds the test clock moves on a minute (at most an hour in all).
+    pub(crate) async fn drain_jobs(&self) {
+        for _ in 0..60 {
+            self.run_backfill().await;
+            self.run_fetches().await;
+            let filter = wearbridge_store::JobFilter {
+                state: Some(wearbridge_store::JobState::Queued),
+                ..wearbridge_store::JobFilter::default()
+            };
+            let queued = self.state().store.list_jobs(filter).await.expect("jobs");
+            if queued.is_empty() {
+                return;
+            }
+            self.clock().advance(chrono::Duration::seconds(60));
+        }
+        panic!("jobs still queued after an hour of test clock");
+    }
+
     /// The server's push endpoint for `provider`.
     pub(crate) fn push_url(&self, provider: &str) -> Url {
         Url::parse(&format!(

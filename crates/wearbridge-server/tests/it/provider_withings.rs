@@ -21,26 +21,6 @@ fn logged(env: &Env, path: &str) -> Vec<wearbridge_sim::RequestRecord> {
         .collect()
 }
 
-/// Runs backfill and fetch jobs until none is queued. The WITHINGS app budget (120
-/// requests per minute, burst 12) holds a backfill back after a dozen fetches, so between
-/// rounds the test clock moves on a minute (at most an hour in all).
-async fn drain(env: &Env) {
-    for _ in 0..60 {
-        env.run_backfill().await;
-        env.run_fetches().await;
-        let filter = wearbridge_store::JobFilter {
-            state: Some(wearbridge_store::JobState::Queued),
-            ..wearbridge_store::JobFilter::default()
-        };
-        let queued = env.state().store.list_jobs(filter).await.expect("jobs");
-        if queued.is_empty() {
-            return;
-        }
-        env.clock().advance(chrono::Duration::seconds(60));
-    }
-    panic!("jobs still queued after an hour of test clock");
-}
-
 crate::connect_test!(withings_connects_backfills_and_takes_a_push, |env| {
     let dev = env.developer("withings").await;
     let user = env.connect_provider(&dev, "WITHINGS", "alice").await;
@@ -50,7 +30,7 @@ crate::connect_test!(withings_connects_backfills_and_takes_a_push, |env| {
     assert_eq!(subscriptions.len(), 6, "{subscriptions:?}");
     assert!(subscriptions.iter().all(|record| record.status == 200));
 
-    drain(&env).await;
+    env.drain_jobs().await;
     for kind in TYPES {
         let data = env.data(&dev, kind, &user, 30).await;
         assert!(!data.is_empty(), "backfill stored no {kind}");
@@ -78,7 +58,7 @@ crate::connect_test!(withings_connects_backfills_and_takes_a_push, |env| {
         .send_push(SimProvider::Withings, "alice", "sleep", today, "unused")
         .await;
     assert_eq!(status, 200);
-    drain(&env).await;
+    env.drain_jobs().await;
     assert!(
         logged(&env, "/withings/v2/sleep").len() > before,
         "the push triggered no sleep fetch"
