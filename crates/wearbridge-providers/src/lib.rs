@@ -166,6 +166,18 @@ pub trait Provider: Send + Sync {
         oauth::revoke(&ctx.http, self.oauth(), &ctx.creds, token, kind).await
     }
 
+    /// The minimum number of HTTP requests [`Provider::fetch`] makes for that call, pages
+    /// assumed full-sized, used to charge the rate budget before the fetch (providers count
+    /// requests, not fetches). Where the count follows the data, a person with one summary
+    /// per day and per night is assumed (a worn device); collections whose size nothing
+    /// predicts (workouts, sample series) count their first page only. Each adapter
+    /// derives it from the constants its fetch uses (windows, page sizes), so the two
+    /// cannot drift. Default: one request.
+    fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
+        let _ = (data_type, range);
+        1
+    }
+
     /// The data types [`Provider::fetch`] accepts.
     fn supported_types(&self) -> &[DataType];
 

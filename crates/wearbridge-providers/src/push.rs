@@ -4,7 +4,8 @@
 //! Providers differ in everything here (verification handshakes, signatures, notify-only
 //! pings vs full payloads, form vs JSON bodies), so the adapter parses and verifies
 //! ([`crate::Provider::push`]) and answers with provider-neutral [`PushItem`]s; the server
-//! does the IO (queues fetch jobs, stores pushed records, deauthorizes users). Parsing is
+//! does the IO (queues fetch jobs, stores pushed records, deauthorizes users, records
+//! permission changes). Parsing is
 //! pure: no IO, no clock, never a panic on any input.
 
 use reqwest::header::HeaderMap;
@@ -67,6 +68,13 @@ pub enum PushItem {
     },
     /// The user revoked access at the provider (deregistration notices).
     Deauthorized { provider_user_id: String },
+    /// The user changed what they share with the app at the provider: `scopes` is the full
+    /// new set of granted permissions, in the provider's own names (Garmin's
+    /// `userPermissionsChange`). The server diffs it against the stored scopes.
+    PermissionsChanged {
+        provider_user_id: String,
+        scopes: Vec<String>,
+    },
 }
 
 /// Why a push request was refused. Every variant is the sender's fault (a 4xx).

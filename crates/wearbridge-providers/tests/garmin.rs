@@ -419,6 +419,50 @@ mod golden {
         let push = read("push_dailies.input.json");
         assert!(map_source("/wellness-api/rest/dailies", &push).is_ok_and(|r| r.len() == 1));
     }
+
+    #[test]
+    fn permission_changes_carry_the_full_new_grant_oldest_first() {
+        use wearbridge_providers::PushItem;
+        use wearbridge_providers::garmin::push::parse;
+
+        let body = read("push_userPermissionsChange.input.json");
+        let changed = |user: &str, scopes: &[&str]| PushItem::PermissionsChanged {
+            provider_user_id: user.to_owned(),
+            scopes: scopes.iter().map(|scope| (*scope).to_owned()).collect(),
+        };
+        let user = "4aacafe82427c251df9c9592d0c06768";
+        assert_eq!(
+            parse(body.as_bytes()),
+            Ok(vec![
+                // The older change first, its repeated HEALTH_EXPORT once.
+                changed(
+                    user,
+                    &[
+                        "ACTIVITY_EXPORT",
+                        "HEALTH_EXPORT",
+                        "WORKOUT_IMPORT",
+                        "COURSE_IMPORT",
+                        "MCT_EXPORT"
+                    ]
+                ),
+                changed(
+                    user,
+                    &[
+                        "ACTIVITY_EXPORT",
+                        "WORKOUT_IMPORT",
+                        "COURSE_IMPORT",
+                        "MCT_EXPORT"
+                    ]
+                ),
+                // Everything withdrawn is a change too; the element without a user is not.
+                changed("b3f1d7f0c2e94a5e8a6d1c0b9e8f7a6d", &[]),
+            ])
+        );
+        let no_list = r#"{"userPermissionsChange": [{"userId": "u1", "permissions": "ALL"}]}"#;
+        assert_eq!(parse(no_list.as_bytes()), Ok(Vec::new()));
+        let not_a_list = r#"{"userPermissionsChange": {"userId": "u1"}}"#;
+        assert!(parse(not_a_list.as_bytes()).is_err());
+    }
 }
 
 mod robustness {
@@ -434,6 +478,7 @@ mod robustness {
 
     fn exercise(value: &Value) {
         let body = value.to_string();
+        let _ = wearbridge_providers::garmin::push::parse(body.as_bytes());
         for (_, path, _) in FIXTURES {
             if let Ok(records) = map_source(path, &body) {
                 for record in records {
@@ -474,6 +519,10 @@ mod robustness {
             "timeOffsetHeartRateSamples",
             "periodStartDate",
             "dayInCycle",
+            "userId",
+            "permissions",
+            "changeTimeInSeconds",
+            "userPermissionsChange",
         ];
         nested_json(hostile_leaf().boxed(), KEYS, "[a-zA-Z0-9]{1,12}")
     }
@@ -495,6 +544,26 @@ mod robustness {
         fn arbitrary_json_never_panics(value in arbitrary_json()) {
             exercise(&value);
             exercise(&json!([value]));
+            exercise(&json!({ "userPermissionsChange": [value] }));
+        }
+
+        #[test]
+        fn corrupted_permission_changes_never_panic(choice in any::<prop::sample::Index>(), leaf in hostile_leaf()) {
+            let text = std::fs::read_to_string(
+                fixtures_dir().join("push_userPermissionsChange.input.json"),
+            );
+            let fixture: Option<Value> = text.ok().and_then(|text| serde_json::from_str(&text).ok());
+            prop_assert!(fixture.is_some());
+            let Some(fixture) = fixture else { return Ok(()) };
+            let mut pointers = Vec::new();
+            leaves(&fixture, String::new(), &mut pointers);
+            prop_assert!(!pointers.is_empty());
+            let mut corrupted = fixture.clone();
+            let pointer: &String = choice.get(&pointers);
+            if let Some(slot) = corrupted.pointer_mut(pointer) {
+                *slot = leaf;
+            }
+            let _ = wearbridge_providers::garmin::push::parse(corrupted.to_string().as_bytes());
         }
 
         #[test]
@@ -820,6 +889,48 @@ mod live {
             Ok(PushAnswer::Items(vec![PushItem::Deauthorized {
                 provider_user_id: ACCOUNT.to_owned()
             }]))
+        );
+    }
+
+    #[tokio::test]
+    async fn permissions_are_the_account_scopes_and_their_change_is_pushed() {
+        let harness = harness().await;
+        let tokens = connect(&harness).await;
+        let scopes = |account: Result<ProviderAccount, ProviderError>| match account {
+            Ok(account) => account.scopes,
+            Err(error) => panic!("account: {error}"),
+        };
+        let before = harness
+            .provider
+            .fetch_account(&harness.ctx, &tokens.access_token)
+            .await;
+        assert_eq!(
+            scopes(before).as_deref(),
+            Some(
+                "ACTIVITY_EXPORT,HEALTH_EXPORT,WORKOUT_IMPORT,COURSE_IMPORT,MCT_EXPORT,\
+                 HISTORICAL_DATA_EXPORT"
+            )
+        );
+        let kept = ["ACTIVITY_EXPORT", "WORKOUT_IMPORT"];
+        let notice = harness.sim.garmin_permissions_change(ACCOUNT, &kept);
+        let answer = harness.provider.push(
+            &harness.ctx.creds,
+            &push_request(&headers_of(&notice), &notice.body),
+        );
+        assert_eq!(
+            answer,
+            Ok(PushAnswer::Items(vec![PushItem::PermissionsChanged {
+                provider_user_id: ACCOUNT.to_owned(),
+                scopes: kept.iter().map(|scope| (*scope).to_owned()).collect(),
+            }]))
+        );
+        let after = harness
+            .provider
+            .fetch_account(&harness.ctx, &tokens.access_token)
+            .await;
+        assert_eq!(
+            scopes(after).as_deref(),
+            Some("ACTIVITY_EXPORT,WORKOUT_IMPORT")
         );
     }
 

@@ -96,6 +96,8 @@ pub(crate) struct SimState {
     pub(crate) providers: BTreeMap<SimProvider, Arc<OAuthServer>>,
     pub(crate) faults: Faults,
     pub(crate) requests: RequestLog,
+    /// What each simulated Garmin user shares with the app (`user/permissions`).
+    pub(crate) garmin_permissions: providers::garmin::Permissions,
     seed_salt: String,
 }
 
@@ -116,6 +118,7 @@ impl SimState {
             providers,
             faults: Faults::new(config.fault_seed),
             requests: RequestLog::default(),
+            garmin_permissions: providers::garmin::Permissions::default(),
             seed_salt: config.seed_salt.clone(),
         }
     }
@@ -249,6 +252,24 @@ impl SimControl {
         let message = self
             .push_message(provider, account, data_type, date, secret)
             .ok_or(PushSendError::NotPushed)?;
+        self.send_message(&message, target).await
+    }
+
+    /// Garmin's `userPermissionsChange` notice: `account` now shares exactly
+    /// `permissions` with the app (its `user/permissions` answers them from now on). The
+    /// change is stamped with the current time.
+    pub fn garmin_permissions_change(&self, account: &str, permissions: &[&str]) -> PushMessage {
+        let now = chrono::Utc::now().timestamp();
+        providers::garmin::permissions_change(&self.state, account, permissions, now)
+    }
+
+    /// Sends a push `message` to `target` (the server's push endpoint) as the provider
+    /// would, and returns the HTTP status the server answered.
+    pub async fn send_message(
+        &self,
+        message: &PushMessage,
+        target: &url::Url,
+    ) -> Result<u16, PushSendError> {
         let mut url = target.clone();
         if !message.query.is_empty() {
             url.set_query(Some(&message.query));
@@ -258,7 +279,7 @@ impl SimControl {
         let mut request = reqwest::Client::new()
             .request(method, url)
             .header(reqwest::header::CONTENT_TYPE, message.content_type)
-            .body(message.body);
+            .body(message.body.clone());
         for (name, value) in &message.headers {
             request = request.header(name.as_str(), value.as_str());
         }

@@ -93,6 +93,15 @@ const UPDATE: &str = concat!(
      WHERE developer_id = $1 AND id = $2 AND deauthenticated = 0 RETURNING ",
     user_columns!()
 );
+/// Replaces the scopes with `$4` only while they are still `$3` (NULL and empty alike):
+/// a compare-and-swap, so two concurrent changes computed from the same old scopes cannot
+/// both apply (the loser re-reads).
+const SWAP_SCOPES: &str = concat!(
+    "UPDATE users SET scopes = $4 \
+     WHERE developer_id = $1 AND id = $2 AND deauthenticated = 0 \
+     AND COALESCE(scopes, '') = COALESCE($3, '') RETURNING ",
+    user_columns!()
+);
 const DEAUTHENTICATE: &str = "UPDATE users SET deauthenticated = 1, active = 0 \
      WHERE developer_id = $1 AND id = $2 AND deauthenticated = 0";
 const TOUCH_WEBHOOK: &str = "UPDATE users SET last_webhook_update = $3 \
@@ -376,6 +385,27 @@ impl StoreTx<'_> {
     ) -> Result<Option<User>> {
         self.touch(id);
         update(&mut self.tx, dev, id, patch).await
+    }
+
+    /// Sets the user's scopes to `scopes` if they are still `expected` (`None` and `""`
+    /// count as equal). The updated user, or `None` when they changed in the meantime (or
+    /// `dev` cannot see the user): read them again and recompute.
+    pub async fn swap_user_scopes(
+        &mut self,
+        dev: &DeveloperId,
+        id: &UserId,
+        expected: Option<&str>,
+        scopes: &str,
+    ) -> Result<Option<User>> {
+        self.touch(id);
+        let row = sqlx::query(SWAP_SCOPES)
+            .bind(dev.as_str())
+            .bind(id.as_str())
+            .bind(expected)
+            .bind(scopes)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(rows::user).transpose()
     }
 
     /// [`Store::mark_deauthenticated`] inside this transaction.

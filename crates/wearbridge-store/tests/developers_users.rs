@@ -18,6 +18,7 @@ on_both_backends!(
     provider_account_and_touch,
     foreign_keys_are_enforced,
     transaction_user_writes_commit_or_vanish_together,
+    scopes_swap_only_from_the_expected_value,
 );
 
 async fn migrate_twice_and_ping(store: Store) -> TestResult {
@@ -392,5 +393,59 @@ async fn transaction_user_writes_commit_or_vanish_together(store: Store) -> Test
     assert!(tx.mark_deauthenticated(&dev.id, &user.id).await?);
     tx.commit().await?;
     assert_eq!(store.get_user(&dev.id, &user.id).await?, None);
+    Ok(())
+}
+
+async fn scopes_swap_only_from_the_expected_value(store: Store) -> TestResult {
+    let dev = developer(&store, "dev").await?;
+    let stored = user(&store, &dev.id, "swap").await?;
+    let mut tx = store.begin().await?;
+    // Stale expectation: nothing changes.
+    let stale = tx
+        .swap_user_scopes(&dev.id, &stored.id, Some("activity"), "activity")
+        .await?;
+    assert_eq!(stale, None);
+    let swapped = tx
+        .swap_user_scopes(&dev.id, &stored.id, Some("activity,sleep"), "activity")
+        .await?;
+    assert_eq!(
+        swapped.and_then(|user| user.scopes).as_deref(),
+        Some("activity")
+    );
+    // The same swap again now expects the old value: refused.
+    let again = tx
+        .swap_user_scopes(&dev.id, &stored.id, Some("activity,sleep"), "activity")
+        .await?;
+    assert_eq!(again, None);
+    tx.commit().await?;
+    let read = store
+        .get_user(&dev.id, &stored.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    assert_eq!(read.scopes.as_deref(), Some("activity"));
+
+    // No scopes yet: `None` and "" are the same expectation.
+    let bare = store
+        .create_user(
+            &dev.id,
+            NewUser {
+                provider: "GARMIN".to_owned(),
+                ..NewUser::default()
+            },
+        )
+        .await?;
+    let mut tx = store.begin().await?;
+    let from_empty = tx
+        .swap_user_scopes(&dev.id, &bare.id, Some(""), "A,B")
+        .await?;
+    assert_eq!(
+        from_empty.and_then(|user| user.scopes).as_deref(),
+        Some("A,B")
+    );
+    let foreign = tx
+        .swap_user_scopes(&DeveloperId::new(), &bare.id, Some("A,B"), "A")
+        .await?;
+    assert_eq!(foreign, None);
+    tx.commit().await?;
     Ok(())
 }

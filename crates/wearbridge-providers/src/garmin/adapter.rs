@@ -39,6 +39,22 @@ const UPLOAD_WINDOW_S: i64 = 86_400;
 /// Longest backfill request (spec §8: 90 days).
 const BACKFILL_CHUNK_DAYS: u64 = 90;
 
+/// The summary endpoints merged into one Terra Daily: `dailies`, `epochs`, `stressDetails`.
+const DAILY_ENDPOINTS: [&str; 3] = ["dailies", "epochs", "stressDetails"];
+/// The summary endpoints merged into one Terra Body: `bodyComps`, `bloodPressures`,
+/// `pulseOx`, `hrv`, `userMetrics`.
+const BODY_ENDPOINTS: [&str; 5] = [
+    "bodyComps",
+    "bloodPressures",
+    "pulseOx",
+    "hrv",
+    "userMetrics",
+];
+/// Activities: `activityDetails` (with samples), then plain `activities`.
+const ACTIVITY_ENDPOINTS: [&str; 2] = ["activityDetails", "activities"];
+const SLEEP_ENDPOINT: &str = "sleeps";
+const MCT_ENDPOINT: &str = "mct";
+
 const SUPPORTED_TYPES: [DataType; 6] = [
     DataType::Activity,
     DataType::Athlete,
@@ -130,6 +146,9 @@ impl Provider for GarminProvider {
         &self.oauth
     }
 
+    /// The user id, and the permissions the user granted as the account's scopes
+    /// (comma-separated, as Terra writes `scopes`), so a later `userPermissionsChange`
+    /// can say what was added and removed.
     async fn fetch_account(
         &self,
         ctx: &ProviderCtx,
@@ -139,7 +158,7 @@ impl Provider for GarminProvider {
             get_json(&ctx.http, rest_url(ctx, "user/id")?, access_token).await?;
         Ok(ProviderAccount {
             provider_user_id: user.user_id,
-            scopes: None,
+            scopes: permissions(ctx, access_token).await?,
         })
     }
 
@@ -164,20 +183,26 @@ impl Provider for GarminProvider {
                     get_json(&ctx.http, rest_url(ctx, "user/id")?, access_token).await?;
                 vec![mapper::athlete(&user).into()]
             }
-            DataType::Daily => into(mapper::daily_days(
-                &pull.all("dailies").await?,
-                &pull.all("epochs").await?,
-                &pull.all("stressDetails").await?,
-            )),
-            DataType::Body => into(mapper::body_days(mapper::BodySources {
-                body_comps: &pull.all("bodyComps").await?,
-                blood_pressures: &pull.all("bloodPressures").await?,
-                pulse_ox: &pull.all("pulseOx").await?,
-                hrv: &pull.all("hrv").await?,
-                user_metrics: &pull.all("userMetrics").await?,
-            })),
+            DataType::Daily => {
+                let [dailies, epochs, stress] = DAILY_ENDPOINTS;
+                into(mapper::daily_days(
+                    &pull.all(dailies).await?,
+                    &pull.all(epochs).await?,
+                    &pull.all(stress).await?,
+                ))
+            }
+            DataType::Body => {
+                let [comps, pressures, pulse_ox, hrv, metrics] = BODY_ENDPOINTS;
+                into(mapper::body_days(mapper::BodySources {
+                    body_comps: &pull.all(comps).await?,
+                    blood_pressures: &pull.all(pressures).await?,
+                    pulse_ox: &pull.all(pulse_ox).await?,
+                    hrv: &pull.all(hrv).await?,
+                    user_metrics: &pull.all(metrics).await?,
+                }))
+            }
             DataType::Sleep => pull
-                .all::<wire::Sleep>("sleeps")
+                .all::<wire::Sleep>(SLEEP_ENDPOINT)
                 .await?
                 .iter()
                 .filter_map(mapper::sleep)
@@ -185,7 +210,7 @@ impl Provider for GarminProvider {
                 .collect(),
             DataType::Activity => activities(&pull).await?,
             DataType::Menstruation => pull
-                .all::<wire::Mct>("mct")
+                .all::<wire::Mct>(MCT_ENDPOINT)
                 .await?
                 .iter()
                 .filter_map(mapper::menstruation)
@@ -217,6 +242,25 @@ impl Provider for GarminProvider {
         let headers = response.headers().clone();
         let body = response.bytes().await.unwrap_or_default();
         Err(error::from_status(status, &headers, &body))
+    }
+
+    /// One request per summary endpoint of the type per upload window (see [`Pull::all`]);
+    /// Garmin answers a window with one array, never paged.
+    fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
+        if range.start > range.end {
+            return 0;
+        }
+        let endpoints = match data_type {
+            DataType::Athlete => return 1,
+            DataType::Daily => DAILY_ENDPOINTS.len(),
+            DataType::Body => BODY_ENDPOINTS.len(),
+            DataType::Activity => ACTIVITY_ENDPOINTS.len(),
+            DataType::Sleep | DataType::Menstruation => 1,
+            _ => 0,
+        };
+        u32::try_from(endpoints)
+            .unwrap_or(u32::MAX)
+            .saturating_mul(upload_windows(range))
     }
 
     fn supported_types(&self) -> &[DataType] {
@@ -302,6 +346,26 @@ pub async fn request_backfill(
     Ok(())
 }
 
+/// `GET /wellness-api/rest/user/permissions`, comma-joined. Best effort: the scopes are
+/// informational, so only a refused token fails the connection; any other failure leaves
+/// them unknown (`None`).
+async fn permissions(
+    ctx: &ProviderCtx,
+    access_token: &SecretString,
+) -> Result<Option<String>, ProviderError> {
+    let url = rest_url(ctx, "user/permissions")?;
+    match get_json::<wire::Permissions>(&ctx.http, url, access_token).await {
+        Ok(granted) => Ok(Some(granted.permissions.join(","))),
+        Err(error @ (ProviderError::Unauthorized(_) | ProviderError::InvalidGrant(_))) => {
+            Err(error)
+        }
+        Err(error) => {
+            tracing::warn!(provider.name = "GARMIN", %error, "user permissions unavailable");
+            Ok(None)
+        }
+    }
+}
+
 fn into<T: Into<TerraRecordData>>(items: Vec<T>) -> Vec<TerraRecordData> {
     items.into_iter().map(Into::into).collect()
 }
@@ -322,8 +386,9 @@ fn not_after(records: Vec<TerraRecordData>, end: NaiveDate) -> Vec<TerraRecordDa
 
 /// Activities: details (summary + samples) win over plain summaries of the same activity.
 async fn activities(pull: &Pull<'_>) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let details = pull.all::<wire::ActivityDetails>("activityDetails").await?;
-    let summaries = pull.all::<wire::Activity>("activities").await?;
+    let [details, summaries] = ACTIVITY_ENDPOINTS;
+    let details = pull.all::<wire::ActivityDetails>(details).await?;
+    let summaries = pull.all::<wire::Activity>(summaries).await?;
     let mut records: Vec<wearbridge_model::Activity> = details
         .iter()
         .filter_map(mapper::activity_details)
@@ -352,20 +417,10 @@ struct Pull<'a> {
 }
 
 impl Pull<'_> {
-    /// Every summary of endpoint `kind` uploaded from the day before `range.start` (UTC)
-    /// to the end of the day after `range.end` (UTC), one ≤ 24 h window per request.
+    /// Every summary of endpoint `kind` uploaded in [`upload_span`] of the range, one ≤ 24 h
+    /// window per request.
     async fn all<T: DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, ProviderError> {
-        let first = self
-            .range
-            .start
-            .checked_sub_days(Days::new(1))
-            .unwrap_or(self.range.start);
-        let last = self
-            .range
-            .end
-            .checked_add_days(Days::new(2))
-            .unwrap_or(self.range.end);
-        let (from, until) = (utc_midnight(first), utc_midnight(last));
+        let (from, until) = upload_span(self.range);
         let mut items = Vec::new();
         let mut start = from;
         while start < until {
@@ -380,6 +435,29 @@ impl Pull<'_> {
         }
         Ok(items)
     }
+}
+
+/// The upload time pulled for `range` (unix seconds, end exclusive): from the day before
+/// `range.start` (UTC) to the end of the day after `range.end` (UTC), so summaries of the
+/// range's local days uploaded at any offset or a day late are included.
+fn upload_span(range: FetchRange) -> (i64, i64) {
+    let first = range
+        .start
+        .checked_sub_days(Days::new(1))
+        .unwrap_or(range.start);
+    let last = range
+        .end
+        .checked_add_days(Days::new(2))
+        .unwrap_or(range.end);
+    (utc_midnight(first), utc_midnight(last))
+}
+
+/// The ≤ [`UPLOAD_WINDOW_S`] windows [`Pull::all`] requests for `range`, per endpoint.
+fn upload_windows(range: FetchRange) -> u32 {
+    let (from, until) = upload_span(range);
+    let span = u64::try_from(until.saturating_sub(from)).unwrap_or(0);
+    let windows = span.div_ceil(UPLOAD_WINDOW_S.unsigned_abs());
+    u32::try_from(windows).unwrap_or(u32::MAX)
 }
 
 /// `<api_base>/wellness-api/rest/<path>`.

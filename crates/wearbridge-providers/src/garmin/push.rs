@@ -1,6 +1,7 @@
 //! Garmin notifications (spec §4–5, providers.md §4.4): PING (a `callbackURL` naming an
-//! upload window) and PUSH (the summaries themselves), plus `deregistrations`. Pure: no IO,
-//! no clock, no panic on any input.
+//! upload window) and PUSH (the summaries themselves), plus the lifecycle notices
+//! `deregistrations` and `userPermissionsChange`. Pure: no IO, no clock, no panic on any
+//! input.
 //!
 //! Garmin signs nothing; every request carries `garmin-client-id` (the app's consumer key),
 //! which must equal our client id. That is a routing check, not a secret: deployments that
@@ -92,8 +93,12 @@ pub fn parse(body: &[u8]) -> Result<Vec<PushItem>, PushError> {
             );
             continue;
         }
+        if key == PERMISSIONS_KEY {
+            items.extend(permission_changes(&elements));
+            continue;
+        }
         let Some(data_type) = data_type_of(&key) else {
-            // userPermissionsChange, allDayRespiration, skinTemp, ...: nothing to store.
+            // allDayRespiration, skinTemp, ...: nothing to store.
             continue;
         };
         for element in &elements {
@@ -125,6 +130,47 @@ pub fn parse(body: &[u8]) -> Result<Vec<PushItem>, PushError> {
         }));
     }
     Ok(items)
+}
+
+/// The notice of a user changing what they share with the app.
+pub const PERMISSIONS_KEY: &str = "userPermissionsChange";
+
+/// `userPermissionsChange` elements (`{userId, summaryId, permissions: [...],
+/// changeTimeInSeconds}`) as [`PushItem::PermissionsChanged`], oldest change first, so
+/// that when one body holds several changes of a user the last one applied is the newest.
+/// An element without a user or a `permissions` list is skipped; non-text permissions and
+/// repeats are dropped.
+fn permission_changes(elements: &[Value]) -> Vec<PushItem> {
+    let mut changes: Vec<(i64, PushItem)> = elements
+        .iter()
+        .filter_map(|element| {
+            let provider_user_id = user_of(element)?;
+            let Value::Array(granted) = element.get("permissions")? else {
+                return None;
+            };
+            let mut scopes: Vec<String> = Vec::new();
+            for name in granted.iter().filter_map(Value::as_str) {
+                let name = name.trim();
+                if !name.is_empty() && !scopes.iter().any(|known| known == name) {
+                    scopes.push(name.to_owned());
+                }
+            }
+            let at = element
+                .get("changeTimeInSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(i64::MIN);
+            Some((
+                at,
+                PushItem::PermissionsChanged {
+                    provider_user_id,
+                    scopes,
+                },
+            ))
+        })
+        .collect();
+    // Stable: changes of the same second keep the body's order.
+    changes.sort_by_key(|(at, _)| *at);
+    changes.into_iter().map(|(_, item)| item).collect()
 }
 
 fn user_of(element: &Value) -> Option<String> {

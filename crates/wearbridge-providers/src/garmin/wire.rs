@@ -33,6 +33,14 @@ pub struct UserId {
     pub user_id: String,
 }
 
+/// `GET /wellness-api/rest/user/permissions`: what the user currently shares with the app
+/// (`ACTIVITY_EXPORT`, `HEALTH_EXPORT`, ...; providers.md §4.1).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Permissions {
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
 /// The error body of every Health API error status (spec Appendix E).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -81,6 +81,10 @@ pub fn build(base: Option<&Url>) -> Option<Arc<dyn Provider>> {
 
 /// Oura's `heartrate` collection accepts at most 30 days per request.
 const HEARTRATE_MAX_DAYS: u64 = 30;
+/// The collections of a Terra Daily (activity, with readiness merged in).
+const DAILY_COLLECTIONS: [&str; 2] = ["daily_activity", "daily_readiness"];
+/// The collections of Terra Activities.
+const ACTIVITY_COLLECTIONS: [&str; 2] = ["workout", "session"];
 
 /// The OURA adapter.
 #[derive(Debug, Clone)]
@@ -180,8 +184,9 @@ impl Provider for OuraProvider {
                 .collect(),
             DataType::Daily => daily(ctx, token, range).await?,
             DataType::Activity => {
-                let workouts = list::<wire::Workout>(ctx, token, "workout", range).await?;
-                let sessions = list::<wire::Session>(ctx, token, "session", range).await?;
+                let [workout, session] = ACTIVITY_COLLECTIONS;
+                let workouts = list::<wire::Workout>(ctx, token, workout, range).await?;
+                let sessions = list::<wire::Session>(ctx, token, session, range).await?;
                 workouts
                     .iter()
                     .map(|workout| mapper::workout(workout).into())
@@ -221,6 +226,22 @@ impl Provider for OuraProvider {
         let headers = response.headers().clone();
         let body = response.bytes().await.unwrap_or_default();
         Err(error::from_status(status, &headers, &body))
+    }
+
+    /// One request per collection read (Oura's pages hold a collection's documents of
+    /// the range), plus one per [`HEARTRATE_MAX_DAYS`]-day heart-rate window for Body.
+    fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
+        if range.start > range.end {
+            return 0;
+        }
+        let collections = match data_type {
+            DataType::Athlete | DataType::Sleep => 1,
+            DataType::Daily => DAILY_COLLECTIONS.len(),
+            DataType::Activity => ACTIVITY_COLLECTIONS.len(),
+            DataType::Body => 1 + heartrate_windows(range).len(),
+            _ => 0,
+        };
+        u32::try_from(collections).unwrap_or(u32::MAX)
     }
 
     fn supported_types(&self) -> &[DataType] {
@@ -267,8 +288,9 @@ async fn daily(
     token: &SecretString,
     range: FetchRange,
 ) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let activity = list::<wire::DailyActivity>(ctx, token, "daily_activity", range).await?;
-    let readiness = list::<wire::DailyReadiness>(ctx, token, "daily_readiness", range).await?;
+    let [activity, readiness] = DAILY_COLLECTIONS;
+    let activity = list::<wire::DailyActivity>(ctx, token, activity, range).await?;
+    let readiness = list::<wire::DailyReadiness>(ctx, token, readiness, range).await?;
     let mut days: Vec<(NaiveDate, wearbridge_model::Daily)> = activity
         .iter()
         .filter_map(|day| mapper::daily_activity(day).map(|daily| (day.day, daily)))
@@ -302,19 +324,28 @@ async fn body(
             .filter_map(mapper::daily_spo2)
             .map(Into::into)
             .collect();
+    for (start, end) in heartrate_windows(range) {
+        let readings = heartrate_window(ctx, token, start, end).await?;
+        records.extend(mapper::heartrate(&readings).into_iter().map(Into::into));
+    }
+    Ok(records)
+}
+
+/// `range` in consecutive windows of at most [`HEARTRATE_MAX_DAYS`] days.
+fn heartrate_windows(range: FetchRange) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut windows = Vec::new();
     let mut start = range.start;
     while start <= range.end {
         let end = start
             .checked_add_days(Days::new(HEARTRATE_MAX_DAYS - 1))
             .map_or(range.end, |end| end.min(range.end));
-        let readings = heartrate_window(ctx, token, start, end).await?;
-        records.extend(mapper::heartrate(&readings).into_iter().map(Into::into));
+        windows.push((start, end));
         match end.checked_add_days(Days::new(1)) {
             Some(next) => start = next,
             None => break,
         }
     }
-    Ok(records)
+    windows
 }
 
 async fn heartrate_window(

@@ -116,22 +116,22 @@ impl Provider for SandboxProvider {
                 let profile = fetch_profile(ctx, access_token).await?;
                 vec![mapper::athlete(&profile).into()]
             }
-            DataType::Daily => list::<wire::Daily>(ctx, access_token, "daily", range)
+            DataType::Daily => list::<wire::Daily>(ctx, access_token, data_type, range)
                 .await?
                 .iter()
                 .map(|day| mapper::daily(day).into())
                 .collect(),
-            DataType::Sleep => list::<wire::Sleep>(ctx, access_token, "sleep", range)
+            DataType::Sleep => list::<wire::Sleep>(ctx, access_token, data_type, range)
                 .await?
                 .iter()
                 .map(|night| mapper::sleep(night).into())
                 .collect(),
-            DataType::Activity => list::<wire::Workout>(ctx, access_token, "workouts", range)
+            DataType::Activity => list::<wire::Workout>(ctx, access_token, data_type, range)
                 .await?
                 .iter()
                 .map(|workout| mapper::activity(workout).into())
                 .collect(),
-            DataType::Body => list::<wire::Body>(ctx, access_token, "body", range)
+            DataType::Body => list::<wire::Body>(ctx, access_token, data_type, range)
                 .await?
                 .iter()
                 .filter_map(mapper::body)
@@ -139,7 +139,7 @@ impl Provider for SandboxProvider {
                 .collect(),
             DataType::Menstruation => {
                 let offset = home_offset(ctx, access_token).await?;
-                list::<wire::Menstruation>(ctx, access_token, "menstruation", range)
+                list::<wire::Menstruation>(ctx, access_token, data_type, range)
                     .await?
                     .iter()
                     .filter_map(|day| mapper::menstruation(day, offset))
@@ -148,7 +148,7 @@ impl Provider for SandboxProvider {
             }
             DataType::Nutrition => {
                 let offset = home_offset(ctx, access_token).await?;
-                list::<wire::Nutrition>(ctx, access_token, "nutrition", range)
+                list::<wire::Nutrition>(ctx, access_token, data_type, range)
                     .await?
                     .iter()
                     .filter_map(|day| mapper::nutrition(day, offset))
@@ -160,9 +160,60 @@ impl Provider for SandboxProvider {
         Ok(records)
     }
 
+    /// The profile (athlete; read first by menstruation and nutrition for the home
+    /// offset) plus each window's pages of [`LISTS`].
+    fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
+        if range.start > range.end {
+            return 0;
+        }
+        let profile = u32::from(matches!(
+            data_type,
+            DataType::Athlete | DataType::Menstruation | DataType::Nutrition
+        ));
+        let pages = list_endpoint(data_type).map_or(0, |(_, page_days)| {
+            windows(range)
+                .iter()
+                .map(|window| window_pages(*window, page_days))
+                .sum()
+        });
+        profile.saturating_add(pages)
+    }
+
     fn supported_types(&self) -> &[DataType] {
         &SUPPORTED_TYPES
     }
+}
+
+/// Each list type's SANDBOX endpoint and the days one of its pages covers
+/// (`docs/simulator.md` §2.2). The simulator pages by these day counts, so the fetch's
+/// request count follows from them ([`Provider::request_cost`]).
+const LISTS: [(DataType, &str, u32); 6] = [
+    (DataType::Daily, "daily", 7),
+    (DataType::Sleep, "sleep", 7),
+    (DataType::Activity, "workouts", 3),
+    (DataType::Body, "body", 31),
+    (DataType::Menstruation, "menstruation", 31),
+    (DataType::Nutrition, "nutrition", 14),
+];
+
+/// The list endpoint of `data_type` and its page size in days.
+fn list_endpoint(data_type: DataType) -> Option<(&'static str, u32)> {
+    LISTS
+        .iter()
+        .find(|(listed, _, _)| *listed == data_type)
+        .map(|(_, path, page_days)| (*path, *page_days))
+}
+
+/// Pages the simulator serves for one window: one per `page_days` days, rounded up.
+fn window_pages(window: FetchRange, page_days: u32) -> u32 {
+    let days = (window.end - window.start)
+        .num_days()
+        .saturating_add(1)
+        .max(1);
+    let pages = u64::try_from(days)
+        .unwrap_or(u64::MAX)
+        .div_ceil(u64::from(page_days.max(1)));
+    u32::try_from(pages).unwrap_or(u32::MAX)
 }
 
 fn api_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
@@ -210,13 +261,15 @@ fn windows(range: FetchRange) -> Vec<FetchRange> {
     windows
 }
 
-/// Every element of a list endpoint over `range`: window by window, following `next_page`.
+/// Every element of `data_type`'s list endpoint over `range`: window by window, following
+/// `next_page`.
 async fn list<T: DeserializeOwned>(
     ctx: &ProviderCtx,
     access_token: &SecretString,
-    path: &str,
+    data_type: DataType,
     range: FetchRange,
 ) -> Result<Vec<T>, ProviderError> {
+    let (path, _) = list_endpoint(data_type).ok_or(ProviderError::Unsupported(data_type))?;
     let mut items = Vec::new();
     for window in windows(range) {
         items.extend(list_window(ctx, access_token, path, window).await?);
@@ -289,6 +342,34 @@ mod tests {
                 assert_eq!((a.end - a.start).num_days() + 1, 366);
             }
         }
+    }
+
+    fn days(count: u64) -> FetchRange {
+        let start = date(2026, 1, 1);
+        FetchRange {
+            start,
+            end: start + Days::new(count - 1),
+        }
+    }
+
+    #[test]
+    fn costs_follow_the_page_sizes() {
+        let Ok(base) = Url::parse("http://127.0.0.1:9/sandbox/oauth/") else {
+            panic!("test URL parses");
+        };
+        let Some(sandbox) = SandboxProvider::new(&base) else {
+            panic!("base accepted");
+        };
+        let cost = |data_type, count| sandbox.request_cost(data_type, days(count));
+        assert_eq!(cost(DataType::Daily, 7), 1);
+        assert_eq!(cost(DataType::Daily, 8), 2);
+        assert_eq!(cost(DataType::Activity, 7), 3);
+        assert_eq!(cost(DataType::Menstruation, 7), 2);
+        assert_eq!(cost(DataType::Nutrition, 15), 3);
+        assert_eq!(cost(DataType::Athlete, 7), 1);
+        // Two windows (366 + 1 days): each is paged on its own.
+        assert_eq!(cost(DataType::Body, 367), 12 + 1);
+        assert_eq!(cost(DataType::Nutrition, 1), 2);
     }
 
     #[test]

@@ -284,9 +284,51 @@ impl Provider for WhoopProvider {
         Err(classify(status, &headers, &body))
     }
 
+    /// Each collection read, paged by [`PAGE_LIMIT`]: cycles, recoveries and sleeps come
+    /// one per day of the queried window, workouts count one page. Body adds the body
+    /// measurement when today (UTC; the person's offset can move it by a day) is in range.
+    fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
+        if range.start > range.end {
+            return 0;
+        }
+        let daily = daily_pages(range);
+        match data_type {
+            DataType::Athlete | DataType::Activity => 1,
+            DataType::Sleep => daily,
+            // Cycles and recoveries.
+            DataType::Daily => daily.saturating_mul(2),
+            // Recoveries and sleeps, and the measurement of today.
+            DataType::Body => daily
+                .saturating_mul(2)
+                .saturating_add(u32::from(in_range(Utc::now().date_naive(), range))),
+            _ => 0,
+        }
+    }
+
     fn supported_types(&self) -> &[DataType] {
         &SUPPORTED_TYPES
     }
+}
+
+/// The UTC days a collection read asks for: a day before `range` to a day after it (end
+/// exclusive), so every local day of the range is covered at any offset.
+fn query_window(range: FetchRange) -> (NaiveDate, NaiveDate) {
+    let start = range
+        .start
+        .checked_sub_days(Days::new(1))
+        .unwrap_or(range.start);
+    let end = range
+        .end
+        .checked_add_days(Days::new(2))
+        .unwrap_or(range.end);
+    (start, end)
+}
+
+/// Pages of a once-a-day collection (cycles, recoveries, sleeps) over the query window.
+fn daily_pages(range: FetchRange) -> u32 {
+    let (start, end) = query_window(range);
+    let days = u32::try_from((end - start).num_days().max(1)).unwrap_or(u32::MAX);
+    days.div_ceil(PAGE_LIMIT)
 }
 
 fn in_range(date: NaiveDate, range: FetchRange) -> bool {
@@ -364,23 +406,15 @@ fn latest_offset(sleeps: &[wire::Sleep]) -> FixedOffset {
         .unwrap_or_else(|| Utc.fix())
 }
 
-/// Every record of collection `name` around `range`: from a day before its first day to a
-/// day after its last, in UTC, so every local day of the range is covered at any offset;
-/// the caller keeps the records whose local day is in range.
+/// Every record of collection `name` around `range` ([`query_window`]); the caller keeps
+/// the records whose local day is in range.
 async fn list<T: DeserializeOwned>(
     ctx: &ProviderCtx,
     token: &SecretString,
     name: &str,
     range: FetchRange,
 ) -> Result<Vec<T>, ProviderError> {
-    let start = range
-        .start
-        .checked_sub_days(Days::new(1))
-        .unwrap_or(range.start);
-    let end = range
-        .end
-        .checked_add_days(Days::new(2))
-        .unwrap_or(range.end);
+    let (start, end) = query_window(range);
     let params = [
         ("limit", PAGE_LIMIT.to_string()),
         ("start", format!("{start}T00:00:00.000Z")),

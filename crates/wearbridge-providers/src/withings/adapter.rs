@@ -642,6 +642,22 @@ impl Provider for WithingsProvider {
         unsubscribed
     }
 
+    /// One page per paged call (Withings pages hold hundreds of items), plus, for a
+    /// person with an activity day and a night on every day of the range, Daily's
+    /// intraday call per day ([`intraday_of`]) and Sleep's detail call per night.
+    fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
+        if range.start > range.end {
+            return 0;
+        }
+        let days = u32::try_from((range.end - range.start).num_days().saturating_add(1))
+            .unwrap_or(u32::MAX);
+        match data_type {
+            DataType::Body | DataType::Activity => 1,
+            DataType::Daily | DataType::Sleep => days.saturating_add(1),
+            _ => 0,
+        }
+    }
+
     fn supported_types(&self) -> &[DataType] {
         &SUPPORTED_TYPES
     }

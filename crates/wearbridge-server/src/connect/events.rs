@@ -4,8 +4,8 @@
 
 use uuid::Uuid;
 use wearbridge_model::{
-    AccessRevokedEvent, AuthFailedEvent, AuthSuccessEvent, DeauthEvent, TerraUser, UserReauthEvent,
-    WebhookEvent,
+    AccessRevokedEvent, AuthFailedEvent, AuthSuccessEvent, DeauthEvent, PermissionChangeEvent,
+    TerraUser, UserReauthEvent, WebhookEvent,
 };
 use wearbridge_store::ids::UserId;
 use wearbridge_store::sessions::ConnectSession;
@@ -103,6 +103,24 @@ pub fn access_revoked(user: &User) -> Result<NewEvent, serde_json::Error> {
     let event = WebhookEvent::AccessRevoked(AccessRevokedEvent {
         user: wire,
         message: "User revoked access at the provider; they must connect again".to_owned(),
+    });
+    outbox_row(&user.developer_id, Some(&user.id), &event)
+}
+
+/// `permission_change`: the user changed at the provider what they share with the app;
+/// `user` carries the new scopes. Terra writes scope lists comma-separated, as in
+/// `user.scopes`.
+pub fn permission_change(
+    user: &User,
+    added: &[String],
+    removed: &[String],
+) -> Result<NewEvent, serde_json::Error> {
+    let event = WebhookEvent::PermissionChange(PermissionChangeEvent {
+        user: terra_user(user),
+        message: "User changed the permissions granted to the app at the provider".to_owned(),
+        version: MODEL_VERSION.to_owned(),
+        scopes_added: added.join(","),
+        scopes_removed: removed.join(","),
     });
     outbox_row(&user.developer_id, Some(&user.id), &event)
 }

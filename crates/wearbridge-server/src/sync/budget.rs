@@ -7,8 +7,9 @@
 //! across nodes, at the price of one database write per provider request (small next to
 //! the provider round trip it guards).
 //!
-//! A fetch is charged its expected number of provider HTTP requests ([`request_cost`]),
-//! because providers count requests, not fetches. The user budget is checked first: a
+//! A fetch is charged its expected number of provider HTTP requests
+//! ([`Provider::request_cost`], which each adapter derives from its own windows and page
+//! sizes), because providers count requests, not fetches. The user budget is checked first: a
 //! user-level refusal then costs nothing at the app level (an app-level refusal does cost
 //! the user budget one fetch, which only slows that user slightly).
 
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use wearbridge_model::DataType;
-use wearbridge_providers::FetchRange;
+use wearbridge_providers::{FetchRange, Provider};
 use wearbridge_store::StoreError;
 use wearbridge_store::ids::UserId;
 use wearbridge_store::sync::{BudgetDecision, BudgetShape};
@@ -162,17 +163,19 @@ fn user_key(provider: &str, user: &UserId) -> String {
     format!("user:{}:{user}", provider.to_ascii_uppercase())
 }
 
-/// Spends the budgets for fetching `data_type` over `range` for `user`, or says when to
-/// try again. Both budgets are consulted even when unconfigured, so pauses always apply.
+/// Spends the budgets for `adapter` fetching `data_type` over `range` for `user`, or says
+/// when to try again. Both budgets are consulted even when unconfigured, so pauses always
+/// apply.
 pub async fn acquire(
     state: &AppState,
-    provider: &str,
+    adapter: &dyn Provider,
     user: &UserId,
     data_type: DataType,
     range: FetchRange,
 ) -> Result<Admission, StoreError> {
+    let provider = adapter.info().id;
     let budget = state.sync.budget(provider).copied().unwrap_or_default();
-    let cost = request_cost(provider, data_type, range);
+    let cost = i64::from(adapter.request_cost(data_type, range));
     let now = now_micros(state);
     let keys = [
         (user_key(provider, user), budget.user),
@@ -210,44 +213,9 @@ pub async fn pause(
     Ok(until)
 }
 
-/// Expected provider HTTP requests of one fetch. SANDBOX pages are fixed day counts
-/// (`docs/simulator.md` §2.2: daily and sleep 7 days, workouts 3, body and menstruation
-/// 31, nutrition 14); athlete is the profile, and menstruation and nutrition read the
-/// profile (the person's home offset) once before their pages. Providers
-/// without a known page size count one request per fetch.
-pub fn request_cost(provider: &str, data_type: DataType, range: FetchRange) -> i64 {
-    if !provider.eq_ignore_ascii_case("SANDBOX") {
-        return 1;
-    }
-    let days = (range.end - range.start)
-        .num_days()
-        .saturating_add(1)
-        .max(1);
-    let pages = |page_days: i64| (days + page_days - 1) / page_days;
-    match data_type {
-        DataType::Athlete => 1,
-        DataType::Daily | DataType::Sleep => pages(7),
-        DataType::Activity => pages(3),
-        DataType::Body => pages(31),
-        DataType::Menstruation => 1 + pages(31),
-        DataType::Nutrition => 1 + pages(14),
-        _ => 1,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
-
     use super::*;
-
-    fn range(days: u64) -> FetchRange {
-        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
-        FetchRange {
-            start,
-            end: start + chrono::Days::new(days - 1),
-        }
-    }
 
     #[test]
     fn a_shape_never_exceeds_the_published_count_per_period() {
@@ -262,17 +230,6 @@ mod tests {
         };
         assert_eq!(tiny.shape().burst, 1);
         assert_eq!(tiny.shape().interval_micros, 10_000_000);
-    }
-
-    #[test]
-    fn sandbox_costs_follow_its_page_sizes() {
-        assert_eq!(request_cost("SANDBOX", DataType::Daily, range(7)), 1);
-        assert_eq!(request_cost("SANDBOX", DataType::Daily, range(8)), 2);
-        assert_eq!(request_cost("SANDBOX", DataType::Activity, range(7)), 3);
-        assert_eq!(request_cost("SANDBOX", DataType::Menstruation, range(7)), 2);
-        assert_eq!(request_cost("SANDBOX", DataType::Nutrition, range(15)), 3);
-        assert_eq!(request_cost("sandbox", DataType::Athlete, range(7)), 1);
-        assert_eq!(request_cost("FITBIT", DataType::Activity, range(7)), 1);
     }
 
     #[test]

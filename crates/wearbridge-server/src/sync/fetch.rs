@@ -109,7 +109,7 @@ async fn run_job(state: &AppState, job: &Job) -> Result<Outcome, JobError> {
             end: payload.end,
         },
     };
-    admit(state, &user, chunk, 0).await?;
+    admit(state, provider.as_ref(), &user, chunk, 0).await?;
     let mut rejected = None;
     match fetch_chunk(state, provider.as_ref(), &ctx, &user, chunk, &mut rejected).await {
         Ok(records) => {

@@ -1,7 +1,8 @@
 //! Provider push notifications: the adapter verifies and parses
 //! ([`wearbridge_providers::Provider::push`]); this module acts on what it found. Notify-only
 //! pings become deduplicated fetch jobs, pushed data is stored (new and changed records
-//! become data events), deregistrations end the connection with `access_revoked`.
+//! become data events), deregistrations end the connection with `access_revoked`, and
+//! permission changes update the user's scopes with a `permission_change` event.
 //!
 //! Cheap by design (one signature check, one lookup and one insert per notification for
 //! notify-only providers), so the provider gets its acknowledgement fast.
@@ -9,6 +10,7 @@
 use wearbridge_providers::{PushAnswer, PushItem, PushRequest};
 use wearbridge_store::{StoreError, User};
 
+use crate::connect::events;
 use crate::connect::oauth::adapter;
 use crate::ingest::{IngestRecordsError, ingest_records};
 use crate::state::AppState;
@@ -124,8 +126,113 @@ async fn act(
                     .map_err(|error| PushError::Ingest(error.to_string()))?;
             }
         }
+        PushItem::PermissionsChanged {
+            provider_user_id,
+            scopes,
+        } => {
+            for user in active_users(state, provider, &provider_user_id).await? {
+                change_scopes(state, &user, &scopes).await?;
+            }
+        }
     }
     Ok(())
+}
+
+/// How often [`change_scopes`] re-reads after losing a race before it gives up (and the
+/// provider, answered with an error, sends the notice again).
+const SCOPE_SWAP_TRIES: usize = 3;
+
+/// Stores `granted` (the full new set) as the user's scopes and appends
+/// `permission_change` with what was added and removed, in one transaction. Nothing
+/// happens when the set is unchanged, so a repeated notice is idempotent. The update is a
+/// compare-and-swap against the scopes the diff was computed from: a concurrent change
+/// makes it re-read, so each change is announced exactly once. True when it changed.
+async fn change_scopes(
+    state: &AppState,
+    user: &User,
+    granted: &[String],
+) -> Result<bool, PushError> {
+    let mut current = user.scopes.clone();
+    for _ in 0..SCOPE_SWAP_TRIES {
+        let (added, removed) = scope_diff(current.as_deref(), granted);
+        if added.is_empty() && removed.is_empty() {
+            return Ok(false);
+        }
+        let change = ScopeChange {
+            expected: current.as_deref(),
+            granted: scope_list(&granted.join(",")).join(","),
+            added,
+            removed,
+        };
+        if swap_scopes(state, user, &change).await? {
+            return Ok(true);
+        }
+        match state.store.get_user(&user.developer_id, &user.id).await? {
+            Some(fresh) => current = fresh.scopes,
+            None => return Ok(false),
+        }
+    }
+    Err(PushError::Store(StoreError::Conflict(
+        "the user's scopes kept changing concurrently".to_owned(),
+    )))
+}
+
+/// One computed change of a user's scopes.
+struct ScopeChange<'a> {
+    /// The stored scopes the change was computed from.
+    expected: Option<&'a str>,
+    /// The new scopes, comma-separated.
+    granted: String,
+    added: Vec<String>,
+    removed: Vec<String>,
+}
+
+/// Applies `change` with its event in one transaction; false when the stored scopes are no
+/// longer `change.expected` (nothing written).
+async fn swap_scopes(
+    state: &AppState,
+    user: &User,
+    change: &ScopeChange<'_>,
+) -> Result<bool, PushError> {
+    let mut tx = state.store.begin().await?;
+    let Some(updated) = tx
+        .swap_user_scopes(
+            &user.developer_id,
+            &user.id,
+            change.expected,
+            &change.granted,
+        )
+        .await?
+    else {
+        return Ok(false);
+    };
+    let event = events::permission_change(&updated, &change.added, &change.removed)
+        .map_err(|error| StoreError::InvalidInput(error.to_string()))?;
+    tx.append_event(&event).await?;
+    tx.commit().await?;
+    crate::delivery::wake();
+    Ok(true)
+}
+
+/// (added, removed) from the stored scopes to `granted`. Stored scopes are free text as
+/// providers reported them, so both commas and spaces separate them.
+fn scope_diff(stored: Option<&str>, granted: &[String]) -> (Vec<String>, Vec<String>) {
+    let old = scope_list(stored.unwrap_or_default());
+    let new = scope_list(&granted.join(","));
+    let added = new.iter().filter(|s| !old.contains(s)).cloned().collect();
+    let removed = old.iter().filter(|s| !new.contains(s)).cloned().collect();
+    (added, removed)
+}
+
+/// The distinct scopes of a comma- or space-separated list, in order.
+fn scope_list(text: &str) -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in text.split([',', ' ']).map(str::trim) {
+        if !scope.is_empty() && !scopes.iter().any(|known| known == scope) {
+            scopes.push(scope.to_owned());
+        }
+    }
+    scopes
 }
 
 /// The active users of this deployment connected to `account` at `provider` (one per
@@ -140,4 +247,29 @@ async fn active_users(
         .users_for_provider_account(provider, account)
         .await?;
     Ok(users.into_iter().filter(|user| user.active).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_diff_names_added_and_removed_scopes_in_order() {
+        let granted = list(&["ACTIVITY_EXPORT", "WORKOUT_IMPORT"]);
+        let (added, removed) = scope_diff(Some("ACTIVITY_EXPORT,HEALTH_EXPORT"), &granted);
+        assert_eq!(added, list(&["WORKOUT_IMPORT"]));
+        assert_eq!(removed, list(&["HEALTH_EXPORT"]));
+        // Same set, other order or separators: no change.
+        let (added, removed) = scope_diff(Some("WORKOUT_IMPORT ACTIVITY_EXPORT"), &granted);
+        assert!(added.is_empty() && removed.is_empty());
+        // Unknown before: everything is added.
+        let (added, removed) = scope_diff(None, &granted);
+        assert_eq!((added, removed), (granted.clone(), Vec::new()));
+        let (added, removed) = scope_diff(Some("A,B"), &[]);
+        assert_eq!((added, removed), (Vec::new(), list(&["A", "B"])));
+    }
 }

@@ -222,7 +222,7 @@ pub(crate) async fn run_plan<P: Serialize>(
     let mut rejected = None;
     let mut done_now = 0;
     while let Some(chunk) = plan.get(done) {
-        admit(state, user, *chunk, done_now).await?;
+        admit(state, provider.as_ref(), user, *chunk, done_now).await?;
         match fetch_chunk(state, provider.as_ref(), &ctx, user, *chunk, &mut rejected).await {
             Ok(records) => {
                 ingest_records(&state.store, user, records).await?;
@@ -244,6 +244,7 @@ pub(crate) async fn run_plan<P: Serialize>(
 /// budgets allow it; otherwise the job waits (see [`JobError::Wait`]).
 pub(crate) async fn admit(
     state: &AppState,
+    provider: &dyn Provider,
     user: &User,
     chunk: Chunk,
     done_now: usize,
@@ -255,14 +256,8 @@ pub(crate) async fn admit(
             note: None,
         });
     }
-    let admission = budget::acquire(
-        state,
-        &user.provider,
-        &user.id,
-        chunk.data_type,
-        chunk.range,
-    )
-    .await?;
+    let admission =
+        budget::acquire(state, provider, &user.id, chunk.data_type, chunk.range).await?;
     match admission {
         Admission::Go => Ok(()),
         Admission::WaitUntil(run_at) => Err(JobError::Wait {

@@ -123,9 +123,17 @@ impl Env {
         user_id
     }
 
-    /// Runs backfill and fetch jobs until none is queued. App budgets (WITHINGS: burst 12)
-    /// hold a long backfill back, so between rounds the test clock moves on a minute (at
-    /// most an hour in all).
+    /// Runs queued push-triggered fetch jobs until none is left.
+    pub(crate) async fn run_fetches(&self) {
+        wearbridge_server::sync::fetch::run_pending(self.state(), "test-worker")
+            .await
+            .expect("fetch jobs");
+    }
+
+    /// Runs backfill and fetch jobs until none is queued. A provider's app budget (WHOOP
+    /// 100 requests per minute, burst 10; WITHINGS 120, burst 12) holds a backfill back
+    /// once its fetches have spent the burst (each is charged its requests), so between
+    /// rounds the test clock moves on a minute (at most an hour in all).
     pub(crate) async fn drain_jobs(&self) {
         for _ in 0..60 {
             self.run_backfill().await;
@@ -141,13 +149,6 @@ impl Env {
             self.clock().advance(chrono::Duration::seconds(60));
         }
         panic!("jobs still queued after an hour of test clock");
-    }
-
-    /// Runs queued push-triggered fetch jobs until none is left.
-    pub(crate) async fn run_fetches(&self) {
-        wearbridge_server::sync::fetch::run_pending(self.state(), "test-worker")
-            .await
-            .expect("fetch jobs");
     }
 
     /// The server's push endpoint for `provider`.

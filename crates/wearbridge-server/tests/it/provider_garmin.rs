@@ -1,7 +1,8 @@
 //! GARMIN end to end in sandbox mode: connect through `authenticateUser` (OAuth 2 with
 //! PKCE at the simulator), backfill by upload-time pulls, a PUSH and a PING from the
 //! simulated Garmin, schema-valid data of every supported type, Garmin's 429 pausing the
-//! budget, and a revoked grant ending in `access_revoked`.
+//! budget, a revoked grant ending in `access_revoked`, and a `userPermissionsChange` notice
+//! becoming one `permission_change` event and the user's new scopes.
 
 use crate::flows::*;
 
@@ -135,4 +136,69 @@ crate::connect_test!(garmin_revoked_grant_ends_in_access_revoked, |env| {
     env.run_backfill().await;
     let revoked = env.events(&dev, "access_revoked").await;
     assert_eq!(revoked.len(), 1, "no access_revoked event");
+});
+
+/// `GET /v2/userInfo` of `user`, schema-checked; its `user.scopes`.
+async fn scopes_of(env: &Env, dev: &Dev, user: &str) -> Value {
+    let info = env
+        .call(
+            dev,
+            Method::GET,
+            &format!("/v2/userInfo?user_id={user}"),
+            None,
+            200,
+        )
+        .await;
+    assert_valid("api/v2/User_Get.200", &info);
+    info["user"]["scopes"].clone()
+}
+
+crate::connect_test!(garmin_permission_change_updates_scopes_once, |env| {
+    let dev = env.developer("garmin-permissions").await;
+    let user = env.connect_provider(&dev, "GARMIN", "garmin-pat").await;
+    // On connect the adapter read what the user shares (`user/permissions`).
+    let all = wearbridge_sim::providers::garmin::PERMISSIONS.join(",");
+    assert_eq!(scopes_of(&env, &dev, &user).await, json!(all));
+
+    // The user stops sharing health data at Garmin.
+    let kept: Vec<&str> = wearbridge_sim::providers::garmin::PERMISSIONS
+        .into_iter()
+        .filter(|permission| *permission != "HEALTH_EXPORT")
+        .collect();
+    let notice = env.sim().garmin_permissions_change("garmin-pat", &kept);
+    let target = env.push_url("GARMIN");
+    let status = env.sim().send_message(&notice, &target).await;
+    assert_eq!(status.expect("push sent"), 200);
+    let changes = env.events(&dev, "permission_change").await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let event = &changes[0];
+    assert_valid("core/PermissionChangeEvent", event);
+    assert_eq!(event["status"], "warning");
+    assert_eq!(event["scopes_removed"], "HEALTH_EXPORT");
+    assert_eq!(event["scopes_added"], "");
+    assert_eq!(event["user"]["user_id"], user.as_str());
+    assert_eq!(event["user"]["scopes"], json!(kept.join(",")));
+    assert_eq!(scopes_of(&env, &dev, &user).await, json!(kept.join(",")));
+
+    // Garmin repeats the notice (e.g. after a timeout): nothing new.
+    let status = env.sim().send_message(&notice, &target).await;
+    assert_eq!(status.expect("push sent"), 200);
+    assert_eq!(env.events(&dev, "permission_change").await.len(), 1);
+
+    // Sharing it again is the opposite change.
+    let notice = env.sim().garmin_permissions_change(
+        "garmin-pat",
+        &wearbridge_sim::providers::garmin::PERMISSIONS,
+    );
+    let status = env.sim().send_message(&notice, &target).await;
+    assert_eq!(status.expect("push sent"), 200);
+    let changes = env.events(&dev, "permission_change").await;
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(
+        changes
+            .iter()
+            .any(|event| event["scopes_added"] == "HEALTH_EXPORT" && event["scopes_removed"] == ""),
+        "{changes:?}"
+    );
+    assert_eq!(scopes_of(&env, &dev, &user).await, json!(all));
 });

@@ -10,7 +10,7 @@ const CLIENT_SECRET: &str = wearbridge_providers::config::SANDBOX_CLIENT_SECRET;
 crate::connect_test!(whoop_connects_backfills_and_takes_a_push, |env| {
     let dev = env.developer("whoop-flows").await;
     let user = env.connect_provider(&dev, "WHOOP", "wendy").await;
-    env.run_backfill().await;
+    env.drain_jobs().await;
     for kind in ["daily", "sleep", "body", "activity"] {
         let data = env.data(&dev, kind, &user, 31).await;
         assert!(!data.is_empty(), "backfill stored {kind} data");
@@ -40,6 +40,7 @@ crate::connect_test!(whoop_connects_backfills_and_takes_a_push, |env| {
     // A webhook for a night the backfill holds: verified, fetched, nothing new.
     let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
     let before = env.events(&dev, "sleep").await.len();
+    env.sim().requests().clear();
     let status = env
         .send_push(
             SimProvider::Whoop,
@@ -50,7 +51,8 @@ crate::connect_test!(whoop_connects_backfills_and_takes_a_push, |env| {
         )
         .await;
     assert!((200..300).contains(&status), "push answered {status}");
-    env.run_fetches().await;
+    // Through the budget like any fetch (the backfill may have spent the burst).
+    env.drain_jobs().await;
     assert_eq!(env.events(&dev, "sleep").await.len(), before);
     let pushed_fetches = env
         .sim()

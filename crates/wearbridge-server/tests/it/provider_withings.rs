@@ -22,10 +22,6 @@ fn logged(env: &Env, path: &str) -> Vec<wearbridge_sim::RequestRecord> {
         .collect()
 }
 
-async fn drain(env: &Env) {
-    env.drain_jobs().await;
-}
-
 crate::connect_test!(withings_connects_backfills_and_takes_a_push, |env| {
     let dev = env.developer("withings").await;
     let user = env.connect_provider(&dev, "WITHINGS", "alice").await;
@@ -35,7 +31,7 @@ crate::connect_test!(withings_connects_backfills_and_takes_a_push, |env| {
     assert_eq!(subscriptions.len(), 6, "{subscriptions:?}");
     assert!(subscriptions.iter().all(|record| record.status == 200));
 
-    drain(&env).await;
+    env.drain_jobs().await;
     for kind in TYPES {
         let data = env.data(&dev, kind, &user, 30).await;
         assert!(!data.is_empty(), "backfill stored no {kind}");
@@ -63,7 +59,7 @@ crate::connect_test!(withings_connects_backfills_and_takes_a_push, |env| {
         .send_push(SimProvider::Withings, "alice", "sleep", today, "unused")
         .await;
     assert_eq!(status, 200);
-    drain(&env).await;
+    env.drain_jobs().await;
     assert!(
         logged(&env, "/withings/v2/sleep").len() > before,
         "the push triggered no sleep fetch"

@@ -11,7 +11,7 @@
 
 mod wire;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -62,6 +62,73 @@ const EMPTY_TYPES: [&str; 9] = [
     "manuallyUpdatedActivities",
 ];
 
+/// Every permission a Garmin user can share with an app (providers.md §4.1, names as
+/// partners report them); a new account shares all of them.
+pub const PERMISSIONS: [&str; 6] = [
+    "ACTIVITY_EXPORT",
+    "HEALTH_EXPORT",
+    "WORKOUT_IMPORT",
+    "COURSE_IMPORT",
+    "MCT_EXPORT",
+    "HISTORICAL_DATA_EXPORT",
+];
+
+/// The permissions each account shares, where a test changed them.
+#[derive(Debug, Default)]
+pub(crate) struct Permissions {
+    changed: Mutex<HashMap<String, Vec<String>>>,
+}
+
+impl Permissions {
+    /// What `account` shares now.
+    pub(crate) fn of(&self, account: &str) -> Vec<String> {
+        let changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        changed.get(account).cloned().unwrap_or_else(|| {
+            PERMISSIONS
+                .iter()
+                .map(|permission| (*permission).to_owned())
+                .collect()
+        })
+    }
+
+    fn set(&self, account: &str, permissions: Vec<String>) {
+        let mut changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        changed.insert(account.to_owned(), permissions);
+    }
+}
+
+/// The user behind `account` now shares exactly `permissions`: `user/permissions` says so
+/// from now on, and this is the `userPermissionsChange` notice Garmin pushes about it
+/// (providers.md §4.4: `{userId, summaryId, permissions, changeTimeInSeconds}`), stamped
+/// `changed_at` (Unix seconds).
+pub(crate) fn permissions_change(
+    sim: &SimState,
+    account: &str,
+    permissions: &[&str],
+    changed_at: i64,
+) -> PushMessage {
+    let permissions: Vec<String> = permissions.iter().map(|p| (*p).to_owned()).collect();
+    sim.garmin_permissions.set(account, permissions.clone());
+    let body = json!({ "userPermissionsChange": [{
+        "userId": account,
+        "summaryId": format!("{account}-permissions-{changed_at}"),
+        "permissions": permissions,
+        "changeTimeInSeconds": changed_at,
+    }]});
+    garmin_push(body)
+}
+
+/// A Garmin push of `body`: unsigned, naming the app's consumer key (spec §4.2).
+fn garmin_push(body: Value) -> PushMessage {
+    PushMessage {
+        method: "POST",
+        query: String::new(),
+        content_type: "application/json;charset=UTF-8",
+        headers: vec![("garmin-client-id".to_owned(), PUSH_CLIENT_ID.to_owned())],
+        body: body.to_string().into_bytes(),
+    }
+}
+
 /// The GARMIN cloud.
 pub(crate) struct Cloud;
 
@@ -100,6 +167,10 @@ impl SimCloud for Cloud {
             .route(TOKEN_PATH, post(token))
             .route("/garmin/wellness-api/rest/user/id", get(user_id))
             .route(
+                "/garmin/wellness-api/rest/user/permissions",
+                get(user_permissions),
+            )
+            .route(
                 "/garmin/wellness-api/rest/user/registration",
                 delete(deregister),
             )
@@ -125,14 +196,7 @@ impl SimCloud for Cloud {
         _secret: &str,
     ) -> Option<PushMessage> {
         let body = push_body(&sim.person(account), account, data_type, date)?;
-        Some(PushMessage {
-            method: "POST",
-            query: String::new(),
-            content_type: "application/json;charset=UTF-8",
-            // Garmin signs nothing; it names the app's consumer key (spec §4.2).
-            headers: vec![("garmin-client-id".to_owned(), PUSH_CLIENT_ID.to_owned())],
-            body: body.to_string().into_bytes(),
-        })
+        Some(garmin_push(body))
     }
 
     fn fault_response(&self, kind: &FaultKind) -> Option<Response> {
@@ -241,6 +305,18 @@ fn authenticate(state: &GarminState, headers: &HeaderMap) -> Result<String, Garm
 async fn user_id(State(state): State<GarminState>, headers: HeaderMap) -> Response {
     match authenticate(&state, &headers) {
         Ok(account) => axum::Json(json!({ "userId": account })).into_response(),
+        Err(response) => response.into_response(),
+    }
+}
+
+/// `GET /user/permissions`: what the user shares with the app now (all of
+/// [`PERMISSIONS`] until a test changes it with [`permissions_change`]).
+async fn user_permissions(State(state): State<GarminState>, headers: HeaderMap) -> Response {
+    match authenticate(&state, &headers) {
+        Ok(account) => {
+            let granted = state.sim.garmin_permissions.of(&account);
+            axum::Json(json!({ "permissions": granted })).into_response()
+        }
         Err(response) => response.into_response(),
     }
 }
