@@ -10,19 +10,21 @@
 //! dropped from the registry or a type that fetches nothing fails it rather than passing
 //! vacuously.
 
+#[path = "support/connect.rs"]
+mod support_connect;
+
 use chrono::{Days, NaiveDate, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use url::Url;
 use wearbridge_model::DataType;
 use wearbridge_providers::{
-    FetchRange, Provider, ProviderCtx, ProvidersConfig, Registry, http_client, new_pkce_pair, oauth,
+    FetchRange, Provider, ProviderCtx, ProvidersConfig, Registry, http_client,
 };
 use wearbridge_sim::faults::RequestClass;
 use wearbridge_sim::{SimConfig, SimControl, Simulator};
 
 /// The simulated account (any seed works; fixed so failures reproduce).
 const ACCOUNT: &str = "request-costs-1";
-const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/any";
 /// Fetched spans in days.
 const SPANS: [u64; 3] = [1, 7, 30];
 /// Providers the registry must offer in sandbox mode (all of them are checked).
@@ -66,62 +68,6 @@ fn ranges(today: NaiveDate) -> Vec<FetchRange> {
         .collect()
 }
 
-/// Authorize with consent at the simulator, exchange the code, look the account up and
-/// register it, as the server's connect flow does.
-async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> SecretString {
-    let pkce = new_pkce_pair();
-    let redirect = Url::parse(REDIRECT_URI).unwrap_or_else(|error| panic!("{error}"));
-    let mut url = oauth::authorize_url(
-        provider.oauth(),
-        &ctx.creds,
-        &redirect,
-        "state-costs",
-        provider.oauth().pkce.then_some(pkce.challenge.as_str()),
-    );
-    url.query_pairs_mut()
-        .append_pair("consent", "allow")
-        .append_pair("sim_user", ACCOUNT);
-    let id = provider.info().id;
-    let response = ctx
-        .http
-        .get(url)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("{id} authorize: {error}"));
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| Url::parse(value).ok())
-        .unwrap_or_else(|| panic!("{id} consent redirects ({})", response.status()));
-    let code = location
-        .query_pairs()
-        .find(|(key, _)| key == "code")
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_else(|| panic!("{id} redirect carries a code: {location}"));
-    let verifier = pkce.verifier.expose_secret().to_owned();
-    let tokens = provider
-        .exchange_code(
-            ctx,
-            &code,
-            &redirect,
-            provider.oauth().pkce.then_some(verifier.as_str()),
-        )
-        .await
-        .unwrap_or_else(|error| panic!("{id} code exchange: {error}"));
-    let account = provider
-        .fetch_account(ctx, &tokens.access_token)
-        .await
-        .unwrap_or_else(|error| panic!("{id} account: {error}"));
-    let push_url = Url::parse(&format!("http://127.0.0.1:9/v2/providers/{id}/webhook"))
-        .unwrap_or_else(|error| panic!("{error}"));
-    provider
-        .on_connect(ctx, &tokens.access_token, &account, &push_url)
-        .await
-        .unwrap_or_else(|error| panic!("{id} registration: {error}"));
-    tokens.access_token
-}
-
 /// Data requests `provider` (lowercase simulator name) received since the log was cleared.
 fn data_requests(sim: &SimControl, provider: &str) -> u32 {
     let count = sim
@@ -149,7 +95,7 @@ async fn connect_all(registry: &Registry) -> Vec<Connected> {
         let Some(ctx) = registry.ctx(id, http) else {
             panic!("{id} has a context");
         };
-        let token = connect(provider.as_ref(), &ctx).await;
+        let (token, ctx) = support_connect::connect(provider.as_ref(), &ctx, ACCOUNT).await;
         connected.push(Connected {
             provider,
             ctx,
@@ -235,7 +181,7 @@ async fn whoop_body_of_today_reads_the_measurement() {
     let Some(ctx) = registry.ctx("WHOOP", http) else {
         panic!("WHOOP has a context");
     };
-    let token = connect(provider.as_ref(), &ctx).await;
+    let (token, ctx) = support_connect::connect(provider.as_ref(), &ctx, ACCOUNT).await;
     let today = Utc::now().date_naive();
     let range = FetchRange {
         start: today - Days::new(1),

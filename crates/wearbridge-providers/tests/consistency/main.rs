@@ -8,22 +8,23 @@
 //! checked day; a metric is compared wherever the provider maps it, and every metric must
 //! come from at least two providers so the check cannot pass vacuously.
 
+#[path = "../support/connect.rs"]
+mod support_connect;
+
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::Value;
 use url::Url;
 use wearbridge_model::DataType;
 use wearbridge_providers::{
     FetchRange, Provider, ProviderCtx, ProvidersConfig, Registry, TerraRecordData, http_client,
-    new_pkce_pair, oauth,
 };
 use wearbridge_sim::{SimConfig, Simulator};
 
 /// The simulated account: any seed works; this one is fixed so failures reproduce.
 const ACCOUNT: &str = "consistency-7";
-const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/any";
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 4).unwrap_or_default()
@@ -136,68 +137,6 @@ async fn read(provider: &dyn Provider, ctx: &ProviderCtx, token: &SecretString) 
     }
 }
 
-/// Authorize with consent at the simulator and exchange the code.
-/// Connects through `provider`'s OAuth; returns the access token and the context for
-/// calls on the new account's behalf (as the server builds it from the stored user).
-async fn connect(provider: &dyn Provider, ctx: &ProviderCtx) -> (SecretString, ProviderCtx) {
-    let pkce = new_pkce_pair();
-    let redirect = Url::parse(REDIRECT_URI).unwrap_or_else(|error| panic!("{error}"));
-    let mut url = oauth::authorize_url(
-        provider.oauth(),
-        &ctx.creds,
-        &redirect,
-        "state-consistency",
-        provider.oauth().pkce.then_some(pkce.challenge.as_str()),
-    );
-    url.query_pairs_mut()
-        .append_pair("consent", "allow")
-        .append_pair("sim_user", ACCOUNT);
-    let id = provider.info().id;
-    let response = match ctx.http.get(url).send().await {
-        Ok(response) => response,
-        Err(error) => panic!("{id} authorize: {error}"),
-    };
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| Url::parse(value).ok())
-        .unwrap_or_else(|| panic!("{id} consent redirects ({})", response.status()));
-    let code = location
-        .query_pairs()
-        .find(|(key, _)| key == "code")
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_else(|| panic!("{id} redirect carries a code: {location}"));
-    let verifier = pkce.verifier.expose_secret().to_owned();
-    let tokens = provider
-        .exchange_code(
-            ctx,
-            &code,
-            &redirect,
-            provider.oauth().pkce.then_some(verifier.as_str()),
-        )
-        .await
-        .unwrap_or_else(|error| panic!("{id} code exchange: {error}"));
-    // As the server does after the exchange: account lookup (with the account id of the
-    // token answer where there is one), then provider-side registration (Polar refuses data
-    // to unregistered users).
-    let ctx = &ctx.clone().for_account(tokens.provider_user_id.clone());
-    let account = provider
-        .fetch_account(ctx, &tokens.access_token)
-        .await
-        .unwrap_or_else(|error| panic!("{id} account: {error}"));
-    let push_url = Url::parse(&format!("http://127.0.0.1:9/v2/providers/{id}/webhook"))
-        .unwrap_or_else(|error| panic!("{error}"));
-    provider
-        .on_connect(ctx, &tokens.access_token, &account, &push_url)
-        .await
-        .unwrap_or_else(|error| panic!("{id} registration: {error}"));
-    (
-        tokens.access_token,
-        ctx.clone().for_account(Some(account.provider_user_id)),
-    )
-}
-
 /// How close a provider's value must be to the model's: its documented precision.
 struct Precision {
     steps: f64,
@@ -252,7 +191,7 @@ async fn every_provider_reports_the_same_day() {
         let Some(ctx) = registry.ctx(info.id, http) else {
             panic!("{} has a context", info.id);
         };
-        let (token, ctx) = connect(provider.as_ref(), &ctx).await;
+        let (token, ctx) = support_connect::connect(provider.as_ref(), &ctx, ACCOUNT).await;
         readings.insert(info.id, read(provider.as_ref(), &ctx, &token).await);
     }
     let expected = [
