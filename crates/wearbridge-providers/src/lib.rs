@@ -60,6 +60,20 @@ pub struct ProviderCtx {
 }
 
 impl ProviderCtx {
+    /// A context on the sandbox credentials with an unroutable base, for unit tests of code
+    /// that reads the context but makes no call.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> ProviderCtx {
+        let base = Url::parse("http://127.0.0.1:9/").unwrap_or_else(|_| unreachable!());
+        ProviderCtx {
+            http: reqwest::Client::new(),
+            creds: ProviderCredentials::sandbox_dev(),
+            api_base: base.clone(),
+            auth_base: base,
+            provider_user_id: None,
+        }
+    }
+
     /// This context for calls on behalf of `provider_user_id`.
     pub fn for_account(mut self, provider_user_id: Option<String>) -> ProviderCtx {
         self.provider_user_id = provider_user_id;

@@ -267,6 +267,17 @@ async fn pushes_verify_with_the_webhook_secret_and_name_the_day() -> TestResult 
     Ok(())
 }
 
+/// The stored token of `c` as the server hands it to `revoke` (Polar has no refresh token).
+fn tokens_of(c: &Connected) -> wearbridge_providers::TokenSet {
+    wearbridge_providers::TokenSet {
+        access_token: c.token.clone(),
+        refresh_token: None,
+        expires_at: None,
+        scopes: None,
+        provider_user_id: None,
+    }
+}
+
 /// A server restart loses nothing: a new adapter instance, given only the stored account
 /// id on the context, reads the athlete and deregisters the user.
 #[tokio::test]
@@ -279,13 +290,7 @@ async fn a_new_adapter_instance_serves_a_stored_connection() -> TestResult {
         .fetch(&c.ctx, &c.token, DataType::Athlete, last_week())
         .await?;
     assert_eq!(athlete.len(), 1);
-    let tokens = wearbridge_providers::TokenSet {
-        access_token: c.token.clone(),
-        refresh_token: None,
-        expires_at: None,
-        scopes: None,
-        provider_user_id: None,
-    };
+    let tokens = tokens_of(&c);
     restarted.revoke(&c.ctx, &tokens).await?;
     let without_account = c.ctx.clone().for_account(None);
     assert!(matches!(
@@ -302,13 +307,7 @@ async fn revoke_deregisters_and_ends_the_token() -> TestResult {
     let c = connect("polar-leaver").await?;
     register(&c).await?;
     assert!(!fetch(&c, DataType::Daily).await?.is_empty());
-    let tokens = wearbridge_providers::TokenSet {
-        access_token: c.token.clone(),
-        refresh_token: None,
-        expires_at: None,
-        scopes: None,
-        provider_user_id: None,
-    };
+    let tokens = tokens_of(&c);
     c.provider.revoke(&c.ctx, &tokens).await?;
     assert!(matches!(
         fetch(&c, DataType::Daily).await,

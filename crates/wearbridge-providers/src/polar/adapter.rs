@@ -824,16 +824,7 @@ mod tests {
 
     #[test]
     fn the_user_id_comes_from_the_call_context_as_a_number() {
-        let Ok(base) = Url::parse("http://127.0.0.1:9/") else {
-            panic!("test URL parses");
-        };
-        let ctx = ProviderCtx {
-            http: reqwest::Client::new(),
-            creds: ProviderCredentials::sandbox_dev(),
-            api_base: base.clone(),
-            auth_base: base,
-            provider_user_id: None,
-        };
+        let ctx = ProviderCtx::for_tests();
         assert!(matches!(known_user(&ctx), Err(ProviderError::Malformed(_))));
         let ctx = ctx.for_account(Some("475".to_owned()));
         assert_eq!(known_user(&ctx).ok(), Some(475));

@@ -764,16 +764,7 @@ mod tests {
 
     #[test]
     fn the_account_comes_from_the_call_context() {
-        let Ok(base) = Url::parse("http://127.0.0.1:9/") else {
-            panic!("test URL parses");
-        };
-        let ctx = ProviderCtx {
-            http: reqwest::Client::new(),
-            creds: ProviderCredentials::sandbox_dev(),
-            api_base: base.clone(),
-            auth_base: base,
-            provider_user_id: None,
-        };
+        let ctx = ProviderCtx::for_tests();
         assert!(matches!(
             known_account(&ctx),
             Err(ProviderError::Malformed(_))

@@ -41,24 +41,44 @@ impl Env {
             )
             .await;
         let auth_url = started["auth_url"].as_str().expect("auth_url").to_owned();
-        let separator = if auth_url.contains('?') { '&' } else { '?' };
-        let decided = format!("{auth_url}{separator}consent=allow&sim_user={sim_user}");
+        let landing = self.consent_allow(&auth_url, sim_user).await;
+        self.connected_user(dev, &landing, provider, sim_user).await
+    }
+
+    /// Consents as `sim_user` at the simulator's `authorize` page and follows the OAuth
+    /// callback; returns where the server finally redirects the browser.
+    async fn consent_allow(&self, authorize: &str, sim_user: &str) -> Url {
+        let separator = if authorize.contains('?') { '&' } else { '?' };
+        let decided = format!("{authorize}{separator}consent=allow&sim_user={sim_user}");
         let (status, callback) = self.browse(&decided).await;
         assert_eq!(status.as_u16(), 302, "simulator consent: {callback}");
         let (status, landing) = self.browse(&callback).await;
         assert_eq!(status.as_u16(), 303, "callback: {landing}");
-        let landing = Url::parse(&landing).expect("landing url");
+        Url::parse(&landing).expect("landing url")
+    }
+
+    /// The `user_id` of a success landing URL, after asserting the `auth` success event
+    /// for it (provider and reference id included).
+    async fn connected_user(
+        &self,
+        dev: &Dev,
+        landing: &Url,
+        provider: &str,
+        reference: &str,
+    ) -> String {
         let user_id = landing
             .query_pairs()
             .find(|(key, _)| key == "user_id")
             .map(|(_, value)| value.into_owned())
             .unwrap_or_else(|| panic!("no user_id in {landing}"));
+        let provider = provider.to_ascii_uppercase();
         let auth = self.events(dev, "auth").await;
         assert!(
-            auth.iter()
-                .any(|event| event["user"]["user_id"] == user_id.as_str()
-                    && event["status"] == "success"),
-            "no auth success event for {user_id}: {auth:?}"
+            auth.iter().any(|event| event["user"]["user_id"] == user_id.as_str()
+                && event["user"]["provider"] == provider.as_str()
+                && event["user"]["reference_id"] == reference
+                && event["status"] == "success"),
+            "no {provider} auth success event for {user_id}: {auth:?}"
         );
         user_id
     }
@@ -98,29 +118,9 @@ impl Env {
             authorize.starts_with(&self.sim().provider_url(provider)),
             "{id} button leads elsewhere: {authorize}"
         );
-        let separator = if authorize.contains('?') { '&' } else { '?' };
-        let decided = format!("{authorize}{separator}consent=allow&sim_user={sim_user}");
-        let (status, callback) = self.browse(&decided).await;
-        assert_eq!(status.as_u16(), 302, "{id} consent: {callback}");
-        let (status, landing) = self.browse(&callback).await;
-        assert_eq!(status.as_u16(), 303, "{id} callback: {landing}");
-        let landing = Url::parse(&landing).expect("landing url");
+        let landing = self.consent_allow(&authorize, sim_user).await;
         assert_eq!(landing.path(), "/done", "{id} landed on {landing}");
-        let user_id = landing
-            .query_pairs()
-            .find(|(key, _)| key == "user_id")
-            .map(|(_, value)| value.into_owned())
-            .unwrap_or_else(|| panic!("no user_id in {landing}"));
-        let auth = self.events(dev, "auth").await;
-        assert!(
-            auth.iter()
-                .any(|event| event["user"]["user_id"] == user_id.as_str()
-                    && event["user"]["provider"] == id.as_str()
-                    && event["user"]["reference_id"] == sim_user
-                    && event["status"] == "success"),
-            "no {id} auth success event for {user_id}: {auth:?}"
-        );
-        user_id
+        self.connected_user(dev, &landing, &id, sim_user).await
     }
 
     /// Runs queued push-triggered fetch jobs until none is left.
