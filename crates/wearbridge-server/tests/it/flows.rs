@@ -74,10 +74,11 @@ impl Env {
         let provider = provider.to_ascii_uppercase();
         let auth = self.events(dev, "auth").await;
         assert!(
-            auth.iter().any(|event| event["user"]["user_id"] == user_id.as_str()
-                && event["user"]["provider"] == provider.as_str()
-                && event["user"]["reference_id"] == reference
-                && event["status"] == "success"),
+            auth.iter()
+                .any(|event| event["user"]["user_id"] == user_id.as_str()
+                    && event["user"]["provider"] == provider.as_str()
+                    && event["user"]["reference_id"] == reference
+                    && event["status"] == "success"),
             "no {provider} auth success event for {user_id}: {auth:?}"
         );
         user_id
