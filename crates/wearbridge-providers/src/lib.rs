@@ -96,6 +96,24 @@ pub struct FetchRange {
     pub end: NaiveDate,
 }
 
+impl FetchRange {
+    /// This range with `before` days added at the start and `after` at the end (each end
+    /// stays put where the calendar ends). Adapters widen what they ask a provider for so
+    /// that every local day of the range is covered at any zone offset.
+    pub fn widened(self, before: u64, after: u64) -> FetchRange {
+        FetchRange {
+            start: self
+                .start
+                .checked_sub_days(chrono::Days::new(before))
+                .unwrap_or(self.start),
+            end: self
+                .end
+                .checked_add_days(chrono::Days::new(after))
+                .unwrap_or(self.end),
+        }
+    }
+}
+
 /// Connect timeout of [`http_client`]: a provider that does not accept a connection in
 /// 5 s is treated as down (transient) rather than holding a worker.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -245,5 +263,31 @@ pub trait Provider: Send + Sync {
     /// data current.
     fn poll_interval(&self) -> Option<Duration> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widening_moves_each_end_and_stops_at_the_calendar() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let range = FetchRange {
+            start: day(2026, 3, 1),
+            end: day(2026, 3, 31),
+        };
+        assert_eq!(
+            range.widened(1, 2),
+            FetchRange {
+                start: day(2026, 2, 28),
+                end: day(2026, 4, 2),
+            }
+        );
+        let edge = FetchRange {
+            start: NaiveDate::MIN,
+            end: NaiveDate::MAX,
+        };
+        assert_eq!(edge.widened(1, 1), edge);
     }
 }

@@ -441,15 +441,8 @@ impl Pull<'_> {
 /// `range.start` (UTC) to the end of the day after `range.end` (UTC), so summaries of the
 /// range's local days uploaded at any offset or a day late are included.
 fn upload_span(range: FetchRange) -> (i64, i64) {
-    let first = range
-        .start
-        .checked_sub_days(Days::new(1))
-        .unwrap_or(range.start);
-    let last = range
-        .end
-        .checked_add_days(Days::new(2))
-        .unwrap_or(range.end);
-    (utc_midnight(first), utc_midnight(last))
+    let span = range.widened(1, 2);
+    (utc_midnight(span.start), utc_midnight(span.end))
 }
 
 /// The ≤ [`UPLOAD_WINDOW_S`] windows [`Pull::all`] requests for `range`, per endpoint.

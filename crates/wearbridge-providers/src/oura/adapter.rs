@@ -374,14 +374,10 @@ async fn list<T: DeserializeOwned + OnDay>(
     name: &str,
     range: FetchRange,
 ) -> Result<Vec<T>, ProviderError> {
-    let before = range
-        .start
-        .checked_sub_days(Days::new(1))
-        .unwrap_or(range.start);
-    let after = range
-        .end
-        .checked_add_days(Days::new(1))
-        .unwrap_or(range.end);
+    let FetchRange {
+        start: before,
+        end: after,
+    } = range.widened(1, 1);
     let days = (after - before).num_days().saturating_add(1);
     let params = [
         ("start_date", before.format("%Y-%m-%d").to_string()),

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Offset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
@@ -313,15 +313,8 @@ impl Provider for WhoopProvider {
 /// The UTC days a collection read asks for: a day before `range` to a day after it (end
 /// exclusive), so every local day of the range is covered at any offset.
 fn query_window(range: FetchRange) -> (NaiveDate, NaiveDate) {
-    let start = range
-        .start
-        .checked_sub_days(Days::new(1))
-        .unwrap_or(range.start);
-    let end = range
-        .end
-        .checked_add_days(Days::new(2))
-        .unwrap_or(range.end);
-    (start, end)
+    let window = range.widened(1, 2);
+    (window.start, window.end)
 }
 
 /// Pages of a once-a-day collection (cycles, recoveries, sleeps) over the query window.
