@@ -58,9 +58,8 @@ async fn fetch_records(
             .await
             .map(RawJson::from);
     }
-    // The user and every record in one statement (one round trip on the hot read), the
-    // records as one string, comma-separated; spliced as a single element it yields
-    // `[r1,r2,...]`.
+    // A body read before is served while the user is unchanged (`read_cache.rs`); else
+    // one statement reads it (`read_records`).
     let user_id = parse_user_id(user_id, "user_id")?;
     let query = RecordQuery {
         start_ts: range.start_micros(),
