@@ -29,3 +29,36 @@ crate::connect_test!(sandbox_connects_backfills_and_takes_a_push, |env| {
         .await;
     assert_eq!(status, 401);
 });
+
+/// A provider that refuses the user's token again right after a successful refresh gives
+/// Terra's `connection_error`; the user stays active (it may be the provider's outage).
+crate::connect_test!(
+    a_token_refused_after_refresh_gives_connection_error,
+    |env| {
+        let dev = env.developer("refused").await;
+        let user = env.connect_provider(&dev, "SANDBOX", "rex").await;
+        // Two data calls in a row see their token expire: the first fetch and its retry with
+        // the refreshed token.
+        env.sim()
+            .faults()
+            .inject("sandbox", FaultKind::ExpireToken, FaultTarget::Api, 2)
+            .expect("fault");
+        env.run_backfill().await;
+
+        let errors = env.events(&dev, "connection_error").await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["user"]["user_id"], user.as_str());
+        assert_eq!(errors[0]["status"], "warning");
+        assert!(env.events(&dev, "access_revoked").await.is_empty());
+        let info = env
+            .call(
+                &dev,
+                Method::GET,
+                &format!("/v2/userInfo?user_id={user}"),
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(info["user"]["active"], true);
+    }
+);
