@@ -30,8 +30,8 @@ crate::connect_test!(sandbox_connects_backfills_and_takes_a_push, |env| {
     assert_eq!(status, 401);
 });
 
-/// A provider that refuses the user's token again right after a successful refresh gives
-/// Terra's `connection_error`; the user stays active (it may be the provider's outage).
+// A provider that refuses the user's token again right after a successful refresh gives
+// Terra's `connection_error`; the user stays active (it may be the provider's outage).
 crate::connect_test!(
     a_token_refused_after_refresh_gives_connection_error,
     |env| {
