@@ -2,6 +2,9 @@
 //! schema validation, robustness of the parsers and mappers against arbitrary JSON, and the
 //! adapter against the simulator. One binary on purpose (link time).
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 #[path = "support/json_props.rs"]
 mod json_props;
 
@@ -11,9 +14,9 @@ mod golden {
     //! Terra JSON (`*.terra.json`), validated against Terra's schemas, and checked field by
     //! field for units and meanings.
 
-    use std::fs;
     use std::path::PathBuf;
 
+    use super::golden_support::{as_cli_json, at, record_data};
     use serde_json::{Value, json};
     use wearbridge_model::testing::validate;
     use wearbridge_providers::TerraRecordData;
@@ -58,15 +61,11 @@ mod golden {
     ];
 
     pub fn fixtures_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/garmin")
+        super::golden_support::fixtures_dir("garmin")
     }
 
     pub fn read(file: &str) -> String {
-        let path = fixtures_dir().join(file);
-        match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) => panic!("{}: {error}", path.display()),
-        }
+        super::golden_support::read_fixture("garmin", file)
     }
 
     fn path_of(name: &str) -> &'static str {
@@ -87,31 +86,8 @@ mod golden {
         }
     }
 
-    /// The `[{"type", "data"}]` form `wearbridge providers map` prints.
-    fn as_cli_json(records: &[TerraRecordData]) -> Value {
-        Value::Array(
-            records
-                .iter()
-                .map(|record| match record.to_json() {
-                    Ok(data) => json!({"type": record.data_type().as_str(), "data": data}),
-                    Err(error) => panic!("serializes: {error}"),
-                })
-                .collect(),
-        )
-    }
-
     fn data(name: &str) -> Vec<Value> {
-        match as_cli_json(&mapped(name)) {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|item| item.get("data").cloned().unwrap_or(Value::Null))
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
-        value.pointer(pointer).unwrap_or(&Value::Null)
+        record_data(&mapped(name))
     }
 
     #[test]

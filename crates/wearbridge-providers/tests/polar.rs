@@ -4,6 +4,9 @@
 //! by field, and robustness of the parsers, mappers and push parser against arbitrary JSON.
 //! One binary on purpose (link time); the adapter's HTTP tests are in `polar_adapter.rs`.
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 #[path = "support/json_props.rs"]
 mod json_props;
 
@@ -11,6 +14,7 @@ mod golden {
     use std::fs;
     use std::path::PathBuf;
 
+    use super::golden_support::{as_cli_json, at, record_data};
     use serde_json::{Value, json};
     use wearbridge_model::testing::validate;
     use wearbridge_providers::TerraRecordData;
@@ -43,15 +47,11 @@ mod golden {
     ];
 
     fn fixtures_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/polar")
+        super::golden_support::fixtures_dir("polar")
     }
 
     fn read(file: &str) -> String {
-        let path = fixtures_dir().join(file);
-        match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) => panic!("{}: {error}", path.display()),
-        }
+        super::golden_support::read_fixture("polar", file)
     }
 
     fn mapped(name: &str) -> Vec<TerraRecordData> {
@@ -64,35 +64,12 @@ mod golden {
         }
     }
 
-    /// The `[{"type", "data"}]` form `wearbridge providers map` prints.
-    fn as_cli_json(records: &[TerraRecordData]) -> Value {
-        Value::Array(
-            records
-                .iter()
-                .map(|record| match record.to_json() {
-                    Ok(data) => json!({"type": record.data_type().as_str(), "data": data}),
-                    Err(error) => panic!("serializes: {error}"),
-                })
-                .collect(),
-        )
-    }
-
     fn data(name: &str) -> Vec<Value> {
-        match as_cli_json(&mapped(name)) {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|item| item.get("data").cloned().unwrap_or(Value::Null))
-                .collect(),
-            _ => Vec::new(),
-        }
+        record_data(&mapped(name))
     }
 
     fn first(name: &str) -> Value {
         data(name).into_iter().next().unwrap_or(Value::Null)
-    }
-
-    fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
-        value.pointer(pointer).unwrap_or(&Value::Null)
     }
 
     /// Compares with the committed Terra JSON. `POLAR_BLESS=1` rewrites the files after

@@ -3,6 +3,9 @@
 //! and the adapter against the simulator (OAuth, every data type, push, faults, revoke).
 //! One binary on purpose (link time).
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 #[path = "support/json_props.rs"]
 mod json_props;
 
@@ -10,7 +13,8 @@ mod golden {
     use std::fs;
     use std::path::PathBuf;
 
-    use serde_json::{Value, json};
+    use super::golden_support::{as_cli_json, at, record_data};
+    use serde_json::Value;
     use wearbridge_model::testing::validate;
     use wearbridge_providers::{MapSourceError, TerraRecordData, map_source};
 
@@ -28,15 +32,11 @@ mod golden {
     ];
 
     pub fn fixtures_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/whoop")
+        super::golden_support::fixtures_dir("whoop")
     }
 
     pub fn read(file: &str) -> String {
-        let path = fixtures_dir().join(file);
-        match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) => panic!("{}: {error}", path.display()),
-        }
+        super::golden_support::read_fixture("whoop", file)
     }
 
     fn mapped(name: &str, path: &str) -> Vec<TerraRecordData> {
@@ -46,33 +46,11 @@ mod golden {
         }
     }
 
-    fn as_cli_json(records: &[TerraRecordData]) -> Value {
-        Value::Array(
-            records
-                .iter()
-                .map(|record| match record.to_json() {
-                    Ok(data) => json!({"type": record.data_type().as_str(), "data": data}),
-                    Err(error) => panic!("serializes: {error}"),
-                })
-                .collect(),
-        )
-    }
-
     fn data(name: &str) -> Vec<Value> {
         let Some((_, path, _)) = FIXTURES.iter().find(|(n, _, _)| *n == name) else {
             panic!("no fixture {name}");
         };
-        match as_cli_json(&mapped(name, path)) {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|item| item.get("data").cloned().unwrap_or(Value::Null))
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
-        value.pointer(pointer).unwrap_or(&Value::Null)
+        record_data(&mapped(name, path))
     }
 
     fn close(value: &Value, expected: f64) -> bool {

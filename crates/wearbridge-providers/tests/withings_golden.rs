@@ -3,9 +3,13 @@
 //! the committed Terra JSON (`*.terra.json`), validated against Terra's schemas, and
 //! checked field by field for units, meanings and local offsets.
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 use std::fs;
 use std::path::PathBuf;
 
+use crate::golden_support::{as_cli_json, at, record_data};
 use serde_json::{Value, json};
 use wearbridge_model::testing::validate;
 use wearbridge_providers::TerraRecordData;
@@ -46,15 +50,11 @@ const FIXTURES: [(&str, &str, &str); 10] = [
 ];
 
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/withings")
+    crate::golden_support::fixtures_dir("withings")
 }
 
 fn read(file: &str) -> String {
-    let path = fixtures_dir().join(file);
-    match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) => panic!("{}: {error}", path.display()),
-    }
+    crate::golden_support::read_fixture("withings", file)
 }
 
 fn path_of(name: &str) -> &'static str {
@@ -71,31 +71,8 @@ fn mapped(name: &str) -> Vec<TerraRecordData> {
     }
 }
 
-/// The `[{"type", "data"}]` form `wearbridge providers map` prints.
-fn as_cli_json(records: &[TerraRecordData]) -> Value {
-    Value::Array(
-        records
-            .iter()
-            .map(|record| match record.to_json() {
-                Ok(data) => json!({"type": record.data_type().as_str(), "data": data}),
-                Err(error) => panic!("serializes: {error}"),
-            })
-            .collect(),
-    )
-}
-
 fn data(name: &str) -> Vec<Value> {
-    match as_cli_json(&mapped(name)) {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| item.get("data").cloned().unwrap_or(Value::Null))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
-    value.pointer(pointer).unwrap_or(&Value::Null)
+    record_data(&mapped(name))
 }
 
 fn first(name: &str) -> Value {

@@ -3,9 +3,7 @@
 //! Terra JSON (`*.terra.json`), validated against Terra's schemas, and checked field by
 //! field for units and meanings.
 
-use std::fs;
-use std::path::PathBuf;
-
+use crate::golden_support::{as_cli_json, at, record_data};
 use serde_json::{Value, json};
 use wearbridge_model::testing::validate;
 use wearbridge_providers::{TerraRecordData, map_source};
@@ -22,16 +20,8 @@ const FIXTURES: [(&str, &str); 8] = [
     ("personal_info", "core/Athlete"),
 ];
 
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oura")
-}
-
 fn read(file: &str) -> String {
-    let path = fixtures_dir().join(file);
-    match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) => panic!("{}: {error}", path.display()),
-    }
+    crate::golden_support::read_fixture("oura", file)
 }
 
 fn mapped(name: &str) -> Vec<TerraRecordData> {
@@ -42,31 +32,8 @@ fn mapped(name: &str) -> Vec<TerraRecordData> {
     }
 }
 
-/// The `[{"type", "data"}]` form `wearbridge providers map` prints.
-fn as_cli_json(records: &[TerraRecordData]) -> Value {
-    Value::Array(
-        records
-            .iter()
-            .map(|record| match record.to_json() {
-                Ok(data) => json!({"type": record.data_type().as_str(), "data": data}),
-                Err(error) => panic!("serializes: {error}"),
-            })
-            .collect(),
-    )
-}
-
 fn data(name: &str) -> Vec<Value> {
-    match as_cli_json(&mapped(name)) {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| item.get("data").cloned().unwrap_or(Value::Null))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
-    value.pointer(pointer).unwrap_or(&Value::Null)
+    record_data(&mapped(name))
 }
 
 #[test]

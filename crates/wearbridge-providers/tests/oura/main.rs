@@ -3,6 +3,9 @@
 //! JSON, and the adapter against the simulator's Oura cloud. One binary on purpose (link
 //! time).
 
+#[path = "../support/golden.rs"]
+mod golden_support;
+
 #[path = "../support/json_props.rs"]
 mod json_props;
 
