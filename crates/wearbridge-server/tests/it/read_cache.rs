@@ -19,14 +19,15 @@ async fn follow_changes(app: &TestApp) {
         return;
     }
     let store = app.store.clone();
-    tokio::spawn(async move { store.follow_user_changes().await });
-    for _ in 0..100 {
-        if app.store.changes().shared_safely() {
-            return;
+    let listener = tokio::spawn(async move { store.follow_user_changes().await });
+    // Waits for the event (listening), however loaded the machine; fails only when the
+    // listener ended without ever listening.
+    while !app.store.changes().shared_safely() {
+        if listener.is_finished() {
+            panic!("the change listener stopped: {:?}", listener.await);
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("the change listener did not start");
 }
 
 fn weights(body: &Value) -> Vec<f64> {

@@ -193,17 +193,31 @@ impl Env {
     }
 
     /// Runs backfill jobs until none is queued or running, jumping the clock over waits.
+    ///
+    /// Bounded by events, not by time or a guess at the iteration count a plan needs:
+    /// it fails only when a waiting job stays unclaimable after its wake time
+    /// ([`STALLS`] rounds in a row with nothing run), or when jobs keep running without
+    /// ever finishing ([`ROUNDS`], far above any plan here), with the jobs in the message.
     async fn drain(&self) {
-        for _ in 0..5_000 {
-            backfill::run_pending(&self.state, "sync-test")
+        const STALLS: u32 = 100;
+        const ROUNDS: u32 = 100_000;
+        let mut stalls = 0;
+        for _ in 0..ROUNDS {
+            let ran = backfill::run_pending(&self.state, "sync-test")
                 .await
                 .expect("run");
             let Some(next) = self.next_wake().await else {
                 return;
             };
+            stalls = if ran == 0 { stalls + 1 } else { 0 };
+            if stalls > STALLS {
+                let jobs = self.store.list_jobs(JobFilter::default()).await;
+                panic!("backfill stalled: nothing claimable after its wake time: {jobs:#?}");
+            }
             self.clock.jump_to(next);
         }
-        panic!("backfill did not finish");
+        let jobs = self.store.list_jobs(JobFilter::default()).await;
+        panic!("backfill never finished after {ROUNDS} rounds: {jobs:#?}");
     }
 
     /// When the earliest waiting backfill job becomes claimable.
@@ -324,19 +338,27 @@ sync_test!(
         let clean_requests = env.api_requests();
         env.sim.requests().clear();
 
+        // The crash point is an event, not a moment: the 21st data request hangs at the
+        // provider, so the worker is parked inside a fetch, 20 requests into the plan,
+        // whatever the machine's load.
+        let faults = env.sim.faults();
+        let hang = FaultKind::Hang { seconds: 3_600 };
+        faults
+            .inject_after("sandbox", hang, FaultTarget::Api, 20, 1)
+            .expect("fault");
         let user = env.connect("crash-bob").await;
         let state = env.state.clone();
         let mut workers = WorkerSet::new();
         workers.spawn("backfill", |shutdown| backfill::run(state, shutdown));
-        // Let it get well into the plan, then kill it mid-flight.
-        for _ in 0..600 {
-            let done = env.backfill_job(&user).await.progress.unwrap_or_default();
-            let chunks: Value = serde_json::from_str(&done).unwrap_or(Value::Null);
-            if chunks["chunks_done"].as_u64().unwrap_or(0) >= 20 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        while faults.pending("sandbox") > 0 {
+            let job = env.backfill_job(&user).await;
+            assert!(
+                matches!(job.state, JobState::Queued | JobState::Running),
+                "the backfill ended before it reached the hanging request: {job:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        faults.clear(Some("sandbox"));
         // No grace period: the worker is aborted wherever it is, as in a crash.
         workers.shutdown(Duration::ZERO).await;
         let crashed = env.backfill_job(&user).await;
