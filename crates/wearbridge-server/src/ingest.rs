@@ -82,7 +82,7 @@ pub struct IngestSummary {
 
 /// Most records carried by one data event: keeps webhook bodies small (a week of 1 Hz
 /// workouts is megabytes) while batching the common case of a day's records.
-pub const RECORDS_PER_EVENT: usize = 10;
+pub use crate::events::RECORDS_PER_EVENT;
 
 /// Why provider records could not be stored.
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +119,7 @@ pub async fn ingest_records(
         }
         changed.push(record);
     }
-    let events = data_events(user, changed)?;
+    let events = crate::events::data_events(user, changed)?;
     summary.events = events.len();
     if !events.is_empty() {
         tx.append_events(&events).await?;
@@ -130,138 +130,4 @@ pub async fn ingest_records(
         crate::delivery::wake();
     }
     Ok(summary)
-}
-
-/// Data events for `records` (already stored): one event per type and chunk, bodies
-/// built with the model's event types.
-fn data_events(
-    user: &wearbridge_store::User,
-    records: Vec<wearbridge_providers::TerraRecordData>,
-) -> Result<Vec<wearbridge_store::NewEvent>, serde_json::Error> {
-    use wearbridge_model as m;
-    use wearbridge_providers::TerraRecordData as R;
-
-    let wire_user = crate::wire::terra_user(user);
-    let version = || crate::connect::events::MODEL_VERSION.to_owned();
-    let mut grouped: std::collections::BTreeMap<m::DataType, Vec<R>> = Default::default();
-    for record in records {
-        grouped.entry(record.data_type()).or_default().push(record);
-    }
-    let mut events = Vec::new();
-    for (_, group) in grouped {
-        for chunk in group.chunks(RECORDS_PER_EVENT) {
-            macro_rules! collect {
-                ($variant:ident) => {
-                    chunk
-                        .iter()
-                        .filter_map(|record| match record {
-                            R::$variant(inner) => Some(inner.clone()),
-                            _ => None,
-                        })
-                        .collect()
-                };
-            }
-            macro_rules! list_event {
-                ($variant:ident, $event:ident) => {
-                    vec![m::WebhookEvent::$variant(m::$event {
-                        data: collect!($variant),
-                        user: wire_user.clone(),
-                        version: version(),
-                        status: None,
-                    })]
-                };
-            }
-            let built: Vec<m::WebhookEvent> = match chunk.first() {
-                None => Vec::new(),
-                Some(R::Activity(_)) => list_event!(Activity, ActivityEvent),
-                Some(R::Body(_)) => list_event!(Body, BodyEvent),
-                Some(R::Daily(_)) => list_event!(Daily, DailyEvent),
-                Some(R::Menstruation(_)) => list_event!(Menstruation, MenstruationEvent),
-                Some(R::Nutrition(_)) => list_event!(Nutrition, NutritionEvent),
-                Some(R::Sleep(_)) => list_event!(Sleep, SleepEvent),
-                // Terra's athlete event carries one profile, not a list.
-                Some(R::Athlete(_)) => chunk
-                    .iter()
-                    .filter_map(|record| match record {
-                        R::Athlete(athlete) => Some(m::WebhookEvent::Athlete(m::AthleteEvent {
-                            athlete: athlete.clone(),
-                            user: wire_user.clone(),
-                            version: version(),
-                            status: None,
-                        })),
-                        _ => None,
-                    })
-                    .collect(),
-            };
-            for event in built {
-                events.push(wearbridge_store::NewEvent {
-                    developer_id: user.developer_id.clone(),
-                    user_id: Some(user.id.clone()),
-                    event_type: event.event_type().to_owned(),
-                    body: serde_json::to_string(&event)?,
-                    reference: None,
-                });
-            }
-        }
-    }
-    Ok(events)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use wearbridge_model::{Athlete, Sleep};
-    use wearbridge_providers::TerraRecordData;
-    use wearbridge_store::User;
-
-    fn user() -> User {
-        User {
-            id: UserId::new(),
-            developer_id: DeveloperId::new(),
-            provider: "SANDBOX".to_owned(),
-            provider_user_id: Some("alice".to_owned()),
-            reference_id: None,
-            scopes: None,
-            active: true,
-            deauthenticated: false,
-            created_at: 0,
-            last_webhook_update: None,
-            last_polled_at: None,
-            most_recent_data_at: None,
-        }
-    }
-
-    #[test]
-    fn data_events_hold_at_most_ten_records_of_one_type() -> Result<(), serde_json::Error> {
-        let mut records: Vec<TerraRecordData> = (0..23)
-            .map(|_| TerraRecordData::Sleep(Sleep::default()))
-            .collect();
-        records.insert(5, TerraRecordData::Athlete(Athlete::default()));
-        let events = data_events(&user(), records)?;
-        let shapes: Vec<(String, usize)> = events
-            .iter()
-            .map(|event| {
-                let body: Value = serde_json::from_str(&event.body).unwrap_or_default();
-                let count = body["data"].as_array().map_or(1, Vec::len);
-                (event.event_type.clone(), count)
-            })
-            .collect();
-        let expected: Vec<(String, usize)> =
-            [("athlete", 1), ("sleep", 10), ("sleep", 10), ("sleep", 3)]
-                .iter()
-                .map(|(kind, count)| ((*kind).to_owned(), *count))
-                .collect();
-        assert_eq!(shapes, expected);
-        let first: Value = serde_json::from_str(&events[1].body)?;
-        assert_eq!(first["type"], "sleep");
-        assert_eq!(first["user"]["provider"], "SANDBOX");
-        assert_eq!(first["version"], "2022-03-16");
-        Ok(())
-    }
-
-    #[test]
-    fn no_records_no_events() -> Result<(), serde_json::Error> {
-        assert!(data_events(&user(), Vec::new())?.is_empty());
-        Ok(())
-    }
 }

@@ -1,5 +1,6 @@
-//! Background workers (webhook delivery, sync engine, ...) and their shutdown, plus the
-//! shared runner of durable jobs.
+//! Background workers (job lanes, the sync schedule, webhook delivery, ...) and their
+//! shutdown. Durable jobs are not workers of their own: each lane of
+//! [`crate::jobs::registry`] is one worker running [`crate::jobs::run_lane`].
 //!
 //! How to add one: write `async fn run(state: AppState, mut shutdown: ShutdownSignal) ->
 //! anyhow::Result<()>` that loops until [`ShutdownSignal::wait`] resolves (use it in a
@@ -8,25 +9,13 @@
 //! set after the listener is bound and calls [`WorkerSet::shutdown`] after the HTTP
 //! server has drained, so a worker finishes (or abandons, to be resumed from its lease)
 //! its current item before the process exits.
-//!
-//! A job kind on the jobs table is a [`JobKind`] (name, lease, handler); [`run_one`]
-//! claims one due job of the given kinds, runs its handler and settles the result
-//! (complete, re-queue a periodic job, wait without spending an attempt, retry with
-//! backoff, or fail), and [`run_jobs`] is the worker loop around it.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
-
-pub mod backfill;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use wearbridge_providers::ProviderError;
-use wearbridge_store::{Job, StoreError};
 
-use crate::connect::{ConnectError, micros, now_micros};
-use crate::ingest::IngestRecordsError;
 use crate::state::AppState;
 
 /// Tells a worker that the process is stopping.
@@ -126,12 +115,14 @@ fn log_exit(joined: Result<(&'static str, anyhow::Result<()>), tokio::task::Join
 /// Starts every background worker this build has.
 pub fn start_workers(state: &AppState) -> WorkerSet {
     let mut workers = WorkerSet::new();
-    workers.spawn("backfill", |shutdown| {
-        backfill::run(state.clone(), shutdown)
-    });
-    workers.spawn("sync-jobs", |shutdown| {
-        run_jobs(state.clone(), shutdown, "sync", crate::sync::JOB_KINDS)
-    });
+    for lane in crate::jobs::lanes() {
+        if lane.needs_webhooks && !state.config.webhooks.enabled {
+            continue;
+        }
+        workers.spawn(lane.name, |shutdown| {
+            crate::jobs::run_lane(state.clone(), shutdown, lane)
+        });
+    }
     workers.spawn("sync-schedule", |shutdown| {
         crate::sync::schedule::run(state.clone(), shutdown)
     });
@@ -143,9 +134,6 @@ pub fn start_workers(state: &AppState) -> WorkerSet {
     if state.config.webhooks.enabled {
         workers.spawn("webhook-delivery", |shutdown| {
             crate::delivery::run(state.clone(), shutdown)
-        });
-        workers.spawn("data-requests", |shutdown| {
-            crate::delivery::data_request::run(state.clone(), shutdown)
         });
         workers.spawn("healthchecks", |shutdown| {
             crate::delivery::healthcheck::run(state.clone(), shutdown)
@@ -173,226 +161,6 @@ async fn follow_user_changes(state: AppState, mut shutdown: ShutdownSignal) -> a
             () = tokio::time::sleep(RECONNECT_PAUSE) => {}
         }
     }
-}
-
-/// Handler of one job kind: runs the claimed job (`worker_id` holds its lease).
-pub(crate) type JobFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Outcome, JobError>> + Send + 'a>>;
-
-/// A job kind on the durable jobs table.
-pub(crate) struct JobKind {
-    /// The `kind` column.
-    pub(crate) kind: &'static str,
-    /// Lease per claim; a handler that runs longer extends it (see `backfill`).
-    pub(crate) lease: Duration,
-    pub(crate) run: for<'a> fn(&'a AppState, &'a Job, &'a str) -> JobFuture<'a>,
-}
-
-/// What a successful run asks of the queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// Finished for good: the job is completed.
-    Done,
-    /// A periodic job: the same row is queued again for `run_at` with `payload` (so its
-    /// dedup key stays taken and no second copy can be scheduled meanwhile).
-    Again { run_at: i64, payload: String },
-}
-
-/// What ended a job run without success.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum JobError {
-    #[error("bad job payload: {0}")]
-    Payload(String),
-    #[error("lost the job lease")]
-    LeaseLost,
-    /// Not a failure: the job waits (rate budget empty, provider pause, slice used) and is
-    /// queued again for `run_at` without spending an attempt; after progress in this claim
-    /// the attempt counter restarts, so only claims without progress count toward the
-    /// kind's attempt limit (a 365-day backfill may meet many transient faults).
-    #[error("waiting: {}", note.as_deref().unwrap_or("yielding its turn"))]
-    Wait {
-        run_at: i64,
-        progressed: bool,
-        note: Option<String>,
-    },
-    /// A failure to retry with backoff whatever its cause (within the attempt limit).
-    #[error("{0}")]
-    Retry(String),
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error(transparent)]
-    Ingest(#[from] IngestRecordsError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<ProviderError> for JobError {
-    fn from(error: ProviderError) -> JobError {
-        JobError::Connect(ConnectError::Provider(error))
-    }
-}
-
-impl JobError {
-    pub(crate) fn provider(&self) -> Option<&ProviderError> {
-        match self {
-            JobError::Connect(ConnectError::Provider(error)) => Some(error),
-            _ => None,
-        }
-    }
-}
-
-/// First retry delay after a transient failure; doubles per attempt.
-pub(crate) const RETRY_BASE: Duration = Duration::from_secs(30);
-/// Idle pause of a job loop when no job is due.
-const IDLE_POLL: Duration = Duration::from_secs(1);
-
-/// Claims one due job of `kinds`, runs it and settles the result; false when none was
-/// due.
-pub(crate) async fn run_one(
-    state: &AppState,
-    worker_id: &str,
-    kinds: &[&JobKind],
-) -> Result<bool, StoreError> {
-    let names: Vec<&str> = kinds.iter().map(|kind| kind.kind).collect();
-    let lease = kinds
-        .iter()
-        .map(|kind| kind.lease)
-        .max()
-        .unwrap_or(Duration::from_secs(60));
-    let Some(job) = state
-        .store
-        .claim_job(worker_id, &names, lease, now_micros(state))
-        .await?
-    else {
-        return Ok(false);
-    };
-    let result = match kinds.iter().find(|kind| kind.kind == job.kind) {
-        Some(kind) => (kind.run)(state, &job, worker_id).await,
-        None => Err(JobError::Payload(format!(
-            "no handler for kind {}",
-            job.kind
-        ))),
-    };
-    settle(state, &job, worker_id, result).await?;
-    Ok(true)
-}
-
-/// Runs every due job of `kinds` now (tests, benchmarks); the number of jobs run.
-pub(crate) async fn run_pending(
-    state: &AppState,
-    worker_id: &str,
-    kinds: &[&JobKind],
-) -> Result<usize, StoreError> {
-    let mut ran = 0;
-    while run_one(state, worker_id, kinds).await? {
-        ran += 1;
-    }
-    Ok(ran)
-}
-
-/// The worker loop: claims and runs due jobs of `kinds` until shutdown, pausing
-/// [`IDLE_POLL`] whenever none is due.
-pub(crate) async fn run_jobs(
-    state: AppState,
-    mut shutdown: ShutdownSignal,
-    name: &'static str,
-    kinds: &'static [&'static JobKind],
-) -> anyhow::Result<()> {
-    let worker_id = format!("{name}-{}", uuid::Uuid::new_v4());
-    loop {
-        if shutdown.is_shutting_down() {
-            return Ok(());
-        }
-        let ran = run_one(&state, &worker_id, kinds)
-            .await
-            .unwrap_or_else(|error| {
-                tracing::error!(worker.name = name, error = %error, "job worker: store error");
-                false
-            });
-        if !ran {
-            tokio::select! {
-                () = shutdown.wait() => return Ok(()),
-                () = tokio::time::sleep(IDLE_POLL) => {}
-            }
-        }
-    }
-}
-
-/// Completes, re-queues, retries or fails the job after a run.
-async fn settle(
-    state: &AppState,
-    job: &Job,
-    worker_id: &str,
-    result: Result<Outcome, JobError>,
-) -> Result<(), StoreError> {
-    let error = match result {
-        Ok(Outcome::Done) => {
-            state.store.complete_job(&job.id, worker_id).await?;
-            return Ok(());
-        }
-        Ok(Outcome::Again { run_at, payload }) => {
-            state
-                .store
-                .reschedule_job(&job.id, worker_id, run_at, &payload)
-                .await?;
-            return Ok(());
-        }
-        Err(error) => error,
-    };
-    if matches!(error, JobError::LeaseLost) {
-        return Ok(());
-    }
-    if let JobError::Wait {
-        run_at,
-        progressed,
-        note,
-    } = &error
-    {
-        let attempts = if *progressed {
-            0
-        } else {
-            job.attempts.saturating_sub(1)
-        };
-        let note = note.as_deref();
-        state
-            .store
-            .yield_job(&job.id, worker_id, *run_at, attempts, note)
-            .await?;
-        return Ok(());
-    }
-    let retry_at = match error.provider() {
-        Some(ProviderError::RateLimited {
-            retry_after: Some(wait),
-        }) => Some(*wait),
-        Some(provider) if retry_with_backoff(provider) => Some(backoff(job.attempts)),
-        Some(_) => None,
-        None if matches!(error, JobError::Store(_) | JobError::Retry(_)) => {
-            Some(backoff(job.attempts))
-        }
-        None => None,
-    }
-    .map(|wait| now_micros(state).saturating_add(micros(wait)));
-    tracing::warn!(job_id = %job.id, job.kind = %job.kind, error = %error, retry = retry_at.is_some(), "job attempt failed");
-    state
-        .store
-        .fail_job(&job.id, worker_id, &error.to_string(), retry_at)
-        .await?;
-    Ok(())
-}
-
-/// `RETRY_BASE × 2^(attempts-1)`, capped at an hour.
-pub(crate) fn backoff(attempts: i32) -> Duration {
-    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 7)).unwrap_or(0);
-    RETRY_BASE
-        .saturating_mul(2_u32.saturating_pow(exponent))
-        .min(Duration::from_secs(3600))
-}
-
-/// Failures worth another try later: the provider's retryable ones, plus a malformed
-/// body (a truncated or garbled page is usually a one-off; the attempt limit stops a
-/// provider that keeps answering garbage).
-pub(crate) fn retry_with_backoff(error: &ProviderError) -> bool {
-    error.is_retryable() || matches!(error, ProviderError::Malformed(_))
 }
 
 #[cfg(test)]
@@ -430,12 +198,5 @@ mod tests {
         });
         // Without the abort this would wait for the hour-long sleep.
         workers.shutdown(Duration::from_millis(50)).await;
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(1), RETRY_BASE);
-        assert_eq!(backoff(2), RETRY_BASE * 2);
-        assert_eq!(backoff(50), Duration::from_secs(3600));
     }
 }

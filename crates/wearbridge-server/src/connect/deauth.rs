@@ -5,9 +5,10 @@
 
 use wearbridge_store::User;
 
+use super::ConnectError;
 use super::oauth::adapter;
 use super::vault::open;
-use super::{ConnectError, events};
+use crate::events;
 use crate::state::AppState;
 
 /// Deauthenticates `user` (already resolved for the calling developer).

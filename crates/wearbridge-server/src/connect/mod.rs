@@ -9,7 +9,6 @@
 //! backfill in one transaction.
 
 pub mod deauth;
-pub mod events;
 pub mod oauth;
 pub mod sdk;
 pub mod sessions;

@@ -15,11 +15,11 @@ use wearbridge_store::{NewUser, User};
 use super::sessions::session_offers;
 use super::vault::seal;
 use super::{
-    ConnectError, OAUTH_STATE_TTL, events, micros, now_micros, provider_http, random_secret,
-    secret_hash,
+    ConnectError, OAUTH_STATE_TTL, micros, now_micros, provider_http, random_secret, secret_hash,
 };
+use crate::events;
+use crate::jobs::backfill::enqueue_backfill;
 use crate::state::AppState;
-use crate::workers::backfill::enqueue_backfill;
 
 /// The query a provider redirects back with (RFC 6749 §4.1.2 and §4.1.2.1).
 #[derive(Debug, Default, Deserialize)]

@@ -6,7 +6,8 @@
 use wearbridge_store::ids::DeveloperId;
 use wearbridge_store::{NewUser, User};
 
-use super::{ConnectError, SDK_TOKEN_TTL, events, micros, now_micros, random_secret, secret_hash};
+use super::{ConnectError, SDK_TOKEN_TTL, micros, now_micros, random_secret, secret_hash};
+use crate::events;
 use crate::state::AppState;
 
 /// Terra's ids of the providers reachable only through the mobile SDKs (terra-api-notes F).

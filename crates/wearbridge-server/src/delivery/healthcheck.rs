@@ -6,34 +6,23 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use wearbridge_store::Store;
 use wearbridge_store::ids::DeveloperId;
-use wearbridge_store::{NewEvent, Store};
 
 use super::DeliveryError;
 use crate::state::AppState;
-use crate::wire::terra_timestamp;
 use crate::workers::ShutdownSignal;
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 /// How often the producer checks whether a healthcheck is due.
 const TICK: Duration = Duration::from_secs(60);
 
-/// Percent change from `previous` to `current`, rounded toward zero; 0 when both are 0,
-/// 100 when traffic appears from nothing.
-pub fn trend_percentage(previous: i64, current: i64) -> i64 {
-    match previous {
-        0 if current == 0 => 0,
-        0 => 100,
-        _ => (current - previous).saturating_mul(100) / previous,
-    }
-}
-
-/// The event body for one developer at `now`.
-pub async fn healthcheck_body(
+/// The deliveries to `dev` in the hour before `now` and in the hour before that.
+async fn delivered_counts(
     store: &Store,
     dev: &DeveloperId,
     now: DateTime<Utc>,
-) -> Result<String, DeliveryError> {
+) -> Result<(i64, i64), DeliveryError> {
     let now_micros = now.timestamp_micros();
     let hour_ago = now_micros - HOUR_MICROS;
     let last_hour = store
@@ -42,14 +31,7 @@ pub async fn healthcheck_body(
     let hour_before = store
         .count_delivered_between(dev, hour_ago - HOUR_MICROS, hour_ago)
         .await?;
-    Ok(serde_json::json!({
-        "type": "healthcheck",
-        "status": "success",
-        "creation_timestamp": terra_timestamp(now_micros),
-        "trend_percentage": trend_percentage(hour_before, last_hour),
-        "sent_webhooks_last_hour": last_hour,
-    })
-    .to_string())
+    Ok((last_hour, hour_before))
 }
 
 /// Appends a healthcheck for every developer with a webhook URL whose last one is at
@@ -61,13 +43,8 @@ pub async fn produce_due(state: &AppState, interval: Duration) -> Result<usize, 
         if developer.webhook_url.is_none() {
             continue;
         }
-        let event = NewEvent {
-            developer_id: developer.id.clone(),
-            user_id: None,
-            event_type: "healthcheck".to_owned(),
-            body: healthcheck_body(&state.store, &developer.id, now).await?,
-            reference: None,
-        };
+        let (last_hour, hour_before) = delivered_counts(&state.store, &developer.id, now).await?;
+        let event = crate::events::healthcheck(&developer.id, now, last_hour, hour_before);
         if state
             .store
             .append_healthcheck_if_due(&event, interval, now.timestamp_micros())
@@ -102,7 +79,7 @@ pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Resul
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::events::trend_percentage;
 
     #[test]
     fn trend_is_percent_change() {

@@ -3,16 +3,18 @@
 //! * [`budget`]: provider rate budgets (per provider app and per provider user), stored in
 //!   the database so every node on one PostgreSQL shares them; a provider's 429 pauses
 //!   the budget until its `Retry-After`.
-//! * The backfill job (`workers::backfill`) consults [`budget::acquire`] before every
-//!   provider fetch, yields its turn after [`SyncSettings::slice_chunks`] chunks (fair
-//!   scheduling), and waits (without spending attempts) when a budget is empty.
+//! * [`plan`]: the engine's core: a plan of chunks fetched through [`budget::acquire`],
+//!   mapped, stored and announced, checkpointed per chunk, yielding its turn after
+//!   [`SyncSettings::slice_chunks`] chunks (fair scheduling) and waiting (without
+//!   spending attempts) when a budget is empty. The backfill, poll and fetch jobs
+//!   (`crate::jobs`) run it.
 //! * [`status`]: per-connection backfill progress for the API and the CLI.
-//! * [`push`] and [`fetch`]: provider push notifications become deduplicated fetch jobs.
-//! * [`schedule`]: periodic polls, token refresh-ahead and provider subscription renewal,
-//!   as durable jobs that a sweep on every node creates once per connection.
+//! * [`push`]: provider push notifications become deduplicated fetch jobs.
+//! * [`schedule`]: the sweep that queues polls, token refresh-ahead and provider
+//!   subscription renewals once per connection, whatever the number of nodes.
 
 pub mod budget;
-pub mod fetch;
+pub mod plan;
 pub mod push;
 pub mod schedule;
 pub mod status;
@@ -27,15 +29,6 @@ pub use budget::{ProviderBudget, Rate};
 
 use crate::connect::ConnectError;
 use crate::state::AppState;
-use crate::workers::JobKind;
-
-/// The job kinds the shared sync worker runs (the backfill has its own worker).
-pub(crate) const JOB_KINDS: &[&JobKind] = &[
-    &fetch::JOB,
-    &schedule::POLL,
-    &schedule::REFRESH,
-    &schedule::RENEW,
-];
 
 /// Sync engine settings (the `[sync]` configuration section, see
 /// [`crate::config::SyncConfig`]). Defaults: the published limits of
@@ -156,32 +149,4 @@ pub(crate) fn user_adapter(
 ) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
     let (provider, ctx) = adapter(state, &user.provider)?;
     Ok((provider, ctx.for_account(user.provider_user_id.clone())))
-}
-
-/// Appends Terra's `connection_error` event for `user`: the provider keeps refusing the
-/// stored tokens although a refresh succeeded (401/403 after a fresh token), so the user
-/// probably has to reconnect. The user stays active: unlike `invalid_grant`, this can be
-/// a provider-side outage of its token checks.
-pub async fn connection_error(
-    state: &crate::state::AppState,
-    user: &wearbridge_store::User,
-) -> Result<(), wearbridge_store::StoreError> {
-    let event =
-        wearbridge_model::WebhookEvent::ConnectionError(wearbridge_model::ConnectionErrorEvent {
-            user: crate::wire::terra_user(user),
-            message: "The provider rejected the user's tokens after a refresh".to_owned(),
-        });
-    let body = serde_json::to_string(&event)
-        .map_err(|error| wearbridge_store::StoreError::InvalidInput(error.to_string()))?;
-    state
-        .store
-        .append_event(&wearbridge_store::NewEvent {
-            developer_id: user.developer_id.clone(),
-            user_id: Some(user.id.clone()),
-            event_type: event.event_type().to_owned(),
-            body,
-            reference: None,
-        })
-        .await?;
-    Ok(())
 }

@@ -10,12 +10,12 @@
 use wearbridge_providers::{PushAnswer, PushItem, PushRequest};
 use wearbridge_store::{StoreError, User};
 
-use crate::connect::events;
 use crate::connect::oauth::adapter;
+use crate::events;
 use crate::ingest::{IngestRecordsError, ingest_records};
+use crate::jobs::fetch::enqueue_fetch;
 use crate::state::AppState;
-use crate::sync::fetch::enqueue_fetch;
-use crate::workers::backfill::revoke_access;
+use crate::sync::plan::revoke_access;
 
 /// Why a push was refused.
 #[derive(Debug, thiserror::Error)]

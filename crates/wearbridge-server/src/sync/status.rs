@@ -3,7 +3,7 @@
 //!
 //! Nothing extra is stored: a backfill job's payload (range), its checkpoint (chunks
 //! finished) and its state determine every chunk's status, because the chunk plan is
-//! deterministic (`workers::backfill::chunks`). Chunks before the checkpoint are `done`;
+//! deterministic ([`crate::sync::plan::chunks`]). Chunks before the checkpoint are `done`;
 //! the one at the checkpoint is `running` (job running), `failed` (job failed) or
 //! `pending`; the rest are `pending`. Consecutive chunks of a type with one status are
 //! merged into one range.
@@ -13,7 +13,8 @@ use serde::Serialize;
 use wearbridge_model::DataType;
 use wearbridge_store::{Job, JobFilter, JobState, Store, StoreError, User};
 
-use crate::workers::backfill::{self, Chunk, Payload, Progress};
+use crate::jobs::backfill::{self, Payload, Progress};
+use crate::sync::plan::{self, Chunk};
 
 /// Sync state of one connection.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -106,7 +107,7 @@ fn backfill_status(job: &Job, types: &[DataType]) -> Option<BackfillStatus> {
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    let plan = backfill::chunks(&payload, types);
+    let plan = plan::chunks(payload.start, payload.end, types);
     let completed = job.state == JobState::Completed;
     let chunks_done = if completed {
         plan.len()

@@ -32,10 +32,13 @@ use wearbridge_server::connect::oauth::{self, CallbackOutcome, CallbackQuery};
 use wearbridge_server::connect::sessions::create_session;
 use wearbridge_server::crypto::Cipher;
 use wearbridge_server::developers::create_developer;
+use wearbridge_server::jobs::registry as lanes;
+use wearbridge_server::jobs::{backfill, run_lane};
+use wearbridge_server::jobs::{fetch, poll, refresh, renew};
 use wearbridge_server::state::AppState;
+use wearbridge_server::sync::schedule;
 use wearbridge_server::sync::{ProviderBudget, Rate, SyncSettings};
-use wearbridge_server::sync::{fetch, schedule};
-use wearbridge_server::workers::{WorkerSet, backfill};
+use wearbridge_server::workers::WorkerSet;
 use wearbridge_sim::faults::RequestClass;
 use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
 use wearbridge_store::ids::DeveloperId;
@@ -349,7 +352,9 @@ sync_test!(
         let user = env.connect("crash-bob").await;
         let state = env.state.clone();
         let mut workers = WorkerSet::new();
-        workers.spawn("backfill", |shutdown| backfill::run(state, shutdown));
+        workers.spawn("backfill", |shutdown| {
+            run_lane(state, shutdown, &lanes::BACKFILL)
+        });
         while faults.pending("sandbox") > 0 {
             let job = env.backfill_job(&user).await;
             assert!(
@@ -645,7 +650,7 @@ sync_test!(
         let mut workers = WorkerSet::new();
         for name in ["backfill-1", "backfill-2", "backfill-3", "backfill-4"] {
             let state = env.state.clone();
-            workers.spawn(name, |shutdown| backfill::run(state, shutdown));
+            workers.spawn(name, |shutdown| run_lane(state, shutdown, &lanes::BACKFILL));
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(600);
         while env.next_wake().await.is_some() {
@@ -746,12 +751,8 @@ sync_test!(
         let first = schedule::sweep(&env.state).await.expect("sweep");
         let second = schedule::sweep(&env.state).await.expect("sweep");
         assert_eq!((first.polls, second.polls), (1, 0));
-        assert!(
-            env.jobs_of(schedule::POLL_KIND, Some(&bob))
-                .await
-                .is_empty()
-        );
-        let jobs = env.jobs_of(schedule::POLL_KIND, Some(&alice)).await;
+        assert!(env.jobs_of(poll::KIND, Some(&bob)).await.is_empty());
+        let jobs = env.jobs_of(poll::KIND, Some(&alice)).await;
         assert_eq!(jobs.len(), 1);
         let job = jobs[0].clone();
         let now = env.clock.now().timestamp_micros();
@@ -826,7 +827,7 @@ sync_test!(
         env.drain().await;
         let swept = schedule::sweep(&env.state).await.expect("sweep");
         assert_eq!(swept.polls, 0);
-        assert!(env.jobs_of(schedule::POLL_KIND, None).await.is_empty());
+        assert!(env.jobs_of(poll::KIND, None).await.is_empty());
     }
 );
 
@@ -858,7 +859,7 @@ sync_test!(
             schedule::sweep(&env.state).await.expect("sweep").refreshes,
             0
         );
-        let job = env.jobs_of(schedule::REFRESH_KIND, Some(&alice)).await;
+        let job = env.jobs_of(refresh::KIND, Some(&alice)).await;
         assert_eq!(job.len(), 1);
         assert_eq!(job[0].run_at, expires - margin);
         assert_eq!(env.run_on_two_nodes().await, 0, "not due yet");
@@ -887,7 +888,7 @@ sync_test!(
             "the rotated refresh token is stored"
         );
         for user in [&alice, &bob] {
-            let jobs = env.jobs_of(schedule::REFRESH_KIND, Some(user)).await;
+            let jobs = env.jobs_of(refresh::KIND, Some(user)).await;
             assert_eq!(
                 jobs[0].state,
                 JobState::Completed,
@@ -905,10 +906,7 @@ sync_test!(
         // An inactive user gets no further refresh jobs.
         env.clock.jump_to(bob_expires);
         schedule::sweep(&env.state).await.expect("sweep");
-        assert_eq!(
-            env.jobs_of(schedule::REFRESH_KIND, Some(&bob)).await.len(),
-            1
-        );
+        assert_eq!(env.jobs_of(refresh::KIND, Some(&bob)).await.len(), 1);
     }
 );
 
@@ -919,19 +917,15 @@ sync_test!(
         // Two nodes start: one renewal job per enabled provider.
         let providers = env.state.providers.enabled().len();
         assert!(providers >= 1, "sandbox mode enables SANDBOX at least");
-        let first = schedule::enqueue_renewals(&env.state)
-            .await
-            .expect("renewals");
-        let second = schedule::enqueue_renewals(&env.state)
-            .await
-            .expect("renewals");
+        let first = renew::enqueue_renewals(&env.state).await.expect("renewals");
+        let second = renew::enqueue_renewals(&env.state).await.expect("renewals");
         assert_eq!((first, second), (providers, 0));
         env.sim.requests().clear();
         assert_eq!(env.run_on_two_nodes().await, providers);
         // Only OURA keeps app-level subscriptions: its job calls Oura's subscription API
         // and is queued again for its next renewal; every other provider's job ends
         // without a provider call (the trait default).
-        let jobs = env.jobs_of(schedule::RENEW_KIND, None).await;
+        let jobs = env.jobs_of(renew::KIND, None).await;
         assert_eq!(jobs.len(), providers);
         for job in &jobs {
             assert_ne!(job.state, JobState::Failed, "{:?}", job.last_error);
@@ -948,9 +942,7 @@ sync_test!(
             "only OURA was called: {calls:?}"
         );
         // The next start-up renews again, except OURA, whose next renewal is already queued.
-        let restart = schedule::enqueue_renewals(&env.state)
-            .await
-            .expect("renewals");
+        let restart = renew::enqueue_renewals(&env.state).await.expect("renewals");
         assert_eq!(restart, providers - 1);
     }
 );

@@ -15,9 +15,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wearbridge_model::{Activity, Athlete, Daily};
 use wearbridge_server::clock::{Clock, ManualClock};
+use wearbridge_server::delivery::Deliverer;
 use wearbridge_server::delivery::schedule::RetrySchedule;
-use wearbridge_server::delivery::{Deliverer, data_request};
 use wearbridge_server::developers::set_webhook_url;
+use wearbridge_server::jobs::data_request;
 use wearbridge_server::state::AppState;
 use wearbridge_store::ids::{DeveloperId, EventId, UserId};
 use wearbridge_store::{Backend, EventState, NewEvent};
@@ -678,10 +679,9 @@ webhook_test!(a_success_ends_the_failure_streak, 15, |s| {
 
 /// Runs every queued data-request job, then delivers everything due.
 async fn run_requests(s: &Setup) {
-    while data_request::run_one(&s.state, "test-jobs")
+    data_request::run_pending(&s.state, "test-jobs")
         .await
-        .expect("job")
-    {}
+        .expect("job");
     s.exact().drain_due().await.expect("deliver");
 }
 

@@ -1,35 +1,16 @@
-//! Bodies of the connection events (Terra D.3), built from the model's event types so
-//! they serialise exactly as Terra's schemas say. Appended by the callers in the same
-//! transaction as the change they report.
+//! Connection events (Terra D.3): auth success and failure, reauth, deauth, access
+//! revoked, connection error, permission change.
 
 use uuid::Uuid;
 use wearbridge_model::{
-    AccessRevokedEvent, AuthFailedEvent, AuthSuccessEvent, DeauthEvent, PermissionChangeEvent,
-    TerraUser, UserReauthEvent, WebhookEvent,
+    AccessRevokedEvent, AuthFailedEvent, AuthSuccessEvent, ConnectionErrorEvent, DeauthEvent,
+    MODEL_VERSION, PermissionChangeEvent, TerraUser, UserReauthEvent, WebhookEvent,
 };
-use wearbridge_store::ids::UserId;
 use wearbridge_store::sessions::ConnectSession;
 use wearbridge_store::{NewEvent, User};
 
+use super::outbox_row;
 use crate::wire::terra_user;
-
-/// Data-model version Terra sends in `version` fields (D.3).
-pub const MODEL_VERSION: &str = "2022-03-16";
-
-/// Wraps a model event into an outbox row about `user_id`.
-fn outbox_row(
-    developer_id: &wearbridge_store::ids::DeveloperId,
-    user_id: Option<&UserId>,
-    event: &WebhookEvent,
-) -> Result<NewEvent, serde_json::Error> {
-    Ok(NewEvent {
-        developer_id: developer_id.clone(),
-        user_id: user_id.cloned(),
-        event_type: event.event_type().to_owned(),
-        body: serde_json::to_string(event)?,
-        reference: None,
-    })
-}
 
 /// `auth` / `success`: the user connected (through the widget session, when there was one).
 pub fn auth_success(
@@ -103,6 +84,18 @@ pub fn access_revoked(user: &User) -> Result<NewEvent, serde_json::Error> {
     let event = WebhookEvent::AccessRevoked(AccessRevokedEvent {
         user: wire,
         message: "User revoked access at the provider; they must connect again".to_owned(),
+    });
+    outbox_row(&user.developer_id, Some(&user.id), &event)
+}
+
+/// `connection_error`: the provider keeps refusing the stored tokens although a refresh
+/// succeeded (401/403 after a fresh token), so the user probably has to reconnect. The
+/// user stays active: unlike `invalid_grant`, this can be a provider-side outage of its
+/// token checks.
+pub fn connection_error(user: &User) -> Result<NewEvent, serde_json::Error> {
+    let event = WebhookEvent::ConnectionError(ConnectionErrorEvent {
+        user: terra_user(user),
+        message: "The provider rejected the user's tokens after a refresh".to_owned(),
     });
     outbox_row(&user.developer_id, Some(&user.id), &event)
 }

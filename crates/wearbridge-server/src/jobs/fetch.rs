@@ -1,0 +1,111 @@
+//! Fetch jobs: one user, one data type, one range of days, queued by provider push
+//! notifications ([`crate::sync::push`]). Same budget, token, retry and revocation
+//! handling as a plan chunk ([`crate::sync::plan`]); the dedup key makes a notification
+//! delivered twice while its fetch is pending one job, and the upsert-on-change ingest
+//! makes a later duplicate store and announce nothing.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use wearbridge_model::DataType;
+use wearbridge_providers::{FetchRange, ProviderError};
+use wearbridge_store::ids::UserId;
+use wearbridge_store::{StoreError, User};
+
+use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
+use crate::connect::now_micros;
+use crate::ingest::ingest_records;
+use crate::state::AppState;
+use crate::sync::plan::{Chunk, admit, fetch_chunk, interrupted, job_user, revoke_access};
+
+/// Job kind on the jobs table.
+pub const KIND: &str = "fetch";
+
+/// The fetch job kind.
+pub struct Fetch;
+
+/// The job's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchPayload {
+    pub user_id: UserId,
+    pub data_type: DataType,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Job for Fetch {
+    const KIND: &'static str = KIND;
+    /// A fetch is one chunk, well inside the lease; 6 claims give up (a notification's
+    /// data also arrives with the next poll or backfill, so giving up is not data loss
+    /// forever).
+    const POLICY: SettlePolicy = SettlePolicy {
+        lease: Duration::from_secs(120),
+        max_attempts: 6,
+        retry: Retry::Backoff,
+    };
+    type Payload = FetchPayload;
+
+    async fn run(run: &JobRun<'_>, payload: FetchPayload) -> Result<Outcome, JobError> {
+        let state = run.state;
+        let Some(user) = job_user(state, run.job, &payload.user_id).await? else {
+            return Ok(Outcome::Done);
+        };
+        let (provider, ctx) = crate::sync::user_adapter(state, &user)?;
+        let chunk = Chunk {
+            data_type: payload.data_type,
+            range: FetchRange {
+                start: payload.start,
+                end: payload.end,
+            },
+        };
+        admit(state, provider.as_ref(), &user, chunk, 0).await?;
+        let mut rejected = None;
+        match fetch_chunk(state, provider.as_ref(), &ctx, &user, chunk, &mut rejected).await {
+            Ok(records) => {
+                ingest_records(&state.store, &user, records).await?;
+                Ok(Outcome::Done)
+            }
+            Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
+                revoke_access(state, &user).await?;
+                Ok(Outcome::Done)
+            }
+            Err(error) => Err(interrupted(state, &user, error, false).await?),
+        }
+    }
+}
+
+/// Queues a fetch; `false` when the same fetch is already queued or running.
+pub async fn enqueue_fetch(
+    state: &AppState,
+    user: &User,
+    data_type: DataType,
+    range: FetchRange,
+) -> Result<bool, StoreError> {
+    let payload = FetchPayload {
+        user_id: user.id.clone(),
+        data_type,
+        start: range.start,
+        end: range.end,
+    };
+    let dedup_key = format!(
+        "{KIND}:{}:{}:{}:{}",
+        user.id,
+        data_type.as_str(),
+        range.start,
+        range.end
+    );
+    let job = new_job::<Fetch>(
+        &payload,
+        Some(dedup_key),
+        now_micros(state),
+        Some((&user.developer_id, &user.id)),
+    )?;
+    Ok(state.store.enqueue_job(&job).await?.is_some())
+}
+
+/// Runs every due fetch job now (tests); the number of jobs run.
+pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
+    let fetch = [super::registry::entry::<Fetch>()];
+    super::run_pending(state, worker_id, &fetch).await
+}

@@ -1,0 +1,131 @@
+//! The periodic poll: one job row per active connection of a provider that needs polling
+//! ([`SyncSettings::poll_interval`](crate::sync::SyncSettings::poll_interval)), dedup key
+//! `poll:<user id>`, queued by the sweep ([`crate::sync::schedule`]).
+//!
+//! A run fetches the last `poll_window_days` of every supported type as a plan
+//! ([`crate::sync::plan`]: budgets, token refresh, upsert-on-change, events) and then puts
+//! the *same row* back in the queue for the next slot, `interval ± 20 %` later. The key
+//! therefore never lapses: N nodes sweeping at once enqueue one job, and the claim lease
+//! hands each slot to one node.
+
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use wearbridge_store::StoreError;
+use wearbridge_store::ids::UserId;
+
+use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
+use crate::connect::{micros, now_micros};
+use crate::state::AppState;
+use crate::sync::plan::{self, PlanEnd};
+use crate::sync::schedule::jittered;
+
+/// Job kind of the periodic poll.
+pub const KIND: &str = "poll";
+/// Dedup key prefix: one poll row per user.
+pub const KEY: &str = "poll:";
+
+/// The poll job kind.
+pub struct Poll;
+
+/// The poll job's input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PollPayload {
+    pub user_id: UserId,
+}
+
+/// The days one poll fetches, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollWindow {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// The poll checkpoint: the run's window (written before the first fetch, so a resumed
+/// run fetches the days its count refers to) and the chunks of it finished.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct PollProgress {
+    pub window: PollWindow,
+    pub chunks_done: usize,
+}
+
+impl Job for Poll {
+    const KIND: &'static str = KIND;
+    /// A poll is a handful of one-page fetches; 6 claims give up (the next sweep starts a
+    /// new one).
+    const POLICY: SettlePolicy = SettlePolicy {
+        lease: Duration::from_secs(120),
+        max_attempts: 6,
+        retry: Retry::Backoff,
+    };
+    type Payload = PollPayload;
+
+    /// One poll, then the same row again for the next slot. Ends (completes) when the
+    /// user is gone or inactive, or polling was turned off; the sweep starts a new one if
+    /// the user reconnects.
+    async fn run(run: &JobRun<'_>, payload: PollPayload) -> Result<Outcome, JobError> {
+        let state = run.state;
+        let Some(user) = plan::job_user(state, run.job, &payload.user_id).await? else {
+            return Ok(Outcome::Done);
+        };
+        let (provider, _) = crate::sync::adapter(state, &user.provider)?;
+        let interval = state.sync.poll_interval(provider.as_ref());
+        let Some(interval) = interval.filter(|_| user.active) else {
+            return Ok(Outcome::Done);
+        };
+        let progress = progress(run).await?;
+        let window = progress.window;
+        let chunks = plan::chunks(window.start, window.end, provider.supported_types());
+        let save = |chunks_done| PollProgress {
+            window,
+            chunks_done,
+        };
+        let end = plan::run_plan(run, &user, &chunks, progress.chunks_done, save).await?;
+        if end == PlanEnd::Revoked {
+            return Ok(Outcome::Done);
+        }
+        let now = now_micros(state);
+        state
+            .store
+            .touch_last_polled_at(&user.developer_id, &user.id, now)
+            .await?;
+        Ok(Outcome::Again {
+            run_at: now.saturating_add(micros(jittered(interval))),
+            payload: run.job.payload.clone(),
+        })
+    }
+}
+
+/// The resumed checkpoint, or a fresh one for today's window (stored before any fetch).
+async fn progress(run: &JobRun<'_>) -> Result<PollProgress, JobError> {
+    let resumed = run
+        .job
+        .progress
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<PollProgress>(text).ok());
+    if let Some(progress) = resumed {
+        return Ok(progress);
+    }
+    let fresh = PollProgress {
+        window: poll_window(run.state),
+        chunks_done: 0,
+    };
+    let text = serde_json::to_string(&fresh)
+        .map_err(|error| StoreError::InvalidInput(error.to_string()))?;
+    run.state
+        .store
+        .update_job_progress(&run.job.id, &text)
+        .await?;
+    Ok(fresh)
+}
+
+/// Today and the days before it, `poll_window_days` in all.
+fn poll_window(state: &AppState) -> PollWindow {
+    let end = state.clock.now().date_naive();
+    let back = u64::from(state.sync.poll_window_days.max(1) - 1);
+    PollWindow {
+        start: end.checked_sub_days(Days::new(back)).unwrap_or(end),
+        end,
+    }
+}
