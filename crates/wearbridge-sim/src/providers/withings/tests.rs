@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use axum::body::to_bytes;
+use axum::http::StatusCode;
+use chrono::Utc;
 use serde_json::Value;
 
 use super::*;
