@@ -21,7 +21,7 @@ use wearbridge_store::ChangeVersion;
 use wearbridge_store::ids::{DeveloperId, UserId};
 
 /// Default memory for response bodies, in MiB (`read_cache_mb`).
-pub const DEFAULT_CAPACITY_MB: u64 = 64;
+pub const DEFAULT_CAPACITY_MB: u64 = crate::config::DEFAULT_READ_CACHE_MB;
 /// Bodies larger than this are not kept (a few long ranges would evict everything else).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Entries the cache sizes its table for.

@@ -19,6 +19,10 @@ pub struct AppState {
     /// Encrypts secrets at rest (webhook signing secrets, provider tokens).
     pub cipher: Arc<Cipher>,
     pub providers: Arc<Registry>,
+    /// The client every provider call goes through (connection pool, TLS, timeouts,
+    /// no redirects); one per application, not per process, so tests and embedders can
+    /// run several applications side by side.
+    pub http: reqwest::Client,
     pub metrics: Arc<Metrics>,
     /// "Now" for handlers and workers; replaceable in tests.
     pub clock: SharedClock,
@@ -35,7 +39,7 @@ impl AppState {
     /// [`AppState::with_providers`]), fresh metrics, the system clock and the sync settings
     /// of the `[sync]` section.
     pub fn new(store: Store, config: Config, cipher: Cipher) -> AppState {
-        let sync = config.sync.settings();
+        let sync = crate::sync::SyncSettings::from_config(&config.sync);
         let read_cache = Arc::new(crate::read_cache::ReadCache::with_capacity_mb(
             config.read_cache_mb,
         ));
@@ -49,6 +53,7 @@ impl AppState {
             config: Arc::new(config),
             cipher: Arc::new(cipher),
             providers: Arc::new(providers),
+            http: provider_client(),
             metrics: Arc::new(Metrics::new()),
             clock: Arc::new(SystemClock),
             sync: Arc::new(sync),
@@ -74,4 +79,14 @@ impl AppState {
         self.providers = Arc::new(providers);
         self
     }
+}
+
+/// The providers' HTTP client ([`wearbridge_providers::http_client`]). Its only failure
+/// is a TLS backend that cannot start, which no request would survive either; the
+/// default client is the fallback so state construction stays infallible.
+fn provider_client() -> reqwest::Client {
+    wearbridge_providers::http_client().unwrap_or_else(|error| {
+        tracing::error!(error = %error, "provider HTTP client: falling back to defaults");
+        reqwest::Client::new()
+    })
 }

@@ -14,7 +14,6 @@ pub mod sdk;
 pub mod sessions;
 pub mod vault;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use rand::RngCore;
@@ -99,18 +98,6 @@ pub fn now_micros(state: &AppState) -> i64 {
 /// A duration as microseconds, saturating.
 pub fn micros(duration: Duration) -> i64 {
     i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
-}
-
-/// The process-wide HTTP client for provider calls (timeouts and no redirects, see
-/// [`wearbridge_providers::http_client`]), built once and cloned (clones share the pool).
-/// Kept here rather than in `AppState` so the state's constructor stays infallible.
-pub fn provider_http() -> Result<reqwest::Client, ProviderError> {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    if let Some(client) = CLIENT.get() {
-        return Ok(client.clone());
-    }
-    let client = wearbridge_providers::http_client()?;
-    Ok(CLIENT.get_or_init(|| client).clone())
 }
 
 #[cfg(test)]

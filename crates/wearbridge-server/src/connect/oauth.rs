@@ -14,9 +14,7 @@ use wearbridge_store::{NewUser, User};
 
 use super::sessions::session_offers;
 use super::vault::seal;
-use super::{
-    ConnectError, OAUTH_STATE_TTL, micros, now_micros, provider_http, random_secret, secret_hash,
-};
+use super::{ConnectError, OAUTH_STATE_TTL, micros, now_micros, random_secret, secret_hash};
 use crate::events;
 use crate::jobs::backfill::enqueue_backfill;
 use crate::state::AppState;
@@ -126,7 +124,7 @@ pub fn adapter(
         .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
     let ctx = state
         .providers
-        .ctx(info.id, provider_http()?)
+        .ctx(info.id, state.http.clone())
         .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
     Ok((provider, ctx))
 }

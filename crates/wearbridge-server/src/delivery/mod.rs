@@ -26,7 +26,6 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::Deserialize;
 use tokio::sync::{Notify, Semaphore};
 use wearbridge_store::delivery::{DeliveryResult, Destination, NextStep};
 use wearbridge_store::ids::DeveloperId;
@@ -56,96 +55,7 @@ pub fn wake() {
     APPENDED.notify_waiters();
 }
 
-/// `[webhooks]` configuration.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DeliveryConfig {
-    /// Run the delivery, data-request and healthcheck workers in this process.
-    pub enabled: bool,
-    /// Per-attempt timeout in seconds, 1–30 (Terra's documented per-destination range).
-    pub timeout_secs: u64,
-    /// How often idle workers look for due events (other nodes' appends, retries), ms.
-    pub poll_interval_ms: u64,
-    /// Events claimed per batch.
-    pub batch_size: u32,
-    /// Lease on claimed events, seconds: after a crash an event is resent this late.
-    /// Must cover a batch (timeout × batch / per-destination concurrency, worst case).
-    pub lease_secs: u64,
-    /// Concurrent requests to one developer's URL.
-    pub per_destination_concurrency: usize,
-    /// Claim loops per process (each runs one batch at a time).
-    pub lanes: usize,
-    /// Healthcheck event period in seconds; 0 turns healthchecks off.
-    pub healthcheck_interval_secs: u64,
-    /// Delays before each retry, seconds (±20 % jitter each). Default: immediately, 5 s,
-    /// 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; at most 20 entries of at most 7 days each.
-    pub retry_delays_secs: Vec<u64>,
-}
-
-impl Default for DeliveryConfig {
-    fn default() -> Self {
-        DeliveryConfig {
-            enabled: true,
-            timeout_secs: 15,
-            poll_interval_ms: 500,
-            batch_size: 200,
-            lease_secs: 300,
-            per_destination_concurrency: 32,
-            lanes: 2,
-            healthcheck_interval_secs: 3600,
-            retry_delays_secs: schedule::RETRY_DELAYS_SECS.to_vec(),
-        }
-    }
-}
-
-impl DeliveryConfig {
-    /// Checks ranges; the error names the configuration key.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        if !(1..=30).contains(&self.timeout_secs) {
-            return Err(("webhooks.timeout_secs", "must be between 1 and 30".into()));
-        }
-        if self.batch_size == 0 || self.per_destination_concurrency == 0 || self.lanes == 0 {
-            return Err((
-                "webhooks",
-                "batch_size, per_destination_concurrency and lanes must be at least 1".into(),
-            ));
-        }
-        if self.lease_secs < 2 * self.timeout_secs {
-            return Err((
-                "webhooks.lease_secs",
-                "must be at least twice timeout_secs".into(),
-            ));
-        }
-        if self.poll_interval_ms == 0 {
-            return Err(("webhooks.poll_interval_ms", "must be at least 1".into()));
-        }
-        const WEEK_SECS: u64 = 7 * 86_400;
-        if self.retry_delays_secs.len() > 20
-            || self
-                .retry_delays_secs
-                .iter()
-                .any(|delay| *delay > WEEK_SECS)
-        {
-            return Err((
-                "webhooks.retry_delays_secs",
-                "at most 20 delays, each at most 604800 seconds (7 days)".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    pub fn timeout(&self) -> Duration {
-        Duration::from_secs(self.timeout_secs)
-    }
-
-    pub fn lease(&self) -> Duration {
-        Duration::from_secs(self.lease_secs)
-    }
-
-    pub fn poll_interval(&self) -> Duration {
-        Duration::from_millis(self.poll_interval_ms)
-    }
-}
+pub use crate::config::DeliveryConfig;
 
 /// Errors of the delivery machinery (not of a delivery: those are recorded attempts).
 #[derive(Debug, thiserror::Error)]

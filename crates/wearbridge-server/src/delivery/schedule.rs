@@ -10,17 +10,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-/// Delays before retry 1, 2, ... (seconds): the default of `[webhooks] retry_delays_secs`.
-pub const RETRY_DELAYS_SECS: [u64; 8] = [
-    0,
-    5,
-    5 * 60,
-    30 * 60,
-    2 * 3600,
-    5 * 3600,
-    10 * 3600,
-    10 * 3600,
-];
+pub use crate::config::RETRY_DELAYS_SECS;
 /// Largest delay a `Retry-After` header can ask for.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 

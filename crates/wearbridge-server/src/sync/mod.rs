@@ -27,6 +27,7 @@ use wearbridge_providers::{CONNECT_TIMEOUT, Provider, ProviderCtx, ProviderError
 
 pub use budget::{ProviderBudget, Rate};
 
+use crate::config::{BudgetConfig, DEFAULT_BUDGET_PERIOD_SECS, SyncConfig};
 use crate::connect::ConnectError;
 use crate::state::AppState;
 
@@ -57,12 +58,11 @@ pub struct SyncSettings {
     provider_http: Option<reqwest::Client>,
 }
 
-/// Chunks per claim: a few seconds of provider calls, short enough that a new
-/// connection's backfill starts promptly behind a large cohort.
-pub const DEFAULT_SLICE_CHUNKS: usize = 8;
-/// Refresh-ahead margin: well beyond a backfill slice, far below any provider's token
-/// lifetime (an hour or more).
-pub const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(600);
+/// Chunks per claim ([`crate::config::DEFAULT_SLICE_CHUNKS`]): a few seconds of provider
+/// calls, short enough that a new connection's backfill starts promptly behind a large
+/// cohort. Refresh-ahead margin ([`crate::config::DEFAULT_REFRESH_AHEAD`]): well beyond a
+/// backfill slice, far below any provider's token lifetime (an hour or more).
+pub use crate::config::{DEFAULT_REFRESH_AHEAD, DEFAULT_SLICE_CHUNKS};
 /// Poll window: today and yesterday.
 pub const DEFAULT_POLL_WINDOW_DAYS: u32 = 2;
 
@@ -81,6 +81,34 @@ impl Default for SyncSettings {
 }
 
 impl SyncSettings {
+    /// The sync engine settings the `[sync]` section gives (defaults where unset).
+    pub fn from_config(config: &SyncConfig) -> SyncSettings {
+        let mut settings = SyncSettings {
+            refresh_ahead: Duration::from_secs(config.refresh_ahead_secs),
+            slice_chunks: config.slice_chunks,
+            ..SyncSettings::default()
+        };
+        for (provider, secs) in &config.poll_interval_secs {
+            settings
+                .poll_intervals
+                .insert(provider.to_ascii_uppercase(), Duration::from_secs(*secs));
+        }
+        for (provider, days) in &config.backfill_days {
+            settings
+                .backfill_days
+                .insert(provider.to_ascii_uppercase(), *days);
+        }
+        for (provider, budget) in &config.budgets {
+            let id = provider.to_ascii_uppercase();
+            let current = settings.budget(&id).copied().unwrap_or_default();
+            settings
+                .budgets
+                .retain(|key, _| !key.eq_ignore_ascii_case(&id));
+            settings.budgets.insert(id, apply_budget(budget, current));
+        }
+        settings
+    }
+
     /// The budget configured for `provider_id`, if any.
     pub fn budget(&self, provider_id: &str) -> Option<&ProviderBudget> {
         self.budgets
@@ -128,6 +156,21 @@ impl SyncSettings {
     }
 }
 
+/// `published` with the scopes `config` sets replaced (period defaulting to
+/// [`DEFAULT_BUDGET_PERIOD_SECS`]).
+fn apply_budget(config: &BudgetConfig, published: ProviderBudget) -> ProviderBudget {
+    let rate = |requests: Option<u32>, period: Option<u64>| {
+        requests.map(|requests| {
+            let period = period.unwrap_or(DEFAULT_BUDGET_PERIOD_SECS);
+            Rate::per(requests, Duration::from_secs(period))
+        })
+    };
+    ProviderBudget {
+        app: rate(config.app_requests, config.app_period_secs).or(published.app),
+        user: rate(config.user_requests, config.user_period_secs).or(published.user),
+    }
+}
+
 /// The configured adapter of `provider_id` and its call context, with the sync
 /// engine's provider client when one is set ([`SyncSettings::set_provider_timeout`]).
 pub(crate) fn adapter(
@@ -149,4 +192,46 @@ pub(crate) fn user_adapter(
 ) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
     let (provider, ctx) = adapter(state, &user.provider)?;
     Ok((provider, ctx.for_account(user.provider_user_id.clone())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_overrides_replace_defaults_scope_by_scope() {
+        let mut sync = SyncConfig {
+            refresh_ahead_secs: 120,
+            slice_chunks: 3,
+            ..SyncConfig::default()
+        };
+        sync.poll_interval_secs.insert("sandbox".into(), 900);
+        sync.backfill_days.insert("oura".into(), 90);
+        let budget = BudgetConfig {
+            user_requests: Some(100),
+            user_period_secs: Some(300),
+            ..BudgetConfig::default()
+        };
+        sync.budgets.insert("withings".into(), budget);
+        let settings = SyncSettings::from_config(&sync);
+        assert_eq!(settings.refresh_ahead, Duration::from_secs(120));
+        assert_eq!(settings.slice_chunks, 3);
+        assert_eq!(
+            settings.poll_intervals.get("SANDBOX"),
+            Some(&Duration::from_secs(900))
+        );
+        assert_eq!(settings.backfill_days.get("OURA"), Some(&90));
+        let withings = settings.budget("WITHINGS").copied().unwrap_or_default();
+        assert_eq!(
+            withings.user,
+            Some(Rate::per(100, Duration::from_secs(300)))
+        );
+        assert_eq!(
+            withings.app,
+            budget::published_limits()
+                .get("WITHINGS")
+                .and_then(|budget| budget.app),
+            "the app scope keeps the published limit"
+        );
+    }
 }

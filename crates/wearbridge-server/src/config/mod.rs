@@ -5,10 +5,8 @@
 //! the layering (figment); this module owns the shape, the defaults and the validation,
 //! so an invalid value stops start-up with a message naming its key.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -16,16 +14,28 @@ use url::Url;
 
 use crate::crypto::{Cipher, CryptoError, load_or_create_key_file};
 
+mod sync;
+mod webhooks;
+
+pub use sync::{
+    BudgetConfig, DEFAULT_BUDGET_PERIOD_SECS, DEFAULT_REFRESH_AHEAD, DEFAULT_SLICE_CHUNKS,
+    SyncConfig,
+};
+pub use webhooks::{DeliveryConfig, RETRY_DELAYS_SECS};
+
 /// The embedded defaults, in the same TOML form as `wearbridge.toml`.
-pub const DEFAULTS_TOML: &str = include_str!("../config/default.toml");
+pub const DEFAULTS_TOML: &str = include_str!("../../config/default.toml");
 
 /// Largest body limit accepted by validation (1 GiB): anything above is a typo.
 const MAX_BODY_LIMIT: usize = 1 << 30;
 /// Largest read cache accepted by validation (64 GiB).
 const MAX_READ_CACHE_MB: u64 = 64 * 1024;
 
+/// Default memory for finished data reads, MiB.
+pub const DEFAULT_READ_CACHE_MB: u64 = 64;
+
 fn default_read_cache_mb() -> u64 {
-    crate::read_cache::DEFAULT_CAPACITY_MB
+    DEFAULT_READ_CACHE_MB
 }
 
 /// Everything the server needs to start. New sections (workers, providers, ...) are added
@@ -45,15 +55,15 @@ pub struct Config {
     pub encryption_key: Option<SecretString>,
     /// Request body limit in bytes.
     pub max_body_bytes: usize,
-    /// Memory for finished data reads, in MiB ([`crate::read_cache`]); 0 turns it off.
+    /// Memory for finished data reads, in MiB; 0 turns the read cache off.
     #[serde(default = "default_read_cache_mb")]
     pub read_cache_mb: u64,
     /// Development mode (see the defaults file).
     #[serde(default)]
     pub development: bool,
-    /// Webhook delivery (`[webhooks]`; see [`crate::delivery::DeliveryConfig`]).
+    /// Webhook delivery (`[webhooks]`; see [`DeliveryConfig`]).
     #[serde(default)]
-    pub webhooks: crate::delivery::DeliveryConfig,
+    pub webhooks: DeliveryConfig,
     /// Sync engine (`[sync]`; see [`SyncConfig`]).
     #[serde(default)]
     pub sync: SyncConfig,
@@ -62,194 +72,6 @@ pub struct Config {
     /// offered only when it has credentials here.
     #[serde(default)]
     pub providers: std::collections::BTreeMap<String, wearbridge_providers::ProviderCredentials>,
-}
-
-/// The `[sync]` section: overrides of the sync engine's per-provider defaults. Provider
-/// keys are Terra ids in any case (`OURA`, `oura`: environment variables such as
-/// `WEARBRIDGE_SYNC__BACKFILL_DAYS__OURA=90` arrive lowercase).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SyncConfig {
-    /// Poll interval in seconds by provider, replacing the provider's own; 0 turns
-    /// polling off for that provider.
-    pub poll_interval_secs: BTreeMap<String, u64>,
-    /// Access tokens expiring within this many seconds are refreshed ahead by a job.
-    pub refresh_ahead_secs: u64,
-    /// Days a new connection backfills, by provider.
-    pub backfill_days: BTreeMap<String, u32>,
-    /// Backfill chunks (7 days × one type) a job runs before yielding to other users.
-    pub slice_chunks: usize,
-    /// Rate budgets by provider, replacing the published limits scope by scope.
-    pub budgets: BTreeMap<String, BudgetConfig>,
-}
-
-/// One provider's budget override: a scope whose `*_requests` is set gets
-/// `requests` per `period_secs` (default 60); an unset scope keeps the published limit.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BudgetConfig {
-    /// Requests per period shared by every user of the deployment's provider app.
-    pub app_requests: Option<u32>,
-    pub app_period_secs: Option<u64>,
-    /// Requests per period per connected provider account.
-    pub user_requests: Option<u32>,
-    pub user_period_secs: Option<u64>,
-}
-
-/// Budget period when only the request count is configured.
-const DEFAULT_BUDGET_PERIOD_SECS: u64 = 60;
-/// Shortest poll interval accepted: providers rate-limit per minute or hour, and a
-/// faster poll would spend the budget that backfills and push fetches need.
-const MIN_POLL_INTERVAL_SECS: u64 = 60;
-/// Longest backfill accepted (ten years): anything above is a typo.
-const MAX_BACKFILL_DAYS: u32 = 3_650;
-/// Longest period and refresh margin accepted (one day).
-const MAX_SYNC_SECS: u64 = 86_400;
-
-impl Default for SyncConfig {
-    fn default() -> Self {
-        SyncConfig {
-            poll_interval_secs: BTreeMap::new(),
-            refresh_ahead_secs: crate::sync::DEFAULT_REFRESH_AHEAD.as_secs(),
-            backfill_days: BTreeMap::new(),
-            slice_chunks: crate::sync::DEFAULT_SLICE_CHUNKS,
-            budgets: BTreeMap::new(),
-        }
-    }
-}
-
-impl SyncConfig {
-    /// Checks ranges and provider names; the error names the key (and the provider in
-    /// its message).
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.refresh_ahead_secs == 0 || self.refresh_ahead_secs > MAX_SYNC_SECS {
-            return Err(ConfigError::new(
-                "sync.refresh_ahead_secs",
-                format!("must be between 1 and {MAX_SYNC_SECS}"),
-            ));
-        }
-        if self.slice_chunks == 0 || self.slice_chunks > 10_000 {
-            return Err(ConfigError::new(
-                "sync.slice_chunks",
-                "must be between 1 and 10000",
-            ));
-        }
-        for (provider, secs) in &self.poll_interval_secs {
-            known_provider("sync.poll_interval_secs", provider)?;
-            if *secs != 0 && !(MIN_POLL_INTERVAL_SECS..=7 * MAX_SYNC_SECS).contains(secs) {
-                return Err(ConfigError::new(
-                    "sync.poll_interval_secs",
-                    format!(
-                        "{provider}: must be 0 (off) or between {MIN_POLL_INTERVAL_SECS} and {}",
-                        7 * MAX_SYNC_SECS
-                    ),
-                ));
-            }
-        }
-        for (provider, days) in &self.backfill_days {
-            known_provider("sync.backfill_days", provider)?;
-            if !(1..=MAX_BACKFILL_DAYS).contains(days) {
-                return Err(ConfigError::new(
-                    "sync.backfill_days",
-                    format!("{provider}: must be between 1 and {MAX_BACKFILL_DAYS}"),
-                ));
-            }
-        }
-        for (provider, budget) in &self.budgets {
-            known_provider("sync.budgets", provider)?;
-            budget.validate(provider)?;
-        }
-        Ok(())
-    }
-
-    /// The sync engine settings these values give (defaults where unset).
-    pub fn settings(&self) -> crate::sync::SyncSettings {
-        let mut settings = crate::sync::SyncSettings::default();
-        settings.refresh_ahead = Duration::from_secs(self.refresh_ahead_secs);
-        settings.slice_chunks = self.slice_chunks;
-        for (provider, secs) in &self.poll_interval_secs {
-            settings
-                .poll_intervals
-                .insert(provider.to_ascii_uppercase(), Duration::from_secs(*secs));
-        }
-        for (provider, days) in &self.backfill_days {
-            settings
-                .backfill_days
-                .insert(provider.to_ascii_uppercase(), *days);
-        }
-        for (provider, budget) in &self.budgets {
-            let id = provider.to_ascii_uppercase();
-            let current = settings.budget(&id).copied().unwrap_or_default();
-            settings
-                .budgets
-                .retain(|key, _| !key.eq_ignore_ascii_case(&id));
-            settings.budgets.insert(id, budget.apply(current));
-        }
-        settings
-    }
-}
-
-impl BudgetConfig {
-    fn validate(&self, provider: &str) -> Result<(), ConfigError> {
-        let scopes = [
-            ("app", self.app_requests, self.app_period_secs),
-            ("user", self.user_requests, self.user_period_secs),
-        ];
-        for (scope, requests, period) in scopes {
-            if requests == Some(0) {
-                return Err(ConfigError::new(
-                    "sync.budgets",
-                    format!("{provider}.{scope}_requests: must be at least 1"),
-                ));
-            }
-            if period.is_some() && requests.is_none() {
-                return Err(ConfigError::new(
-                    "sync.budgets",
-                    format!("{provider}.{scope}_period_secs: set {scope}_requests too"),
-                ));
-            }
-            if period.is_some_and(|secs| secs == 0 || secs > MAX_SYNC_SECS) {
-                return Err(ConfigError::new(
-                    "sync.budgets",
-                    format!(
-                        "{provider}.{scope}_period_secs: must be between 1 and {MAX_SYNC_SECS}"
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn apply(&self, published: crate::sync::ProviderBudget) -> crate::sync::ProviderBudget {
-        let rate = |requests: Option<u32>, period: Option<u64>| {
-            requests.map(|requests| {
-                let period = period.unwrap_or(DEFAULT_BUDGET_PERIOD_SECS);
-                crate::sync::Rate::per(requests, Duration::from_secs(period))
-            })
-        };
-        crate::sync::ProviderBudget {
-            app: rate(self.app_requests, self.app_period_secs).or(published.app),
-            user: rate(self.user_requests, self.user_period_secs).or(published.user),
-        }
-    }
-}
-
-/// A provider key must name a provider this build knows (a typo would silently
-/// configure nothing).
-fn known_provider(key: &'static str, provider: &str) -> Result<(), ConfigError> {
-    let builtin = wearbridge_providers::Registry::builtin();
-    let known = builtin.info(provider).is_some()
-        || crate::sync::budget::published_limits()
-            .keys()
-            .any(|id| id.eq_ignore_ascii_case(provider));
-    if known {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            key,
-            format!("unknown provider {provider:?}"),
-        ))
-    }
 }
 
 /// A configuration value that cannot be used; `key` is the configuration key.
@@ -302,7 +124,7 @@ impl Config {
             max_body_bytes: 10 * 1024 * 1024,
             read_cache_mb: default_read_cache_mb(),
             development: false,
-            webhooks: crate::delivery::DeliveryConfig::default(),
+            webhooks: DeliveryConfig::default(),
             sync: SyncConfig::default(),
             providers: std::collections::BTreeMap::new(),
         }
@@ -544,43 +366,6 @@ mod tests {
         assert!(
             period_alone.is_some_and(|(key, message)| key == "sync.budgets"
                 && message.contains("WITHINGS.app_period_secs"))
-        );
-    }
-
-    #[test]
-    fn sync_overrides_replace_defaults_scope_by_scope() {
-        let mut sync = SyncConfig {
-            refresh_ahead_secs: 120,
-            slice_chunks: 3,
-            ..SyncConfig::default()
-        };
-        sync.poll_interval_secs.insert("sandbox".into(), 900);
-        sync.backfill_days.insert("oura".into(), 90);
-        let budget = BudgetConfig {
-            user_requests: Some(100),
-            user_period_secs: Some(300),
-            ..BudgetConfig::default()
-        };
-        sync.budgets.insert("withings".into(), budget);
-        let settings = sync.settings();
-        assert_eq!(settings.refresh_ahead, Duration::from_secs(120));
-        assert_eq!(settings.slice_chunks, 3);
-        assert_eq!(
-            settings.poll_intervals.get("SANDBOX"),
-            Some(&Duration::from_secs(900))
-        );
-        assert_eq!(settings.backfill_days.get("OURA"), Some(&90));
-        let withings = settings.budget("WITHINGS").copied().unwrap_or_default();
-        assert_eq!(
-            withings.user,
-            Some(crate::sync::Rate::per(100, Duration::from_secs(300)))
-        );
-        assert_eq!(
-            withings.app,
-            crate::sync::budget::published_limits()
-                .get("WITHINGS")
-                .and_then(|budget| budget.app),
-            "the app scope keeps the published limit"
         );
     }
 
