@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
@@ -38,9 +39,37 @@ pub fn build_router(state: AppState) -> Router {
             track_requests,
         ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
+}
+
+/// The span of one request: method, path (never the query: OAuth callbacks carry codes
+/// and states in it), the request id (`x-request-id`, generated when absent and echoed in
+/// the response), the `dev-id` the caller presented and the `user_id` it asked about.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let user_id = request.uri().query().and_then(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "user_id")
+            .map(|(_, value)| value.into_owned())
+    });
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = header("x-request-id").as_deref(),
+        dev_id = header("dev-id").as_deref(),
+        user_id = user_id.as_deref(),
+    )
 }
 
 async fn unknown_route(method: Method, uri: Uri) -> ApiError {

@@ -27,6 +27,11 @@ pub async fn deauthenticate(state: &AppState, user: &User) -> Result<(), Connect
 
 /// Best effort: a provider that is down or already forgot the grant must not keep the
 /// developer from disconnecting the user, so failures are logged, not returned.
+#[tracing::instrument(
+    name = "provider.revoke",
+    skip_all,
+    fields(provider = %user.provider, user.id = %user.id)
+)]
 async fn revoke_at_provider(state: &AppState, user: &User) {
     let result = async {
         let Some(connection) = state

@@ -171,6 +171,7 @@ pub async fn begin(
 
 /// Completes an authorization. Never fails: every problem becomes a
 /// [`CallbackOutcome::Failed`] (with an `auth` error event when the session is known).
+#[tracing::instrument(name = "connect.complete", skip_all, fields(provider = %provider_path))]
 pub async fn complete(
     state: &AppState,
     provider_path: &str,

@@ -117,6 +117,11 @@ fn needs_refresh(state: &AppState, connection: &Connection, rejected: Option<i64
 
 /// Refreshes under the lease; `None` when another caller holds the lease or stored newer
 /// tokens first (the caller looks again).
+#[tracing::instrument(
+    name = "provider.refresh",
+    skip_all,
+    fields(provider = %provider.info().id, user.id = %connection.user_id)
+)]
 async fn try_refresh(
     state: &AppState,
     provider: &dyn Provider,

@@ -55,6 +55,7 @@ pub struct PushOutcome {
 }
 
 /// Handles one request to `/v2/providers/{provider}/webhook`.
+#[tracing::instrument(name = "provider.push", skip_all, fields(provider = %provider_id))]
 pub async fn handle(
     state: &AppState,
     provider_id: &str,
