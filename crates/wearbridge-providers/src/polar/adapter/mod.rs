@@ -20,13 +20,19 @@
 //!
 //! Rate limits (providers.md §5.5): per 15 minutes 500 + 20 × registered users requests,
 //! per 24 hours 5000 + 100 × users; over the limit Polar answers 429.
+//!
+//! This file holds the constants, the OAuth settings and the [`Provider`] implementation;
+//! `users.rs` the registration Polar requires, `api.rs` the authenticated calls and the
+//! error classification, `fetch.rs` the fetches per Terra type (lists, windows, dates).
+
+mod api;
+mod fetch;
+mod users;
 
 use async_trait::async_trait;
-use chrono::{Days, NaiveDate, Utc};
-use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap};
+use chrono::Utc;
+use reqwest::header::ACCEPT;
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
 use url::Url;
 use wearbridge_model::DataType;
 
@@ -37,6 +43,13 @@ use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushItem, PushRequest, check_notified_range};
 use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, TerraRecordData};
+
+use api::Api;
+use api::read_json;
+use fetch::{body, daily, days_before_lists, exercises, polar_today, sleep, windows};
+use users::known_user;
+
+pub use users::{deregister_user, register_user};
 
 /// Polar's production endpoints.
 pub const AUTHORIZE_URL: &str = "https://flow.polar.com/oauth2/authorization";
@@ -133,19 +146,6 @@ impl PolarProvider {
             },
         }
     }
-}
-
-/// The Polar user id of the connection `ctx` is for ([`ProviderCtx::provider_user_id`]),
-/// parsed: Polar's ids are integers, and it goes into URL paths.
-fn known_user(ctx: &ProviderCtx) -> Result<u64, ProviderError> {
-    let id = ctx.provider_user_id.as_deref().ok_or_else(|| {
-        ProviderError::Malformed(
-            "POLAR: this call has no Polar user id (it comes only with the code exchange)"
-                .to_owned(),
-        )
-    })?;
-    id.parse()
-        .map_err(|_| ProviderError::Malformed(format!("POLAR: user id {id:?} is not a number")))
 }
 
 #[async_trait]
@@ -358,337 +358,11 @@ pub fn build(base: Option<&Url>) -> Option<std::sync::Arc<dyn Provider>> {
     Some(std::sync::Arc::new(provider))
 }
 
-/// Registers the user with our client (`POST /v3/users {"member-id": ...}`), which Polar
-/// requires before any data is readable. 409 (already registered) is success.
-pub async fn register_user(
-    ctx: &ProviderCtx,
-    access_token: &SecretString,
-    member_id: &str,
-) -> Result<(), ProviderError> {
-    let url = api_url(ctx, "v3/users")?;
-    let response = ctx
-        .http
-        .post(url)
-        .header(AUTHORIZATION, bearer(access_token))
-        .header(ACCEPT, "application/json")
-        .json(&serde_json::json!({ "member-id": member_id }))
-        .send()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    let status = response.status();
-    if status.is_success() || status == StatusCode::CONFLICT {
-        return Ok(());
-    }
-    let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    Err(classify(status, &headers, &body))
-}
-
-/// Deregisters the user; 204, and 401/403/404 (already gone) are success.
-pub async fn deregister_user(
-    ctx: &ProviderCtx,
-    access_token: &SecretString,
-    user_id: u64,
-) -> Result<(), ProviderError> {
-    let url = api_url(ctx, &format!("v3/users/{user_id}"))?;
-    let response = ctx
-        .http
-        .delete(url)
-        .header(AUTHORIZATION, bearer(access_token))
-        .send()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    let status = response.status();
-    if status.is_success()
-        || matches!(
-            status,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
-        )
-    {
-        return Ok(());
-    }
-    let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    Err(classify(status, &headers, &body))
-}
-
-fn bearer(token: &SecretString) -> String {
-    format!("Bearer {}", token.expose_secret())
-}
-
-fn api_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
-    with_trailing_slash(&ctx.api_base)
-        .join(path)
-        .map_err(|error| ProviderError::Malformed(format!("POLAR API URL: {error}")))
-}
-
-/// HTTP status classification, plus Polar's own reset header on 429 (`RateLimit-Reset`,
-/// seconds until the window resets) when `Retry-After` is absent.
-fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ProviderError {
-    match error::from_status(status, headers, body) {
-        ProviderError::RateLimited { retry_after: None } => ProviderError::RateLimited {
-            retry_after: headers
-                .get("RateLimit-Reset")
-                .and_then(|value| value.to_str().ok())
-                .and_then(|text| text.trim().parse::<u64>().ok())
-                .map(std::time::Duration::from_secs),
-        },
-        other => other,
-    }
-}
-
-async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ProviderError> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    if !status.is_success() {
-        return Err(classify(status, &headers, &body));
-    }
-    serde_json::from_slice(&body).map_err(|error| ProviderError::Malformed(error.to_string()))
-}
-
-/// Authenticated GETs against the data API.
-struct Api<'a> {
-    ctx: &'a ProviderCtx,
-    token: &'a SecretString,
-}
-
-impl Api<'_> {
-    async fn send(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<reqwest::Response, ProviderError> {
-        let mut url = api_url(self.ctx, path)?;
-        if !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (key, value) in query {
-                pairs.append_pair(key, value);
-            }
-        }
-        self.ctx
-            .http
-            .get(url)
-            .header(AUTHORIZATION, bearer(self.token))
-            .header(ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|error| error::from_transport(&error))
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<T, ProviderError> {
-        read_json(self.send(path, query).await?).await
-    }
-
-    /// A single-date document: `None` for 404 and 204 (nothing that day).
-    async fn get_day<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, ProviderError> {
-        let response = self.send(path, &[]).await?;
-        match response.status() {
-            StatusCode::NOT_FOUND | StatusCode::NO_CONTENT => Ok(None),
-            _ => read_json(response).await.map(Some),
-        }
-    }
-}
-
-fn in_range(range: FetchRange, day: NaiveDate) -> bool {
-    range.start <= day && day <= range.end
-}
-
-/// `[start, end]` windows of at most [`MAX_RANGE_DAYS`] days covering the range, skipping
-/// days older than Polar serves.
-fn windows(range: FetchRange, today: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
-    let oldest = today
-        .checked_sub_days(Days::new(MAX_AGE_DAYS - 1))
-        .unwrap_or(today);
-    let mut start = range.start.max(oldest);
-    let mut out = Vec::new();
-    while start <= range.end {
-        let end = start
-            .checked_add_days(Days::new(MAX_RANGE_DAYS - 1))
-            .map_or(range.end, |end| end.min(range.end));
-        out.push((start, end));
-        match end.checked_add_days(Days::new(1)) {
-            Some(next) => start = next,
-            None => break,
-        }
-    }
-    out
-}
-
-/// Days of the range older than the 28-day lists, which need one request each.
-fn days_before_lists(range: FetchRange, today: NaiveDate) -> Vec<NaiveDate> {
-    let first_listed = today
-        .checked_sub_days(Days::new(LIST_DAYS - 1))
-        .unwrap_or(today);
-    let oldest = today
-        .checked_sub_days(Days::new(MAX_AGE_DAYS - 1))
-        .unwrap_or(today);
-    range
-        .start
-        .max(oldest)
-        .iter_days()
-        .take_while(|day| *day <= range.end && *day < first_listed)
-        .collect()
-}
-
-/// Today for Polar's "last N days" windows: the UTC date plus one, so a user east of UTC
-/// whose day has already begun is covered (one day of overlap only costs a request).
-fn polar_today() -> NaiveDate {
-    let today = Utc::now().date_naive();
-    today.succ_opt().unwrap_or(today)
-}
-
-async fn exercises(
-    api: &Api<'_>,
-    range: FetchRange,
-) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let flags = [
-        ("samples", "true".to_owned()),
-        ("zones", "true".to_owned()),
-        ("route", "true".to_owned()),
-    ];
-    let list: wire::Exercises = api.get("v3/exercises", &flags).await?;
-    Ok(list
-        .iter()
-        .filter_map(mapper::exercise)
-        .filter(|activity| in_range(range, activity.metadata.start_time.local_date()))
-        .map(Into::into)
-        .collect())
-}
-
-/// Nights of the range (the 28-day list, older dates one by one).
-async fn nights(api: &Api<'_>, range: FetchRange) -> Result<Vec<wire::SleepNight>, ProviderError> {
-    let listed: wire::Nights = api.get("v3/users/sleep", &[]).await?;
-    let mut nights: Vec<wire::SleepNight> = listed
-        .nights
-        .into_iter()
-        .filter(|night| super::time::date(&night.date).is_some_and(|d| in_range(range, d)))
-        .collect();
-    for day in days_before_lists(range, polar_today()) {
-        if nights
-            .iter()
-            .any(|n| super::time::date(&n.date) == Some(day))
-        {
-            continue;
-        }
-        if let Some(night) = api.get_day(&format!("v3/users/sleep/{day}")).await? {
-            nights.push(night);
-        }
-    }
-    Ok(nights)
-}
-
-/// Nightly Recharges of the range (the 28-day list, older dates one by one).
-async fn recharges(
-    api: &Api<'_>,
-    range: FetchRange,
-) -> Result<Vec<wire::NightlyRecharge>, ProviderError> {
-    let listed: wire::Recharges = api.get("v3/users/nightly-recharge", &[]).await?;
-    let mut recharges: Vec<wire::NightlyRecharge> = listed
-        .recharges
-        .into_iter()
-        .filter(|r| super::time::date(&r.date).is_some_and(|d| in_range(range, d)))
-        .collect();
-    for day in days_before_lists(range, polar_today()) {
-        if recharges
-            .iter()
-            .any(|r| super::time::date(&r.date) == Some(day))
-        {
-            continue;
-        }
-        if let Some(recharge) = api
-            .get_day(&format!("v3/users/nightly-recharge/{day}"))
-            .await?
-        {
-            recharges.push(recharge);
-        }
-    }
-    Ok(recharges)
-}
-
-fn same_day(a: &str, b: &str) -> bool {
-    super::time::date(a).is_some_and(|day| super::time::date(b) == Some(day))
-}
-
-/// Sleep records: each night with its Nightly Recharge merged in.
-async fn sleep(api: &Api<'_>, range: FetchRange) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let nights = nights(api, range).await?;
-    let recharges = recharges(api, range).await?;
-    Ok(nights
-        .iter()
-        .filter_map(|night| {
-            let recharge = recharges.iter().find(|r| same_day(&r.date, &night.date));
-            mapper::sleep(night, recharge)
-        })
-        .map(Into::into)
-        .collect())
-}
-
-/// Body records: one per date with continuous heart rate and/or a Nightly Recharge.
-async fn body(api: &Api<'_>, range: FetchRange) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let mut days: Vec<wire::ContinuousHeartRate> = Vec::new();
-    for (start, end) in windows(range, polar_today()) {
-        let query = [("from", start.to_string()), ("to", end.to_string())];
-        let response = api.send("v3/users/continuous-heart-rate", &query).await?;
-        if response.status() == StatusCode::NO_CONTENT || response.status() == StatusCode::NOT_FOUND
-        {
-            continue;
-        }
-        let value: serde_json::Value = read_json(response).await?;
-        days.extend(
-            super::continuous_heart_rate(&value.to_string())
-                .map_err(|error| ProviderError::Malformed(error.to_string()))?,
-        );
-    }
-    let recharges = recharges(api, range).await?;
-    let mut records: Vec<TerraRecordData> = days
-        .iter()
-        .filter(|day| super::time::date(&day.date).is_some_and(|d| in_range(range, d)))
-        .filter_map(|day| {
-            let recharge = recharges.iter().find(|r| same_day(&r.date, &day.date));
-            mapper::body_day(Some(day), recharge)
-        })
-        .map(Into::into)
-        .collect();
-    records.extend(
-        recharges
-            .iter()
-            .filter(|r| !days.iter().any(|day| same_day(&day.date, &r.date)))
-            .filter_map(|r| mapper::body_day(None, Some(r)))
-            .map(Into::into),
-    );
-    Ok(records)
-}
-
-async fn daily(api: &Api<'_>, range: FetchRange) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let mut records = Vec::new();
-    for (start, end) in windows(range, polar_today()) {
-        let query = [
-            ("from", start.to_string()),
-            ("to", end.to_string()),
-            ("steps", "true".to_owned()),
-            ("activity_zones", "true".to_owned()),
-        ];
-        let days: Vec<wire::DailyActivity> = api.get("v3/users/activities", &query).await?;
-        records.extend(
-            days.iter()
-                .filter_map(mapper::daily)
-                .filter(|daily| in_range(range, daily.metadata.start_time.local_date()))
-                .map(Into::into),
-        );
-    }
-    Ok(records)
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+    use reqwest::header::HeaderMap;
+
     use super::*;
 
     fn day(text: &str) -> NaiveDate {
@@ -725,47 +399,6 @@ mod tests {
             provider.oauth().token_url.as_str(),
             "http://127.0.0.1:4000/polar/v2/oauth2/token"
         );
-    }
-
-    #[test]
-    fn ranges_split_into_28_day_windows_within_a_year() {
-        let range = FetchRange {
-            start: day("2026-01-01"),
-            end: day("2026-03-01"),
-        };
-        let parts = windows(range, day("2026-03-01"));
-        assert_eq!(
-            parts,
-            vec![
-                (day("2026-01-01"), day("2026-01-28")),
-                (day("2026-01-29"), day("2026-02-25")),
-                (day("2026-02-26"), day("2026-03-01")),
-            ]
-        );
-        let old = FetchRange {
-            start: day("2020-01-01"),
-            end: day("2026-03-01"),
-        };
-        assert_eq!(
-            windows(old, day("2026-03-01")).first().map(|w| w.0),
-            Some(day("2025-03-02"))
-        );
-    }
-
-    #[test]
-    fn only_days_before_the_lists_are_fetched_one_by_one() {
-        let range = FetchRange {
-            start: day("2026-01-01"),
-            end: day("2026-02-10"),
-        };
-        let single = days_before_lists(range, day("2026-02-10"));
-        assert_eq!(single.first(), Some(&day("2026-01-01")));
-        assert_eq!(single.last(), Some(&day("2026-01-13")));
-        let recent = FetchRange {
-            start: day("2026-02-01"),
-            end: day("2026-02-10"),
-        };
-        assert!(days_before_lists(recent, day("2026-02-10")).is_empty());
     }
 
     fn push_request<'a>(headers: &'a HeaderMap, body: &'a [u8]) -> PushRequest<'a> {
@@ -820,15 +453,5 @@ mod tests {
             provider.push(&creds, &push_request(&wrong, body)),
             Err(PushError::BadSignature)
         );
-    }
-
-    #[test]
-    fn the_user_id_comes_from_the_call_context_as_a_number() {
-        let ctx = ProviderCtx::for_tests();
-        assert!(matches!(known_user(&ctx), Err(ProviderError::Malformed(_))));
-        let ctx = ctx.for_account(Some("475".to_owned()));
-        assert_eq!(known_user(&ctx).ok(), Some(475));
-        let ctx = ctx.for_account(Some("../admin".to_owned()));
-        assert!(matches!(known_user(&ctx), Err(ProviderError::Malformed(_))));
     }
 }

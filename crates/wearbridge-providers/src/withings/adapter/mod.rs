@@ -5,16 +5,24 @@
 //! `{"status", "body"}`, so errors are classified from `status` ([`status_error`]), not from
 //! the HTTP status (which is also classified, for proxies and the simulator's generic
 //! faults).
+//!
+//! This file holds the constants, the OAuth token calls and the [`Provider`]
+//! implementation; `client.rs` the data calls and the classification of Withings
+//! statuses, `fetch.rs` the paged fetches per Terra type, `subscribe.rs` the notification
+//! subscriptions made on connect.
+
+mod client;
+mod fetch;
+mod subscribe;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
-use reqwest::header::{ACCEPT, AUTHORIZATION};
+use chrono::Utc;
+use reqwest::header::ACCEPT;
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
 use url::Url;
 use wearbridge_model::DataType;
 
-use super::{EnvelopeError, mapper, parse_envelope, wire};
+use super::{EnvelopeError, parse_envelope, wire};
 use crate::error;
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
@@ -23,6 +31,14 @@ use crate::{
     FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
     TerraRecordData,
 };
+
+use client::known_account;
+use fetch::{fetch_activity, fetch_body, fetch_daily, fetch_sleep};
+use subscribe::subscribe;
+
+pub use client::status_error;
+pub(super) use client::{call, call_status_only, checked_body, data_error};
+pub use subscribe::subscribable;
 
 /// Withings's production endpoints.
 pub const AUTHORIZE_URL: &str = "https://account.withings.com/oauth2_user/authorize2";
@@ -89,12 +105,6 @@ pub mod status {
     pub const TIMEOUT: i64 = 522;
 }
 
-/// Most pages fetched per paged call: Withings pages hold hundreds of items, so this many
-/// pages means `offset` is not advancing.
-const MAX_PAGES: usize = 1_000;
-/// Widest zone offsets on Earth (UTC−12 to UTC+14), for epoch windows around local days.
-const EARLIEST_OFFSET_S: i64 = 14 * 3_600;
-const LATEST_OFFSET_S: i64 = 12 * 3_600;
 /// The WITHINGS adapter.
 #[derive(Debug)]
 pub struct WithingsProvider {
@@ -209,350 +219,6 @@ fn token_error(error: EnvelopeError) -> ProviderError {
     }
 }
 
-/// A data-endpoint error status as a [`ProviderError`].
-pub fn status_error(code: i64) -> ProviderError {
-    if status::AUTH_FAILED.contains(&code) || status::UNAUTHORIZED.contains(&code) {
-        ProviderError::Unauthorized(format!("Withings status {code}"))
-    } else if code == status::TOO_MANY_REQUESTS {
-        ProviderError::RateLimited { retry_after: None }
-    } else if code == status::TIMEOUT {
-        ProviderError::Transient(format!("Withings status {code}"))
-    } else {
-        ProviderError::Malformed(format!("Withings status {code}"))
-    }
-}
-
-pub(super) fn data_error(error: EnvelopeError) -> ProviderError {
-    match error {
-        EnvelopeError::Malformed(message) => ProviderError::Malformed(message),
-        EnvelopeError::Status { status, .. } => status_error(status),
-    }
-}
-
-/// The body of an HTTP 200 answer; any other HTTP status is classified as usual.
-pub(super) async fn checked_body(response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
-    let http_status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    if !http_status.is_success() {
-        return Err(error::from_status(http_status, &headers, &body));
-    }
-    Ok(body.to_vec())
-}
-
-/// One data call: `POST <api_base><path>` with `params` as a form and the Bearer token.
-pub(super) async fn call<T: DeserializeOwned>(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    path: &str,
-    params: &[(&str, String)],
-) -> Result<T, ProviderError> {
-    let body = post_form(ctx, token, path, params).await?;
-    parse_envelope(&body).map_err(data_error)
-}
-
-/// The raw HTTP 200 answer of `POST <api_base><path>` (form `params`, Bearer token).
-async fn post_form(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    path: &str,
-    params: &[(&str, String)],
-) -> Result<Vec<u8>, ProviderError> {
-    let url = with_trailing_slash(&ctx.api_base)
-        .join(path)
-        .map_err(|error| ProviderError::Malformed(format!("Withings API URL: {error}")))?;
-    let response = ctx
-        .http
-        .post(url)
-        .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
-        .header(ACCEPT, "application/json")
-        .form(params)
-        .send()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    checked_body(response).await
-}
-
-/// The Withings user id of the connection `ctx` is for ([`ProviderCtx::provider_user_id`]).
-fn known_account(ctx: &ProviderCtx) -> Result<&str, ProviderError> {
-    ctx.provider_user_id.as_deref().ok_or_else(|| {
-        ProviderError::Malformed(
-            "Withings names the user only in the token answer, and this call has no user id"
-                .to_owned(),
-        )
-    })
-}
-
-/// `POST <api_base>notify` with `action=subscribe` for each `appli` we map
-/// ([`super::push::SUBSCRIBED`]), calling back `push_url`.
-async fn subscribe(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    push_url: &Url,
-) -> Result<(), ProviderError> {
-    for (appli, _) in super::push::SUBSCRIBED {
-        let params = [
-            ("action", "subscribe".to_owned()),
-            ("callbackurl", push_url.to_string()),
-            ("appli", appli.to_string()),
-            ("comment", "wearbridge".to_owned()),
-        ];
-        call_status_only(ctx, token, "notify", &params).await?;
-    }
-    Ok(())
-}
-
-/// Like [`call`], for actions whose success answer carries no useful `body` (`notify`):
-/// only the envelope's `status` is checked.
-pub(super) async fn call_status_only(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    path: &str,
-    params: &[(&str, String)],
-) -> Result<(), ProviderError> {
-    let body = post_form(ctx, token, path, params).await?;
-    let envelope: wire::Envelope = serde_json::from_slice(&body)
-        .map_err(|error| ProviderError::Malformed(format!("Withings {path}: {error}")))?;
-    match envelope.status {
-        0 => Ok(()),
-        code => Err(status_error(code)),
-    }
-}
-
-/// Whether Withings can be asked to call `push_url` back: it accepts only HTTPS URLs on
-/// a domain (providers.md §3.4). Loopback hosts are let through for the simulator and
-/// local development, where the callback is served by the same machine.
-pub fn subscribable(push_url: &Url) -> bool {
-    push_url.scheme() == "https" || is_loopback(push_url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-/// A page of a paged answer: its items, whether more follow and the next offset.
-trait Paged: DeserializeOwned {
-    type Item;
-    fn into_page(self) -> (Vec<Self::Item>, bool, Option<i64>);
-}
-
-macro_rules! paged {
-    ($body:ty, $item:ty, $field:ident) => {
-        impl Paged for $body {
-            type Item = $item;
-            fn into_page(self) -> (Vec<$item>, bool, Option<i64>) {
-                let more = wire::has_more(self.more.as_ref());
-                (self.$field, more, self.offset)
-            }
-        }
-    };
-}
-
-paged!(wire::MeasureBody, wire::MeasureGroup, measuregrps);
-paged!(wire::ActivityBody, wire::ActivityDay, activities);
-paged!(wire::WorkoutsBody, wire::Workout, series);
-paged!(wire::SleepSummaryBody, wire::SleepSummary, series);
-
-/// Every item of a paged call: repeats it with `offset` while `more` is set.
-async fn all_pages<P: Paged + Clone>(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    path: &str,
-    params: &[(&str, String)],
-) -> Result<(Vec<P::Item>, Option<P>), ProviderError> {
-    let mut items = Vec::new();
-    let mut offset: Option<i64> = None;
-    let mut first: Option<P> = None;
-    for _ in 0..MAX_PAGES {
-        let mut page_params = params.to_vec();
-        if let Some(offset) = offset {
-            page_params.push(("offset", offset.to_string()));
-        }
-        let page: P = call(ctx, token, path, &page_params).await?;
-        if first.is_none() {
-            first = Some(page.clone());
-        }
-        let (page_items, more, next) = page.into_page();
-        items.extend(page_items);
-        match next.filter(|_| more) {
-            Some(next) if Some(next) == offset => {
-                return Err(ProviderError::Malformed(format!(
-                    "Withings {path}: offset does not advance"
-                )));
-            }
-            Some(next) => offset = Some(next),
-            None => return Ok((items, first)),
-        }
-    }
-    Err(ProviderError::Malformed(format!(
-        "Withings {path} returned more than {MAX_PAGES} pages"
-    )))
-}
-
-fn ymd(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
-fn midnight_utc(date: NaiveDate) -> DateTime<Utc> {
-    date.and_time(NaiveTime::MIN).and_utc()
-}
-
-/// Epoch seconds bracketing every instant of the local days of `range`, whatever the
-/// user's zone.
-fn epoch_window(range: FetchRange) -> (i64, i64) {
-    let start = midnight_utc(range.start).timestamp() - EARLIEST_OFFSET_S;
-    let end_day = range
-        .end
-        .checked_add_days(Days::new(1))
-        .unwrap_or(range.end);
-    let end = midnight_utc(end_day).timestamp() + LATEST_OFFSET_S;
-    (start, end)
-}
-
-fn in_range(record: &TerraRecordData, range: FetchRange) -> bool {
-    let start = match record {
-        TerraRecordData::Body(body) => body.metadata.start_time,
-        TerraRecordData::Daily(daily) => daily.metadata.start_time,
-        _ => return true,
-    };
-    (range.start..=range.end).contains(&start.local_date())
-}
-
-async fn fetch_body(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    range: FetchRange,
-) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let (start, end) = epoch_window(range);
-    let params = [
-        ("action", "getmeas".to_owned()),
-        ("meastypes", MEASTYPES.to_owned()),
-        ("category", "1".to_owned()),
-        ("startdate", start.to_string()),
-        ("enddate", end.to_string()),
-    ];
-    let (groups, first) = all_pages::<wire::MeasureBody>(ctx, token, "measure", &params).await?;
-    let answer = wire::MeasureBody {
-        measuregrps: groups,
-        timezone: first.and_then(|page| page.timezone),
-        updatetime: None,
-        more: None,
-        offset: None,
-    };
-    Ok(mapper::body(&answer)
-        .into_iter()
-        .map(TerraRecordData::from)
-        .filter(|record| in_range(record, range))
-        .collect())
-}
-
-async fn fetch_daily(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    range: FetchRange,
-) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let params = [
-        ("action", "getactivity".to_owned()),
-        ("startdateymd", ymd(range.start)),
-        ("enddateymd", ymd(range.end)),
-        ("data_fields", ACTIVITY_FIELDS.to_owned()),
-    ];
-    let (days, _) = all_pages::<wire::ActivityBody>(ctx, token, "v2/measure", &params).await?;
-    let mut records = Vec::new();
-    for day in &days {
-        let Some(mut daily) = mapper::daily(day) else {
-            continue;
-        };
-        if let Some(samples) = intraday_of(ctx, token, day).await? {
-            mapper::attach_samples(&mut daily, samples);
-        }
-        records.push(TerraRecordData::from(daily));
-    }
-    Ok(records)
-}
-
-/// The intraday samples of an activity day (one call of at most 24 h, in the day's zone).
-async fn intraday_of(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    day: &wire::ActivityDay,
-) -> Result<Option<mapper::DaySamples>, ProviderError> {
-    let Ok(date) = NaiveDate::parse_from_str(&day.date, "%Y-%m-%d") else {
-        return Ok(None);
-    };
-    let zone_name = day.timezone.as_deref();
-    let offset_s = zone_name
-        .and_then(|name| super::zone::offset_on(name, date))
-        .map_or(0, |offset| i64::from(offset.local_minus_utc()));
-    let start = midnight_utc(date).timestamp() - offset_s;
-    let params = [
-        ("action", "getintradayactivity".to_owned()),
-        ("startdate", start.to_string()),
-        ("enddate", (start + 86_399).to_string()),
-        ("data_fields", INTRADAY_FIELDS.to_owned()),
-    ];
-    let answer: wire::IntradayBody = call(ctx, token, "v2/measure", &params).await?;
-    Ok(mapper::intraday_days(&answer, zone_name)
-        .into_iter()
-        .find(|(local, _)| *local == date)
-        .map(|(_, samples)| samples))
-}
-
-async fn fetch_activity(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    range: FetchRange,
-) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let params = [
-        ("action", "getworkouts".to_owned()),
-        ("startdateymd", ymd(range.start)),
-        ("enddateymd", ymd(range.end)),
-        ("data_fields", WORKOUT_FIELDS.to_owned()),
-    ];
-    let (workouts, _) = all_pages::<wire::WorkoutsBody>(ctx, token, "v2/measure", &params).await?;
-    Ok(workouts
-        .iter()
-        .filter_map(mapper::workout)
-        .map(TerraRecordData::from)
-        .collect())
-}
-
-async fn fetch_sleep(
-    ctx: &ProviderCtx,
-    token: &SecretString,
-    range: FetchRange,
-) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let params = [
-        ("action", "getsummary".to_owned()),
-        ("startdateymd", ymd(range.start)),
-        ("enddateymd", ymd(range.end)),
-        ("data_fields", SLEEP_SUMMARY_FIELDS.to_owned()),
-    ];
-    let (nights, _) = all_pages::<wire::SleepSummaryBody>(ctx, token, "v2/sleep", &params).await?;
-    let mut records = Vec::new();
-    for night in &nights {
-        let params = [
-            ("action", "get".to_owned()),
-            ("startdate", night.startdate.to_string()),
-            ("enddate", night.enddate.to_string()),
-            ("data_fields", SLEEP_SERIES_FIELDS.to_owned()),
-        ];
-        let detail: wire::SleepBody = call(ctx, token, "v2/sleep", &params).await?;
-        if let Some(sleep) = mapper::sleep(night, &detail.series) {
-            records.push(TerraRecordData::from(sleep));
-        }
-    }
-    Ok(records)
-}
-
 #[async_trait]
 impl Provider for WithingsProvider {
     fn info(&self) -> &ProviderInfo {
@@ -644,7 +310,7 @@ impl Provider for WithingsProvider {
 
     /// One page per paged call (Withings pages hold hundreds of items), plus, for a
     /// person with an activity day and a night on every day of the range, Daily's
-    /// intraday call per day ([`intraday_of`]) and Sleep's detail call per night.
+    /// intraday call per day (`fetch::intraday_of`) and Sleep's detail call per night.
     fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
         if range.start > range.end {
             return 0;
@@ -748,51 +414,5 @@ mod tests {
             token_error(invalid),
             ProviderError::InvalidGrant(_)
         ));
-    }
-
-    #[test]
-    fn epoch_windows_cover_every_zone() {
-        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
-        let (start, end) = epoch_window(FetchRange {
-            start: day,
-            end: day,
-        });
-        // 2026-01-05T00:00 at UTC+14 and 2026-01-06T00:00 at UTC-12.
-        assert_eq!(start, 1_767_571_200 - 14 * 3_600);
-        assert_eq!(end, 1_767_657_600 + 12 * 3_600);
-    }
-
-    #[test]
-    fn the_account_comes_from_the_call_context() {
-        let ctx = ProviderCtx::for_tests();
-        assert!(matches!(
-            known_account(&ctx),
-            Err(ProviderError::Malformed(_))
-        ));
-        let ctx = ctx.for_account(Some("363".to_owned()));
-        assert_eq!(known_account(&ctx).ok(), Some("363"));
-    }
-
-    #[test]
-    fn only_https_or_loopback_callbacks_are_subscribed() {
-        for (url, expected) in [
-            (
-                "https://wearbridge.example/v2/providers/WITHINGS/webhook",
-                true,
-            ),
-            ("http://127.0.0.1:8080/v2/providers/WITHINGS/webhook", true),
-            ("http://localhost/v2/providers/WITHINGS/webhook", true),
-            ("http://[::1]:9/x", true),
-            (
-                "http://wearbridge.example/v2/providers/WITHINGS/webhook",
-                false,
-            ),
-            ("http://10.0.0.2/v2/providers/WITHINGS/webhook", false),
-        ] {
-            let Ok(url) = Url::parse(url) else {
-                panic!("test URL parses: {url}");
-            };
-            assert_eq!(subscribable(&url), expected, "{url}");
-        }
     }
 }
