@@ -59,6 +59,11 @@ impl Clock for ManualClock {
     }
 }
 
+/// A duration as microseconds (the store's unit), saturating.
+pub fn micros(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,20 @@ fn random_url_safe(len: usize) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A fresh one-time secret: 256 random bits from the OS, hex (URL- and header-safe).
+pub fn random_secret() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// SHA-256 hex of a one-time secret: what the database keeps, so a database leak does not
+/// hand out usable `state` values or SDK tokens. No salt is needed: the secrets are
+/// 256-bit random, not guessable passwords.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +103,16 @@ mod tests {
             hash_api_key("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn secrets_are_long_random_and_hashed() {
+        let first = random_secret();
+        let second = random_secret();
+        assert_eq!(first.len(), 64);
+        assert_ne!(first, second);
+        assert_eq!(secret_hash(&first).len(), 64);
+        assert_ne!(secret_hash(&first), first);
+        assert_eq!(secret_hash(&first), secret_hash(&first));
     }
 }

@@ -81,6 +81,11 @@ impl AppState {
     }
 }
 
+/// "Now" from the application clock, as unix microseconds (the store's unit).
+pub fn now_micros(state: &AppState) -> i64 {
+    state.clock.now().timestamp_micros()
+}
+
 /// The providers' HTTP client ([`wearbridge_providers::http_client`]). Its only failure
 /// is a TLS backend that cannot start, which no request would survive either; the
 /// default client is the fallback so state construction stays infallible.

@@ -16,14 +16,11 @@ pub mod vault;
 
 use std::time::Duration;
 
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use wearbridge_providers::ProviderError;
 use wearbridge_store::StoreError;
 
 use crate::crypto::CryptoError;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Lifetime of a widget session: 900 s in every Terra example and SDK default.
 pub const SESSION_TTL: Duration = Duration::from_secs(900);
@@ -73,45 +70,5 @@ impl From<ConnectError> for ApiError {
             | ConnectError::SessionExpired => ApiError::bad_request(error.to_string()),
             other => ApiError::internal(other),
         }
-    }
-}
-
-/// A fresh one-time secret: 256 random bits from the OS, hex (URL- and header-safe).
-pub fn random_secret() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// SHA-256 hex of a one-time secret: what the database keeps, so a database leak does not
-/// hand out usable `state` values or SDK tokens. No salt is needed: the secrets are
-/// 256-bit random, not guessable passwords.
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// "Now" from the application clock, as unix microseconds (the store's unit).
-pub fn now_micros(state: &AppState) -> i64 {
-    state.clock.now().timestamp_micros()
-}
-
-/// A duration as microseconds, saturating.
-pub fn micros(duration: Duration) -> i64 {
-    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_long_random_and_hashed() {
-        let first = random_secret();
-        let second = random_secret();
-        assert_eq!(first.len(), 64);
-        assert_ne!(first, second);
-        assert_eq!(secret_hash(&first).len(), 64);
-        assert_ne!(secret_hash(&first), first);
-        assert_eq!(secret_hash(&first), secret_hash(&first));
     }
 }

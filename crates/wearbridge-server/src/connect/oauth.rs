@@ -14,10 +14,13 @@ use wearbridge_store::{NewUser, User};
 
 use super::sessions::session_offers;
 use super::vault::seal;
-use super::{ConnectError, OAUTH_STATE_TTL, micros, now_micros, random_secret, secret_hash};
+use super::{ConnectError, OAUTH_STATE_TTL};
+use crate::clock::micros;
 use crate::events;
 use crate::jobs::backfill::enqueue_backfill;
+use crate::secrets::{random_secret, secret_hash};
 use crate::state::AppState;
+use crate::state::now_micros;
 
 /// The query a provider redirects back with (RFC 6749 §4.1.2 and §4.1.2.1).
 #[derive(Debug, Default, Deserialize)]

@@ -6,9 +6,12 @@
 use wearbridge_store::ids::DeveloperId;
 use wearbridge_store::{NewUser, User};
 
-use super::{ConnectError, SDK_TOKEN_TTL, micros, now_micros, random_secret, secret_hash};
+use super::{ConnectError, SDK_TOKEN_TTL};
+use crate::clock::micros;
 use crate::events;
+use crate::secrets::{random_secret, secret_hash};
 use crate::state::AppState;
+use crate::state::now_micros;
 
 /// Terra's ids of the providers reachable only through the mobile SDKs (terra-api-notes F).
 pub const SDK_PROVIDERS: [&str; 3] = ["APPLE", "SAMSUNG", "HEALTH_CONNECT"];

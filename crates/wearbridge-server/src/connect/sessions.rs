@@ -8,8 +8,10 @@ use wearbridge_providers::ProviderInfo;
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::sessions::ConnectSession;
 
-use super::{ConnectError, SESSION_TTL, micros, now_micros};
+use super::{ConnectError, SESSION_TTL};
+use crate::clock::micros;
 use crate::state::AppState;
+use crate::state::now_micros;
 
 /// What a session can be when a browser presents its id.
 #[derive(Debug)]

@@ -16,9 +16,11 @@ use wearbridge_providers::{Provider, ProviderCtx, ProviderError, TokenSet};
 use wearbridge_store::connections::{Connection, NewTokens};
 use wearbridge_store::ids::{DeveloperId, UserId};
 
-use super::{ConnectError, micros, now_micros};
+use super::ConnectError;
+use crate::clock::micros;
 use crate::crypto::Cipher;
 use crate::state::AppState;
+use crate::state::now_micros;
 
 /// An access token this close to expiry is refreshed before use, so it does not expire
 /// in flight.

@@ -14,8 +14,8 @@ use wearbridge_store::ids::UserId;
 use wearbridge_store::{StoreError, StoreTx, User};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
-use crate::connect::now_micros;
 use crate::state::AppState;
+use crate::state::now_micros;
 use crate::sync::plan::{self, PlanEnd};
 
 /// Job kind on the jobs table.

@@ -14,9 +14,9 @@ use wearbridge_store::ids::UserId;
 use wearbridge_store::{StoreError, User};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
-use crate::connect::now_micros;
 use crate::ingest::ingest_records;
 use crate::state::AppState;
+use crate::state::now_micros;
 use crate::sync::plan::{Chunk, admit, fetch_chunk, interrupted, job_user, revoke_access};
 
 /// Job kind on the jobs table.

@@ -16,8 +16,9 @@ use wearbridge_store::StoreError;
 use wearbridge_store::ids::UserId;
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
-use crate::connect::{micros, now_micros};
+use crate::clock::micros;
 use crate::state::AppState;
+use crate::state::now_micros;
 use crate::sync::plan::{self, PlanEnd};
 use crate::sync::schedule::jittered;
 

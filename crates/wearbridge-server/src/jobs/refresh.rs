@@ -11,8 +11,9 @@ use wearbridge_providers::ProviderError;
 use wearbridge_store::ids::UserId;
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
+use crate::clock::micros;
 use crate::connect::vault::access_token;
-use crate::connect::{micros, now_micros};
+use crate::state::now_micros;
 use crate::sync::plan::{job_user, revoke_access};
 
 /// Job kind of the token refresh-ahead.

@@ -11,9 +11,9 @@ use wearbridge_providers::ProviderError;
 use wearbridge_store::StoreError;
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
-use crate::connect::now_micros;
 use crate::connect::oauth::push_url;
 use crate::state::AppState;
+use crate::state::now_micros;
 
 /// Job kind of the provider subscription renewal.
 pub const KIND: &str = "renew_subscriptions";

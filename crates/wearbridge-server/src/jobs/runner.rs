@@ -10,8 +10,9 @@ use wearbridge_store::{Job, StoreError};
 
 use super::registry::{JobEntry, Lane};
 use super::{JobError, JobRun, Outcome, Retry, SettlePolicy};
-use crate::connect::{micros, now_micros};
+use crate::clock::micros;
 use crate::state::AppState;
+use crate::state::now_micros;
 use crate::workers::ShutdownSignal;
 
 /// First retry delay of [`Retry::Backoff`]; doubles per attempt.

@@ -22,8 +22,9 @@ use wearbridge_store::StoreError;
 use wearbridge_store::ids::UserId;
 use wearbridge_store::sync::{BudgetDecision, BudgetShape};
 
-use crate::connect::{micros, now_micros};
+use crate::clock::micros;
 use crate::state::AppState;
+use crate::state::now_micros;
 
 /// A published limit: at most `requests` per `period`, up to `burst` of them back to back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

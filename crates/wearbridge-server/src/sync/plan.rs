@@ -15,12 +15,14 @@ use wearbridge_providers::{FetchRange, Provider, ProviderCtx, ProviderError};
 use wearbridge_store::ids::UserId;
 use wearbridge_store::{Job, User, UserPatch};
 
+use crate::clock::micros;
+use crate::connect::ConnectError;
 use crate::connect::vault::access_token;
-use crate::connect::{ConnectError, micros, now_micros};
 use crate::ingest::ingest_records;
 use crate::jobs::runner::{backoff, retry_with_backoff};
 use crate::jobs::{JobError, JobRun};
 use crate::state::AppState;
+use crate::state::now_micros;
 use crate::sync::budget::{self, Admission};
 
 /// Days per fetch: small enough that a chunk (one provider page or two) finishes well

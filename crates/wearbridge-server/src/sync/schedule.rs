@@ -17,10 +17,11 @@ use rand::Rng;
 use wearbridge_store::StoreError;
 use wearbridge_store::ids::UserId;
 
-use crate::connect::{micros, now_micros};
+use crate::clock::micros;
 use crate::jobs::renew::enqueue_renewals;
 use crate::jobs::{new_job, poll, refresh};
 use crate::state::AppState;
+use crate::state::now_micros;
 use crate::workers::ShutdownSignal;
 
 /// How often each node looks for connections that lack their poll or refresh job: new
