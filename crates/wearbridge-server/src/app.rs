@@ -35,7 +35,7 @@ pub fn build_router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             track_requests,
         ))
         .layer(CompressionLayer::new())

@@ -9,12 +9,10 @@
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
 
 use wearbridge_store::ids::DeveloperId;
 
+pub use crate::auth_cache::{AUTH_CACHE_TTL, AuthCache};
 use crate::error::ApiError;
 use crate::secrets::{hash_api_key, hashes_match};
 use crate::state::AppState;
@@ -59,67 +57,6 @@ impl FromRequestParts<AppState> for AuthDeveloper {
             .auth_cache
             .remember(&developer.id, &developer.api_key_hash);
         Ok(AuthDeveloper(developer.id))
-    }
-}
-
-/// Recently verified credentials, so the hot read path does not pay a database round
-/// trip for authentication on every request.
-///
-/// Hand-written rather than a cache crate: a bounded map with a fixed TTL is all it needs.
-/// Only successful checks are cached, as (developer id -> stored key hash, when checked);
-/// a presented key is compared in constant time with the cached hash exactly as with the
-/// stored one. A key rotated by another process stays valid here for at most
-/// [`AUTH_CACHE_TTL`] (DECISIONS.md, Server); [`AuthCache::forget`] drops it at once in
-/// this process.
-#[derive(Debug, Default)]
-pub struct AuthCache {
-    entries: RwLock<HashMap<String, CachedKey>>,
-}
-
-#[derive(Debug, Clone)]
-struct CachedKey {
-    id: DeveloperId,
-    key_hash: String,
-    checked_at: Instant,
-}
-
-/// How long a verified key is trusted without asking the database again.
-pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(10);
-/// Most developers cached; beyond it the map is cleared (deployments have far fewer).
-const AUTH_CACHE_CAPACITY: usize = 10_000;
-
-impl AuthCache {
-    /// The developer id when `dev_id` was verified with the key hashing to
-    /// `presented_hash` within the TTL.
-    pub fn check(&self, dev_id: &str, presented_hash: &str) -> Option<DeveloperId> {
-        let entries = self.entries.read().ok()?;
-        let entry = entries.get(dev_id)?;
-        let fresh = entry.checked_at.elapsed() < AUTH_CACHE_TTL;
-        (fresh && hashes_match(presented_hash, &entry.key_hash)).then(|| entry.id.clone())
-    }
-
-    fn remember(&self, id: &DeveloperId, key_hash: &str) {
-        let Ok(mut entries) = self.entries.write() else {
-            return;
-        };
-        if entries.len() >= AUTH_CACHE_CAPACITY {
-            entries.clear();
-        }
-        entries.insert(
-            id.as_str().to_owned(),
-            CachedKey {
-                id: id.clone(),
-                key_hash: key_hash.to_owned(),
-                checked_at: Instant::now(),
-            },
-        );
-    }
-
-    /// Drops a developer's cached key (after a rotation in this process).
-    pub fn forget(&self, id: &DeveloperId) {
-        if let Ok(mut entries) = self.entries.write() {
-            entries.remove(id.as_str());
-        }
     }
 }
 

@@ -5,8 +5,10 @@
 //! share), [`app::serve`] / [`app::RunningServer`] (run it), [`developers`] (credentials,
 //! shared with the CLI).
 
+pub mod adapters;
 pub mod app;
 pub mod auth;
+pub mod auth_cache;
 pub mod clock;
 pub mod config;
 pub mod connect;
@@ -24,6 +26,7 @@ pub mod openapi;
 pub mod read_cache;
 pub mod routes;
 pub mod secrets;
+pub mod shutdown;
 pub mod state;
 pub mod sync;
 pub mod wire;

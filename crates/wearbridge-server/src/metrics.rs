@@ -15,8 +15,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::state::AppState;
-
 /// Labels of the per-request metrics.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -82,7 +80,7 @@ impl Metrics {
 /// Middleware timing every request; installed with `Router::layer`, where axum has
 /// already resolved [`MatchedPath`].
 pub async fn track_requests(
-    State(state): State<AppState>,
+    State(metrics): State<std::sync::Arc<Metrics>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -98,9 +96,7 @@ pub async fn track_requests(
         route,
         status: response.status().as_u16().to_string(),
     };
-    state
-        .metrics
-        .observe(&labels, started.elapsed().as_secs_f64());
+    metrics.observe(&labels, started.elapsed().as_secs_f64());
     response
 }
 

@@ -28,8 +28,8 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Sync engine settings: rate budgets, backfill depth, fairness slice.
     pub sync: Arc<crate::sync::SyncSettings>,
-    /// Recently verified API keys ([`crate::auth::AuthCache`]).
-    pub auth_cache: Arc<crate::auth::AuthCache>,
+    /// Recently verified API keys ([`crate::auth_cache::AuthCache`]).
+    pub auth_cache: Arc<crate::auth_cache::AuthCache>,
     /// Finished data-read bodies ([`crate::read_cache::ReadCache`]).
     pub read_cache: Arc<crate::read_cache::ReadCache>,
 }
@@ -57,7 +57,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             clock: Arc::new(SystemClock),
             sync: Arc::new(sync),
-            auth_cache: Arc::new(crate::auth::AuthCache::default()),
+            auth_cache: Arc::new(crate::auth_cache::AuthCache::default()),
             read_cache,
         }
     }

@@ -6,8 +6,8 @@
 use wearbridge_store::User;
 
 use super::ConnectError;
-use super::oauth::adapter;
 use super::vault::open;
+use crate::adapters::adapter;
 use crate::events;
 use crate::state::AppState;
 

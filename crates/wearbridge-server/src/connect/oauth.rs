@@ -8,13 +8,14 @@
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use url::Url;
-use wearbridge_providers::{Provider, ProviderCtx, new_pkce_pair, oauth::authorize_url};
+use wearbridge_providers::{new_pkce_pair, oauth::authorize_url};
 use wearbridge_store::sessions::{ConnectSession, OAuthState};
 use wearbridge_store::{NewUser, User};
 
 use super::sessions::session_offers;
 use super::vault::seal;
 use super::{ConnectError, OAUTH_STATE_TTL};
+use crate::adapters::adapter;
 use crate::clock::micros;
 use crate::events;
 use crate::jobs::backfill::enqueue_backfill;
@@ -97,39 +98,6 @@ pub fn callback_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectE
         field: "public_url",
         reason: error.to_string(),
     })
-}
-
-/// Where providers push for `provider_id`: `{public_url}/v2/providers/{ID}/webhook`.
-pub fn push_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectError> {
-    let text = format!(
-        "{}/v2/providers/{}/webhook",
-        state.config.public_base_url(),
-        provider_id.to_ascii_uppercase()
-    );
-    Url::parse(&text).map_err(|error| ConnectError::InvalidRedirectUrl {
-        field: "public_url",
-        reason: error.to_string(),
-    })
-}
-
-/// The configured adapter and its call context.
-pub fn adapter(
-    state: &AppState,
-    provider_id: &str,
-) -> Result<(std::sync::Arc<dyn Provider>, ProviderCtx), ConnectError> {
-    let info = state
-        .providers
-        .info(provider_id)
-        .ok_or_else(|| ConnectError::UnknownProvider(provider_id.to_owned()))?;
-    let provider = state
-        .providers
-        .get(info.id)
-        .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
-    let ctx = state
-        .providers
-        .ctx(info.id, state.http.clone())
-        .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
-    Ok((provider, ctx))
 }
 
 /// Stores a fresh `state` (and PKCE verifier) for `session` and `provider_id`, and returns
@@ -268,7 +236,8 @@ async fn connect(
         .fetch_account(&ctx, &tokens.access_token)
         .await
         .map_err(|error| exchange_failed(&error))?;
-    let push_url = push_url(state, provider.info().id).map_err(|error| internal(&error))?;
+    let push_url =
+        crate::adapters::push_url(state, provider.info().id).map_err(|error| internal(&error))?;
     provider
         .on_connect(&ctx, &tokens.access_token, &account, &push_url)
         .await

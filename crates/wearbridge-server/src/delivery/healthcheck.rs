@@ -10,8 +10,8 @@ use wearbridge_store::Store;
 use wearbridge_store::ids::DeveloperId;
 
 use super::DeliveryError;
+use crate::shutdown::ShutdownSignal;
 use crate::state::AppState;
-use crate::workers::ShutdownSignal;
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 /// How often the producer checks whether a healthcheck is due.

@@ -33,8 +33,8 @@ use wearbridge_store::{EventRow, Store, StoreError};
 
 use crate::clock::SharedClock;
 use crate::crypto::{Cipher, CryptoError};
+use crate::shutdown::ShutdownSignal;
 use crate::state::AppState;
-use crate::workers::ShutdownSignal;
 use schedule::RetrySchedule;
 use sender::{OutgoingEvent, SendReport};
 

@@ -54,7 +54,7 @@ impl Job for Backfill {
             // Deauthenticated or replaced since the job was queued: nothing to fetch.
             return Ok(Outcome::Done);
         };
-        let (provider, _) = crate::sync::adapter(state, &user.provider)?;
+        let (provider, _) = crate::adapters::sync_adapter(state, &user.provider)?;
         let chunks = plan::chunks(payload.start, payload.end, provider.supported_types());
         let progress: Progress = run
             .job
@@ -101,5 +101,5 @@ pub async fn enqueue_backfill(
 
 /// Runs every due backfill job now (tests, benchmarks); the number of jobs run.
 pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
-    super::run_pending(state, worker_id, super::registry::BACKFILL.kinds).await
+    super::run_pending(state, worker_id, &[super::entry::<Backfill>()]).await
 }

@@ -124,5 +124,5 @@ pub async fn run_pending(
     state: &AppState,
     worker_id: &str,
 ) -> Result<usize, wearbridge_store::StoreError> {
-    super::run_pending(state, worker_id, super::registry::DATA_REQUESTS.kinds).await
+    super::run_pending(state, worker_id, &[super::entry::<DataRequestJob>()]).await
 }

@@ -51,7 +51,7 @@ impl Job for Fetch {
         let Some(user) = job_user(state, run.job, &payload.user_id).await? else {
             return Ok(Outcome::Done);
         };
-        let (provider, ctx) = crate::sync::user_adapter(state, &user)?;
+        let (provider, ctx) = crate::adapters::user_adapter(state, &user)?;
         let chunk = Chunk {
             data_type: payload.data_type,
             range: FetchRange {
@@ -106,6 +106,6 @@ pub async fn enqueue_fetch(
 
 /// Runs every due fetch job now (tests); the number of jobs run.
 pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
-    let fetch = [super::registry::entry::<Fetch>()];
+    let fetch = [super::entry::<Fetch>()];
     super::run_pending(state, worker_id, &fetch).await
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
 use wearbridge_providers::ProviderError;
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewJob, StoreError};
@@ -29,7 +30,7 @@ pub mod registry;
 pub mod renew;
 pub mod runner;
 
-pub use registry::{Lane, lanes};
+pub use registry::lanes;
 pub use runner::{run_lane, run_one, run_pending};
 
 /// One kind of durable job.
@@ -162,6 +163,74 @@ pub fn new_job<J: Job>(
     })
 }
 
-/// The future of one erased run (see [`registry::JobEntry`]).
+/// First retry delay of [`Retry::Backoff`]; doubles per attempt.
+pub const RETRY_BASE: Duration = Duration::from_secs(30);
+
+/// `RETRY_BASE × 2^(attempts-1)`, capped at an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 7)).unwrap_or(0);
+    RETRY_BASE
+        .saturating_mul(2_u32.saturating_pow(exponent))
+        .min(Duration::from_secs(3600))
+}
+
+/// Failures worth another try later: the provider's retryable ones, plus a malformed
+/// body (a truncated or garbled page is usually a one-off; the attempt limit stops a
+/// provider that keeps answering garbage).
+pub fn retry_with_backoff(error: &ProviderError) -> bool {
+    error.is_retryable() || matches!(error, ProviderError::Malformed(_))
+}
+
+/// A job kind with its payload type erased, as the runner holds it.
+pub struct JobEntry {
+    pub kind: &'static str,
+    pub policy: SettlePolicy,
+    pub lease: fn(&AppState) -> Duration,
+    pub run: for<'a> fn(&'a JobRun<'a>) -> JobFuture<'a>,
+}
+
+/// The entry of kind `J`.
+pub const fn entry<J: Job>() -> JobEntry {
+    JobEntry {
+        kind: J::KIND,
+        policy: J::POLICY,
+        lease: J::lease,
+        run: run_erased::<J>,
+    }
+}
+
+fn run_erased<'a, J: Job>(run: &'a JobRun<'a>) -> JobFuture<'a> {
+    Box::pin(async move {
+        let payload: J::Payload = serde_json::from_str(&run.job.payload)
+            .map_err(|error| JobError::Payload(error.to_string()))?;
+        J::run(run, payload).await
+    })
+}
+
+/// One runner loop's kinds.
+pub struct Lane {
+    /// Worker name in logs, prefix of the worker id.
+    pub name: &'static str,
+    pub kinds: &'static [JobEntry],
+    /// Woken by producers right after an enqueue, so the lane does not wait for its idle
+    /// poll (`None`: the idle poll is soon enough).
+    pub wake: Option<&'static Notify>,
+    /// Runs only when webhook delivery is enabled in this process.
+    pub needs_webhooks: bool,
+}
+
+/// The future of one erased run (see [`JobEntry`]).
 pub(crate) type JobFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Outcome, JobError>> + Send + 'a>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), RETRY_BASE);
+        assert_eq!(backoff(2), RETRY_BASE * 2);
+        assert_eq!(backoff(50), Duration::from_secs(3600));
+    }
+}

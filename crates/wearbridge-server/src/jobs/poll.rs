@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use wearbridge_store::StoreError;
 use wearbridge_store::ids::UserId;
@@ -20,12 +21,21 @@ use crate::clock::micros;
 use crate::state::AppState;
 use crate::state::now_micros;
 use crate::sync::plan::{self, PlanEnd};
-use crate::sync::schedule::jittered;
 
 /// Job kind of the periodic poll.
 pub const KIND: &str = "poll";
 /// Dedup key prefix: one poll row per user.
 pub const KEY: &str = "poll:";
+
+/// Poll intervals are drawn from `interval × (1 ± JITTER)`, so connections made at the
+/// same moment (a cohort import) do not poll the provider in lockstep.
+pub const JITTER: f64 = 0.2;
+
+/// `interval` scaled by a random factor in `1 ± JITTER`.
+pub fn jittered(interval: Duration) -> Duration {
+    let factor = rand::thread_rng().gen_range((1.0 - JITTER)..=(1.0 + JITTER));
+    interval.mul_f64(factor)
+}
 
 /// The poll job kind.
 pub struct Poll;
@@ -70,7 +80,7 @@ impl Job for Poll {
         let Some(user) = plan::job_user(state, run.job, &payload.user_id).await? else {
             return Ok(Outcome::Done);
         };
-        let (provider, _) = crate::sync::adapter(state, &user.provider)?;
+        let (provider, _) = crate::adapters::sync_adapter(state, &user.provider)?;
         let interval = state.sync.poll_interval(provider.as_ref());
         let Some(interval) = interval.filter(|_| user.active) else {
             return Ok(Outcome::Done);
@@ -128,5 +138,23 @@ fn poll_window(state: &AppState) -> PollWindow {
     PollWindow {
         start: end.checked_sub_days(Days::new(back)).unwrap_or(end),
         end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_twenty_percent() {
+        let hour = Duration::from_secs(3_600);
+        let draws: Vec<Duration> = (0..500).map(|_| jittered(hour)).collect();
+        assert!(
+            draws
+                .iter()
+                .all(|d| *d >= hour.mul_f64(0.8) && *d <= hour.mul_f64(1.2))
+        );
+        let distinct: std::collections::BTreeSet<_> = draws.iter().collect();
+        assert!(distinct.len() > 100, "jitter spreads the draws");
     }
 }

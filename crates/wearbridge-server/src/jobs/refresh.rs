@@ -60,7 +60,7 @@ impl Job for Refresh {
         if !user.active || !due {
             return Ok(Outcome::Done);
         }
-        let (provider, ctx) = crate::sync::user_adapter(state, &user)?;
+        let (provider, ctx) = crate::adapters::user_adapter(state, &user)?;
         // Passing the stored version as "rejected" makes the vault refresh it (once,
         // under the connection's lease) unless a newer version is already stored.
         let refreshed = access_token(

@@ -4,50 +4,7 @@
 //! behind each other (the sync kinds), and get their own when they must not (a long
 //! backfill must not hold up a `to_webhook` data request).
 
-use std::time::Duration;
-
-use tokio::sync::Notify;
-
-use super::{Job, JobError, JobFuture, JobRun, SettlePolicy};
-use crate::state::AppState;
-
-/// A job kind with its payload type erased, as the runner holds it.
-pub struct JobEntry {
-    pub kind: &'static str,
-    pub policy: SettlePolicy,
-    pub lease: fn(&AppState) -> Duration,
-    pub run: for<'a> fn(&'a JobRun<'a>) -> JobFuture<'a>,
-}
-
-/// The entry of kind `J`.
-pub const fn entry<J: Job>() -> JobEntry {
-    JobEntry {
-        kind: J::KIND,
-        policy: J::POLICY,
-        lease: J::lease,
-        run: run_erased::<J>,
-    }
-}
-
-fn run_erased<'a, J: Job>(run: &'a JobRun<'a>) -> JobFuture<'a> {
-    Box::pin(async move {
-        let payload: J::Payload = serde_json::from_str(&run.job.payload)
-            .map_err(|error| JobError::Payload(error.to_string()))?;
-        J::run(run, payload).await
-    })
-}
-
-/// One runner loop's kinds.
-pub struct Lane {
-    /// Worker name in logs, prefix of the worker id.
-    pub name: &'static str,
-    pub kinds: &'static [JobEntry],
-    /// Woken by producers right after an enqueue, so the lane does not wait for its idle
-    /// poll (`None`: the idle poll is soon enough).
-    pub wake: Option<&'static Notify>,
-    /// Runs only when webhook delivery is enabled in this process.
-    pub needs_webhooks: bool,
-}
+use super::{Lane, entry};
 
 /// Backfills: long, checkpointed, one per new connection.
 pub const BACKFILL: Lane = Lane {

@@ -11,7 +11,7 @@ use wearbridge_providers::ProviderError;
 use wearbridge_store::StoreError;
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
-use crate::connect::oauth::push_url;
+use crate::adapters::push_url;
 use crate::state::AppState;
 use crate::state::now_micros;
 
@@ -41,7 +41,7 @@ impl Job for Renew {
     type Payload = RenewPayload;
 
     async fn run(run: &JobRun<'_>, payload: RenewPayload) -> Result<Outcome, JobError> {
-        let (provider, ctx) = crate::sync::adapter(run.state, &payload.provider)?;
+        let (provider, ctx) = crate::adapters::sync_adapter(run.state, &payload.provider)?;
         let url = push_url(run.state, provider.info().id)?;
         let renewed = provider.renew_subscriptions(&ctx, &url).await;
         renewal_outcome(renewed, &run.job.payload)

@@ -8,15 +8,14 @@ use tracing::Instrument;
 use wearbridge_providers::ProviderError;
 use wearbridge_store::{Job, StoreError};
 
-use super::registry::{JobEntry, Lane};
-use super::{JobError, JobRun, Outcome, Retry, SettlePolicy};
+use super::{
+    JobEntry, JobError, JobRun, Lane, Outcome, Retry, SettlePolicy, backoff, retry_with_backoff,
+};
 use crate::clock::micros;
+use crate::shutdown::ShutdownSignal;
 use crate::state::AppState;
 use crate::state::now_micros;
-use crate::workers::ShutdownSignal;
 
-/// First retry delay of [`Retry::Backoff`]; doubles per attempt.
-pub const RETRY_BASE: Duration = Duration::from_secs(30);
 /// Idle pause of a lane when no job is due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -194,31 +193,10 @@ fn retry_delay(retry: Retry, error: &JobError, attempts: i32) -> Option<Duration
     }
 }
 
-/// `RETRY_BASE × 2^(attempts-1)`, capped at an hour.
-pub(crate) fn backoff(attempts: i32) -> Duration {
-    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 7)).unwrap_or(0);
-    RETRY_BASE
-        .saturating_mul(2_u32.saturating_pow(exponent))
-        .min(Duration::from_secs(3600))
-}
-
-/// Failures worth another try later: the provider's retryable ones, plus a malformed
-/// body (a truncated or garbled page is usually a one-off; the attempt limit stops a
-/// provider that keeps answering garbage).
-pub(crate) fn retry_with_backoff(error: &ProviderError) -> bool {
-    error.is_retryable() || matches!(error, ProviderError::Malformed(_))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(1), RETRY_BASE);
-        assert_eq!(backoff(2), RETRY_BASE * 2);
-        assert_eq!(backoff(50), Duration::from_secs(3600));
-    }
+    use crate::jobs::RETRY_BASE;
 
     #[test]
     fn a_bad_payload_never_retries_and_retry_after_wins() {

@@ -20,16 +20,13 @@ pub mod schedule;
 pub mod status;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use wearbridge_providers::{CONNECT_TIMEOUT, Provider, ProviderCtx, ProviderError};
+use wearbridge_providers::{CONNECT_TIMEOUT, Provider, ProviderError};
 
 pub use budget::{ProviderBudget, Rate};
 
 use crate::config::{BudgetConfig, DEFAULT_BUDGET_PERIOD_SECS, SyncConfig};
-use crate::connect::ConnectError;
-use crate::state::AppState;
 
 /// Sync engine settings (the `[sync]` configuration section, see
 /// [`crate::config::SyncConfig`]). Defaults: the published limits of
@@ -154,6 +151,11 @@ impl SyncSettings {
         self.provider_http = Some(client);
         Ok(())
     }
+
+    /// The client of [`SyncSettings::set_provider_timeout`], when one is set.
+    pub fn provider_http(&self) -> Option<&reqwest::Client> {
+        self.provider_http.as_ref()
+    }
 }
 
 /// `published` with the scopes `config` sets replaced (period defaulting to
@@ -169,29 +171,6 @@ fn apply_budget(config: &BudgetConfig, published: ProviderBudget) -> ProviderBud
         app: rate(config.app_requests, config.app_period_secs).or(published.app),
         user: rate(config.user_requests, config.user_period_secs).or(published.user),
     }
-}
-
-/// The configured adapter of `provider_id` and its call context, with the sync
-/// engine's provider client when one is set ([`SyncSettings::set_provider_timeout`]).
-pub(crate) fn adapter(
-    state: &AppState,
-    provider_id: &str,
-) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
-    let (provider, mut ctx) = crate::connect::oauth::adapter(state, provider_id)?;
-    if let Some(http) = &state.sync.provider_http {
-        ctx.http = http.clone();
-    }
-    Ok((provider, ctx))
-}
-
-/// [`adapter`] for calls on behalf of `user`: the context carries the user's provider
-/// account id, which Polar and Withings put in their requests.
-pub(crate) fn user_adapter(
-    state: &AppState,
-    user: &wearbridge_store::User,
-) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
-    let (provider, ctx) = adapter(state, &user.provider)?;
-    Ok((provider, ctx.for_account(user.provider_user_id.clone())))
 }
 
 #[cfg(test)]

@@ -19,8 +19,7 @@ use crate::clock::micros;
 use crate::connect::ConnectError;
 use crate::connect::vault::access_token;
 use crate::ingest::ingest_records;
-use crate::jobs::runner::{backoff, retry_with_backoff};
-use crate::jobs::{JobError, JobRun};
+use crate::jobs::{JobError, JobRun, backoff, retry_with_backoff};
 use crate::state::AppState;
 use crate::state::now_micros;
 use crate::sync::budget::{self, Admission};
@@ -95,7 +94,7 @@ pub async fn run_plan<P: Serialize>(
     save: impl Fn(usize) -> P,
 ) -> Result<PlanEnd, JobError> {
     let state = run.state;
-    let (provider, ctx) = crate::sync::user_adapter(state, user)?;
+    let (provider, ctx) = crate::adapters::user_adapter(state, user)?;
     let mut rejected = None;
     let mut done_now = 0;
     while let Some(chunk) = plan.get(done) {

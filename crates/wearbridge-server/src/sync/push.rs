@@ -10,7 +10,7 @@
 use wearbridge_providers::{PushAnswer, PushItem, PushRequest};
 use wearbridge_store::{StoreError, User};
 
-use crate::connect::oauth::adapter;
+use crate::adapters::adapter;
 use crate::events;
 use crate::ingest::{IngestRecordsError, ingest_records};
 use crate::jobs::fetch::enqueue_fetch;

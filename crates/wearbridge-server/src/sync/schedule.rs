@@ -13,25 +13,21 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 use wearbridge_store::StoreError;
 use wearbridge_store::ids::UserId;
 
 use crate::clock::micros;
 use crate::jobs::renew::enqueue_renewals;
 use crate::jobs::{new_job, poll, refresh};
+use crate::shutdown::ShutdownSignal;
 use crate::state::AppState;
 use crate::state::now_micros;
-use crate::workers::ShutdownSignal;
 
 /// How often each node looks for connections that lack their poll or refresh job: new
 /// connections start polling within this, and refresh jobs are queued this far ahead.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// Users per sweep query.
 const SWEEP_PAGE: u32 = 500;
-/// Poll intervals are drawn from `interval × (1 ± JITTER)`, so connections made at the
-/// same moment (a cohort import) do not poll the provider in lockstep.
-pub const JITTER: f64 = 0.2;
 /// How often expired connect sessions, OAuth states and SDK tokens are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
@@ -101,12 +97,6 @@ pub async fn sweep(state: &AppState) -> Result<Swept, StoreError> {
     })
 }
 
-/// `interval` scaled by a random factor in `1 ± JITTER`.
-pub fn jittered(interval: Duration) -> Duration {
-    let factor = rand::thread_rng().gen_range((1.0 - JITTER)..=(1.0 + JITTER));
-    interval.mul_f64(factor)
-}
-
 async fn enqueue_polls(state: &AppState) -> Result<usize, StoreError> {
     let mut queued = 0;
     for info in state.providers.enabled() {
@@ -147,7 +137,7 @@ async fn enqueue_poll(
     let job = new_job::<poll::Poll>(
         &payload,
         Some(format!("{}{}", poll::KEY, user.user_id)),
-        now_micros(state).saturating_add(micros(jittered(interval))),
+        now_micros(state).saturating_add(micros(poll::jittered(interval))),
         Some((&user.developer_id, &user.user_id)),
     )?;
     Ok(state.store.enqueue_job(&job).await?.is_some())
@@ -187,23 +177,5 @@ async fn enqueue_refreshes(state: &AppState) -> Result<usize, StoreError> {
         if page.len() < SWEEP_PAGE as usize || added == 0 {
             return Ok(queued);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_twenty_percent() {
-        let hour = Duration::from_secs(3_600);
-        let draws: Vec<Duration> = (0..500).map(|_| jittered(hour)).collect();
-        assert!(
-            draws
-                .iter()
-                .all(|d| *d >= hour.mul_f64(0.8) && *d <= hour.mul_f64(1.2))
-        );
-        let distinct: std::collections::BTreeSet<_> = draws.iter().collect();
-        assert!(distinct.len() > 100, "jitter spreads the draws");
     }
 }

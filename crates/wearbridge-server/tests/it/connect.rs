@@ -391,7 +391,7 @@ connect_test!(widget_flow_connects_and_backfills_all_types, |env| {
         .expect("user")
         .expect("exists");
     let (provider, ctx) =
-        wearbridge_server::connect::oauth::adapter(&env.state, "SANDBOX").expect("adapter");
+        wearbridge_server::adapters::adapter(&env.state, "SANDBOX").expect("adapter");
     let token = wearbridge_server::connect::vault::access_token(
         &env.state,
         provider.as_ref(),
@@ -1062,7 +1062,7 @@ connect_test!(concurrent_refreshes_call_the_provider_once, |env| {
     };
     let before = token_calls();
     let (provider, ctx) =
-        wearbridge_server::connect::oauth::adapter(&env.state, "SANDBOX").expect("adapter");
+        wearbridge_server::adapters::adapter(&env.state, "SANDBOX").expect("adapter");
     // Four workers find the same access token rejected at once.
     let attempts = (0..4).map(|_| {
         wearbridge_server::connect::vault::access_token(

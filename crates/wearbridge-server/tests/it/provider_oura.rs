@@ -21,7 +21,7 @@ crate::connect_test!(oura_connects_backfills_subscribes_and_takes_a_push, |env| 
 
     // Subscriptions: the simulator verifies the callback through the server's push route.
     let (provider, ctx) =
-        wearbridge_server::connect::oauth::adapter(env.state(), "OURA").expect("OURA adapter");
+        wearbridge_server::adapters::adapter(env.state(), "OURA").expect("OURA adapter");
     let push_url = env.push_url("OURA");
     let next = provider
         .renew_subscriptions(&ctx, &push_url)
