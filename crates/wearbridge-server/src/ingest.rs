@@ -6,8 +6,7 @@
 //! appends its outbox events in [`store_records`], next to the upserts that cause them.
 
 use serde_json::Value;
-use wearbridge_model::TerraRecord;
-use wearbridge_providers::record::{RecordError, StoreParts, store_parts};
+use wearbridge_model::{RecordError, StoreParts, TerraRecord, store_parts};
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewRecord, Store, StoreError, UpsertOutcome};
 
@@ -88,7 +87,7 @@ pub const RECORDS_PER_EVENT: usize = 10;
 #[derive(Debug, thiserror::Error)]
 pub enum IngestRecordsError {
     #[error(transparent)]
-    Record(#[from] wearbridge_providers::RecordError),
+    Record(#[from] RecordError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot encode a data event: {0}")]
