@@ -37,7 +37,7 @@ pub fn prepare_record<T: TerraRecord>(record: &T, index: usize) -> Result<NewRec
 /// The store's row for computed [`StoreParts`].
 fn new_record(parts: StoreParts) -> NewRecord {
     NewRecord {
-        data_type: parts.data_type.as_str().to_owned(),
+        data_type: parts.data_type,
         identity: parts.identity,
         start_ts: parts.start_ts,
         end_ts: parts.end_ts,

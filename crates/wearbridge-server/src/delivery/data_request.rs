@@ -15,6 +15,7 @@
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use wearbridge_model::DataType;
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{Job, NewEvent, NewJob, RecordQuery, Store, User};
 
@@ -41,8 +42,8 @@ const JOB_RETRY_MICROS: i64 = 30_000_000;
 pub struct DataRequest {
     pub developer_id: DeveloperId,
     pub user_id: UserId,
-    /// Terra data type, e.g. `activity`, or `athlete`.
-    pub data_type: String,
+    /// Terra data type, e.g. `activity`, or `athlete` (its wire name in the job payload).
+    pub data_type: DataType,
     /// Unix microseconds, inclusive; `None` for `athlete` (no range).
     pub start_ts: Option<i64>,
     /// Unix microseconds, exclusive.
@@ -70,7 +71,7 @@ pub fn is_large(start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
 pub async fn accept(
     state: &AppState,
     user: &User,
-    data_type: &str,
+    data_type: DataType,
     range: Option<&DateRange>,
     with_samples: bool,
 ) -> Result<String, ApiError> {
@@ -81,7 +82,7 @@ pub async fn accept(
     let request = DataRequest {
         developer_id: user.developer_id.clone(),
         user_id: user.id.clone(),
-        data_type: data_type.to_owned(),
+        data_type,
         start_ts: range.map(DateRange::start_micros),
         end_ts: range.map(DateRange::end_micros),
         local_days: range.and_then(DateRange::local_days),
@@ -130,7 +131,7 @@ fn acknowledgement(user: &User, request: &DataRequest) -> Result<String, ApiErro
 }
 
 /// terra-api-notes B.2 (3): 200 with a problem-shaped body when no destination exists.
-fn no_destination_body(data_type: &str) -> String {
+fn no_destination_body(data_type: DataType) -> String {
     serde_json::json!({
         "type": "about:blank",
         "title": "ok",
@@ -160,7 +161,7 @@ pub async fn handle(store: &Store, job: &Job) -> Result<usize, DeliveryError> {
         .query_records(
             &request.developer_id,
             &request.user_id,
-            &request.data_type,
+            request.data_type,
             RecordQuery {
                 start_ts: request.start_ts.unwrap_or(i64::MIN),
                 end_ts: request.end_ts.unwrap_or(i64::MAX),
@@ -195,7 +196,7 @@ fn event_bodies(
 ) -> Result<Vec<(String, String)>, DeliveryError> {
     let user_json = serde_json::to_string(&terra_user(user))
         .map_err(|error| DeliveryError::BadJob(error.to_string()))?;
-    if request.data_type == "athlete" {
+    if request.data_type == DataType::Athlete {
         // The profile is one object, not an array; the latest stored one.
         return Ok(records
             .last()
@@ -208,7 +209,7 @@ fn event_bodies(
             .unwrap_or_default());
     }
     if !request.large {
-        return Ok(vec![data_event(&request.data_type, &user_json, records)]);
+        return Ok(vec![data_event(request.data_type, &user_json, records)]);
     }
     let chunks: Vec<&[String]> = records.chunks(CHUNK_RECORDS).collect();
     let reference_json = serde_json::to_string(&request.reference)
@@ -231,18 +232,18 @@ fn event_bodies(
     bodies.extend(
         chunks
             .into_iter()
-            .map(|chunk| data_event(&request.data_type, &user_json, chunk)),
+            .map(|chunk| data_event(request.data_type, &user_json, chunk)),
     );
     Ok(bodies)
 }
 
 /// `{"type", "data": [...], "user", "version"}` with the stored JSON spliced in verbatim.
-fn data_event(data_type: &str, user_json: &str, records: &[String]) -> (String, String) {
+fn data_event(data_type: DataType, user_json: &str, records: &[String]) -> (String, String) {
     let data = records.join(",");
     let body = format!(
         r#"{{"type":"{data_type}","data":[{data}],"user":{user_json},"version":"{DATA_EVENT_VERSION}"}}"#
     );
-    (data_type.to_owned(), body)
+    (data_type.as_str().to_owned(), body)
 }
 
 /// The background loop running `data_request` jobs.
