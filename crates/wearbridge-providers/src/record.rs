@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
-use wearbridge_model::{
-    Activity, Athlete, Body, Daily, DataType, Menstruation, Nutrition, Sleep, TerraRecord,
-    Timestamp, strip_samples,
-};
+use wearbridge_model::{Activity, Athlete, Body, Daily, DataType, Menstruation, Nutrition, Sleep};
+
+/// The record → store row conversion lives in the model, which the server and the store
+/// share; re-exported so `wearbridge_providers::record::*` and the crate-root names keep
+/// working for provider code.
+pub use wearbridge_model::{RecordError, StoreParts, store_parts};
 
 /// One mapped record of any of the seven Terra data types a provider can deliver.
 ///
@@ -24,43 +25,6 @@ pub enum TerraRecordData {
     Nutrition(Nutrition),
     Sleep(Sleep),
 }
-
-/// Everything the store needs to upsert a record (the fields of `wearbridge_store::NewRecord`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreParts {
-    pub data_type: DataType,
-    /// Identity within (user, data type), per [`TerraRecord::identity`].
-    pub identity: String,
-    /// Start of the covered period, unix microseconds (0 for athlete profiles).
-    pub start_ts: i64,
-    /// End of the covered period, unix microseconds, never before `start_ts`.
-    pub end_ts: i64,
-    /// Local calendar date `YYYY-MM-DD` in the offset the source reported.
-    pub local_date: String,
-    /// Full JSON, samples included.
-    pub payload: String,
-    /// The same JSON without sample arrays (`with_samples=false`).
-    pub payload_no_samples: String,
-    /// SHA-256 hex of `payload`.
-    pub content_hash: String,
-}
-
-/// Why a record cannot be turned into store parts.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("{0} record has no identity")]
-    MissingIdentity(DataType),
-    #[error("{data_type} record could not be serialized: {source}")]
-    Serialize {
-        data_type: DataType,
-        source: serde_json::Error,
-    },
-}
-
-/// Start used for records without a period (athlete profiles): the epoch, so they sort
-/// first and whole-axis queries find them. The server's SDK write path uses this same
-/// function, so both paths store identical rows for identical records.
-const NO_PERIOD_START: i64 = 0;
 
 impl TerraRecordData {
     /// The Terra data type of this record.
@@ -84,8 +48,8 @@ impl TerraRecordData {
         })
     }
 
-    /// The store's view of this record. Mirrors `wearbridge_server::ingest::prepare_record`
-    /// field for field (same identity rule, time keys, stripping and hash), so a record
+    /// The store's view of this record, through [`store_parts`]: the one conversion the
+    /// SDK write path (`wearbridge_server::ingest::prepare_record`) uses too, so a record
     /// synced from a provider and the same record written by an SDK hash alike.
     pub fn store_parts(&self) -> Result<StoreParts, RecordError> {
         match self {
@@ -98,52 +62,6 @@ impl TerraRecordData {
             Self::Sleep(record) => store_parts(record),
         }
     }
-}
-
-/// [`TerraRecordData::store_parts`] for one concrete model.
-pub fn store_parts<T: TerraRecord>(record: &T) -> Result<StoreParts, RecordError> {
-    let identity = record
-        .identity()
-        .filter(|identity| !identity.is_empty())
-        .ok_or(RecordError::MissingIdentity(T::DATA_TYPE))?;
-    let start_ts = record
-        .start_time()
-        .map_or(NO_PERIOD_START, |start| timestamp_micros(&start));
-    let end_ts = record
-        .end_time()
-        .map_or(start_ts, |end| timestamp_micros(&end))
-        .max(start_ts);
-    let local_date = record.local_date().map_or_else(
-        || "1970-01-01".to_owned(),
-        |date| date.format("%Y-%m-%d").to_string(),
-    );
-    let mut value = serde_json::to_value(record).map_err(|source| RecordError::Serialize {
-        data_type: T::DATA_TYPE,
-        source,
-    })?;
-    let payload = value.to_string();
-    strip_samples(&mut value, T::DATA_TYPE);
-    let payload_no_samples = value.to_string();
-    Ok(StoreParts {
-        data_type: T::DATA_TYPE,
-        identity,
-        start_ts,
-        end_ts,
-        local_date,
-        content_hash: hex::encode(Sha256::digest(payload.as_bytes())),
-        payload,
-        payload_no_samples,
-    })
-}
-
-/// Unix microseconds; a time without offset is local wall-clock time, ordered as if UTC
-/// (keeps it on its local calendar day): Terra says a time without an offset is the
-/// user's local time.
-fn timestamp_micros(timestamp: &Timestamp) -> i64 {
-    timestamp.to_datetime().map_or_else(
-        || timestamp.local().and_utc().timestamp_micros(),
-        |instant| instant.timestamp_micros(),
-    )
 }
 
 macro_rules! from_model {
@@ -168,7 +86,8 @@ from_model!(
 
 #[cfg(test)]
 mod tests {
-    use wearbridge_model::{BodyMetadata, MeasurementDataSample, MeasurementsData};
+    use sha2::{Digest, Sha256};
+    use wearbridge_model::{BodyMetadata, MeasurementDataSample, MeasurementsData, Timestamp};
 
     use super::*;
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use url::Url;
+use wearbridge_model::DataType;
 use wearbridge_model::api::WidgetSessionRequest;
 use wearbridge_providers::{ProvidersConfig, Registry};
 use wearbridge_server::config::Config;
@@ -102,13 +103,13 @@ async fn connect(bench: &Bench, account: &str) -> Option<wearbridge_store::ids::
 async fn records(bench: &Bench, user: &wearbridge_store::ids::UserId) -> u64 {
     let mut total = 0;
     for kind in [
-        "activity",
-        "athlete",
-        "body",
-        "daily",
-        "menstruation",
-        "nutrition",
-        "sleep",
+        DataType::Activity,
+        DataType::Athlete,
+        DataType::Body,
+        DataType::Daily,
+        DataType::Menstruation,
+        DataType::Nutrition,
+        DataType::Sleep,
     ] {
         let count = bench.store.count_records(&bench.dev, user, kind).await;
         total += u64::try_from(count.unwrap_or(0)).unwrap_or(0);

@@ -6,8 +6,7 @@
 //! appends its outbox events in [`store_records`], next to the upserts that cause them.
 
 use serde_json::Value;
-use wearbridge_model::TerraRecord;
-use wearbridge_providers::record::{RecordError, StoreParts, store_parts};
+use wearbridge_model::{RecordError, StoreParts, TerraRecord, store_parts};
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewRecord, Store, StoreError, UpsertOutcome};
 
@@ -38,7 +37,7 @@ pub fn prepare_record<T: TerraRecord>(record: &T, index: usize) -> Result<NewRec
 /// The store's row for computed [`StoreParts`].
 fn new_record(parts: StoreParts) -> NewRecord {
     NewRecord {
-        data_type: parts.data_type.as_str().to_owned(),
+        data_type: parts.data_type,
         identity: parts.identity,
         start_ts: parts.start_ts,
         end_ts: parts.end_ts,
@@ -88,7 +87,7 @@ pub use crate::events::RECORDS_PER_EVENT;
 #[derive(Debug, thiserror::Error)]
 pub enum IngestRecordsError {
     #[error(transparent)]
-    Record(#[from] wearbridge_providers::RecordError),
+    Record(#[from] RecordError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot encode a data event: {0}")]

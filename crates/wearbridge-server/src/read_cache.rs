@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use wearbridge_model::DataType;
 use wearbridge_store::ChangeVersion;
 use wearbridge_store::ids::{DeveloperId, UserId};
 
@@ -32,7 +33,7 @@ const ESTIMATED_ENTRIES: usize = 8_192;
 pub struct ReadKey {
     pub developer: DeveloperId,
     pub user: UserId,
-    pub data_type: &'static str,
+    pub data_type: DataType,
     pub start_ts: i64,
     pub end_ts: i64,
     pub local_days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
@@ -143,7 +144,7 @@ mod tests {
         ReadKey {
             developer: DeveloperId::new(),
             user: user.clone(),
-            data_type: "daily",
+            data_type: DataType::Daily,
             start_ts: 0,
             end_ts: 1,
             local_days: None,

@@ -4,7 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use wearbridge_model::{TerraUser, Timestamp};
+use wearbridge_model::{DataType, TerraUser, Timestamp};
 use wearbridge_store::User;
 
 use crate::error::ApiError;
@@ -85,10 +85,10 @@ impl IntoResponse for RawJson {
 pub fn data_response_body(
     user: &TerraUser,
     records: &[String],
-    data_type: &str,
+    data_type: DataType,
 ) -> Result<String, ApiError> {
     let user_json = serde_json::to_string(user).map_err(ApiError::internal)?;
-    let type_json = serde_json::to_string(data_type).map_err(ApiError::internal)?;
+    let type_json = serde_json::to_string(&data_type).map_err(ApiError::internal)?;
     let records_len: usize = records.iter().map(|record| record.len() + 1).sum();
     let mut body = String::with_capacity(user_json.len() + records_len + 48);
     body.push_str("{\"user\":");
@@ -132,13 +132,13 @@ mod tests {
     #[test]
     fn spliced_body_is_valid_json_in_order() -> Result<(), Box<dyn std::error::Error>> {
         let records = vec![r#"{"a":1}"#.to_owned(), r#"{"a":2}"#.to_owned()];
-        let body = data_response_body(&user(), &records, "daily")?;
+        let body = data_response_body(&user(), &records, DataType::Daily)?;
         let parsed: serde_json::Value = serde_json::from_str(&body)?;
         assert_eq!(parsed["data"], serde_json::json!([{"a": 1}, {"a": 2}]));
         assert_eq!(parsed["type"], "daily");
         assert_eq!(parsed["user"]["reference_id"], "ref \"quoted\"");
         let empty: serde_json::Value =
-            serde_json::from_str(&data_response_body(&user(), &[], "sleep")?)?;
+            serde_json::from_str(&data_response_body(&user(), &[], DataType::Sleep)?)?;
         assert_eq!(empty["data"], serde_json::json!([]));
         Ok(())
     }

@@ -10,6 +10,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
+use wearbridge_model::DataType;
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{
     Backend, NewDeveloper, NewEvent, NewRecord, NewUser, RecordQuery, Store, StoreError, testing,
@@ -30,7 +31,7 @@ fn daily(day: i64) -> NewRecord {
         .collect::<Vec<_>>()
         .join(",");
     NewRecord {
-        data_type: "daily".to_owned(),
+        data_type: DataType::Daily,
         identity: format!("daily-{day}"),
         start_ts: start,
         end_ts: start + DAY,
@@ -106,7 +107,7 @@ fn bench_backend(c: &mut Criterion, runtime: &Runtime, backend: Backend) -> Resu
         with_samples: false,
     };
     group.bench_function("query_30_days", |b| {
-        b.iter(|| runtime.block_on(store.query_records(&dev, &user, "daily", month)))
+        b.iter(|| runtime.block_on(store.query_records(&dev, &user, DataType::Daily, month)))
     });
     let day = RecordQuery {
         local_days: None,
@@ -114,7 +115,7 @@ fn bench_backend(c: &mut Criterion, runtime: &Runtime, backend: Backend) -> Resu
         ..month
     };
     group.bench_function("query_1_day", |b| {
-        b.iter(|| runtime.block_on(store.query_records(&dev, &user, "daily", day)))
+        b.iter(|| runtime.block_on(store.query_records(&dev, &user, DataType::Daily, day)))
     });
     group.throughput(Throughput::Elements(100));
     let batch = events(&dev, &user);

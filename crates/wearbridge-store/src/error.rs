@@ -29,5 +29,33 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// Data types cross the store boundary typed; one read back from a column that names
+/// no Terra data type means the row was written outside the store.
+impl From<wearbridge_model::UnknownDataType> for StoreError {
+    fn from(error: wearbridge_model::UnknownDataType) -> Self {
+        StoreError::Corrupt(error.to_string())
+    }
+}
+
 /// Shorthand used by every public store method.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data type column holding no Terra data type is reported as corrupt data that
+    /// names the value, not as a caller error.
+    #[test]
+    fn an_unknown_data_type_read_back_is_corrupt_data() {
+        let Err(unknown) = "workout".parse::<wearbridge_model::DataType>() else {
+            panic!("workout is not a Terra data type");
+        };
+        let error = StoreError::from(unknown);
+        assert!(matches!(error, StoreError::Corrupt(_)));
+        assert_eq!(
+            error.to_string(),
+            "unexpected data in the database: unknown data type \"workout\""
+        );
+    }
+}

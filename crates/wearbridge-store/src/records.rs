@@ -2,6 +2,7 @@
 //! the stored JSON text.
 
 use sqlx::{AnyConnection, Row};
+use wearbridge_model::DataType;
 
 use crate::ids::{DeveloperId, UserId};
 use crate::rows::json_list;
@@ -87,13 +88,13 @@ fn range_statement<'q>(
     sql: &'q str,
     dev: &'q DeveloperId,
     user: &'q UserId,
-    data_type: &'q str,
+    data_type: DataType,
     query: &RecordQuery,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     let statement = sqlx::query(sql)
         .bind(dev.as_str())
         .bind(user.as_str())
-        .bind(data_type);
+        .bind(data_type.as_str());
     match query.local_days {
         Some((first, last)) => statement.bind(first.to_string()).bind(last.to_string()),
         None => statement.bind(query.start_ts).bind(query.end_ts),
@@ -185,7 +186,7 @@ async fn delete(
     backend: Backend,
     dev: &DeveloperId,
     user: &UserId,
-    data_type: &str,
+    data_type: DataType,
     identities: &[String],
 ) -> Result<Vec<(String, bool)>> {
     if identities.is_empty() {
@@ -198,7 +199,7 @@ async fn delete(
     let rows = sqlx::query(sql)
         .bind(dev.as_str())
         .bind(user.as_str())
-        .bind(data_type)
+        .bind(data_type.as_str())
         .bind(json_list(identities)?)
         .fetch_all(conn)
         .await?;
@@ -222,7 +223,7 @@ impl Store {
         &self,
         dev: &DeveloperId,
         user: &UserId,
-        data_type: &str,
+        data_type: DataType,
         query: RecordQuery,
     ) -> Result<Vec<String>> {
         let rows = range_statement(range_sql(&query, false), dev, user, data_type, &query)
@@ -242,7 +243,7 @@ impl Store {
         &self,
         dev: &DeveloperId,
         user: &UserId,
-        data_type: &str,
+        data_type: DataType,
         query: RecordQuery,
     ) -> Result<String> {
         if self.backend == Backend::Postgres {
@@ -266,12 +267,12 @@ impl Store {
         &self,
         dev: &DeveloperId,
         user: &UserId,
-        data_type: &str,
+        data_type: DataType,
     ) -> Result<i64> {
         let row = sqlx::query(COUNT)
             .bind(dev.as_str())
             .bind(user.as_str())
-            .bind(data_type)
+            .bind(data_type.as_str())
             .fetch_one(&self.read)
             .await?;
         Ok(row.try_get("n")?)
@@ -295,7 +296,7 @@ impl Store {
         &self,
         dev: &DeveloperId,
         user: &UserId,
-        data_type: &str,
+        data_type: DataType,
         identities: &[String],
     ) -> Result<Vec<(String, bool)>> {
         let mut tx = self.begin().await?;
@@ -326,7 +327,7 @@ impl StoreTx<'_> {
         &mut self,
         dev: &DeveloperId,
         user: &UserId,
-        data_type: &str,
+        data_type: DataType,
         identities: &[String],
     ) -> Result<Vec<(String, bool)>> {
         let backend = self.backend;
@@ -344,7 +345,7 @@ mod tests {
 
     fn record(day: i64, identity: &str) -> NewRecord {
         NewRecord {
-            data_type: "daily".into(),
+            data_type: DataType::Daily,
             identity: identity.into(),
             start_ts: day * DAY_MICROS,
             end_ts: (day + 1) * DAY_MICROS,
@@ -405,17 +406,20 @@ mod tests {
         }
         for with_samples in [false, true] {
             let query = range(1, 5, with_samples);
-            let rows = store.query_records(&dev, &user, "daily", query).await?;
+            let rows = store
+                .query_records(&dev, &user, DataType::Daily, query)
+                .await?;
             assert_eq!(rows.len(), 4);
             let joined = store
-                .query_records_joined(&dev, &user, "daily", query)
+                .query_records_joined(&dev, &user, DataType::Daily, query)
                 .await?;
             assert_eq!(joined, rows.join(","));
         }
-        let empty = store.query_records_joined(&dev, &user, "daily", range(0, 1, false));
+        let empty = store.query_records_joined(&dev, &user, DataType::Daily, range(0, 1, false));
         assert_eq!(empty.await?, "");
         let other = developer(&store, "other").await?;
-        let foreign = store.query_records_joined(&other, &user, "daily", range(0, 10, false));
+        let foreign =
+            store.query_records_joined(&other, &user, DataType::Daily, range(0, 10, false));
         assert_eq!(foreign.await?, "");
         Ok(())
     }
@@ -450,16 +454,16 @@ mod tests {
                 .collect()
         };
         let day_three = store
-            .query_records(&dev, &user, "daily", days(3, 3))
+            .query_records(&dev, &user, DataType::Daily, days(3, 3))
             .await?;
         assert_eq!(ids(day_three), ["east", "three"]);
-        let utc_day_three = store.query_records(&dev, &user, "daily", range(3, 4, false));
+        let utc_day_three = store.query_records(&dev, &user, DataType::Daily, range(3, 4, false));
         assert_eq!(ids(utc_day_three.await?), ["three"]);
         let joined = store
-            .query_records_joined(&dev, &user, "daily", days(2, 4))
+            .query_records_joined(&dev, &user, DataType::Daily, days(2, 4))
             .await?;
         let rows = store
-            .query_records(&dev, &user, "daily", days(2, 4))
+            .query_records(&dev, &user, DataType::Daily, days(2, 4))
             .await?;
         assert_eq!(rows.len(), 4);
         assert_eq!(joined, rows.join(","));
@@ -488,19 +492,20 @@ mod tests {
             range(7, 9, false),
         ] {
             let found = store
-                .get_user_with_records(&dev, &user, "daily", query)
+                .get_user_with_records(&dev, &user, DataType::Daily, query)
                 .await?;
             let Some((found_user, joined)) = found else {
                 panic!("user not found");
             };
             assert_eq!(Some(found_user), store.get_user(&dev, &user).await?);
             let expected = store
-                .query_records_joined(&dev, &user, "daily", query)
+                .query_records_joined(&dev, &user, DataType::Daily, query)
                 .await?;
             assert_eq!(joined, expected);
         }
         let other = developer(&store, "other").await?;
-        let foreign = store.get_user_with_records(&other, &user, "daily", range(0, 9, false));
+        let foreign =
+            store.get_user_with_records(&other, &user, DataType::Daily, range(0, 9, false));
         assert!(foreign.await?.is_none());
         Ok(())
     }

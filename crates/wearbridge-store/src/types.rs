@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use wearbridge_model::DataType;
 
 use crate::error::StoreError;
 use crate::ids::{DeveloperId, EventId, JobId, UserId};
@@ -106,9 +107,9 @@ pub struct Page {
 /// JSON texts the API will serve, so reads never parse them again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecord {
-    /// Terra data type: `"activity"`, `"athlete"`, `"body"`, `"daily"`, `"menstruation"`,
-    /// `"nutrition"` or `"sleep"`.
-    pub data_type: String,
+    /// Terra data type; stored as its wire name ([`DataType::as_str`]) in the `data_type`
+    /// column, the text the indexes and the primary key are built on.
+    pub data_type: DataType,
     /// Stable identity within (user, data type): `metadata.summary_id` or the type's
     /// natural key. Upserts are keyed on it.
     pub identity: String,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
+use wearbridge_model::DataType;
 
 use crate::ids::{DeveloperId, UserId};
 use crate::rows::{self, flag, json_list, user_columns};
@@ -205,7 +206,7 @@ impl Store {
         &self,
         dev: &DeveloperId,
         id: &UserId,
-        data_type: &str,
+        data_type: DataType,
         query: crate::RecordQuery,
     ) -> Result<Option<(User, String)>> {
         let sql = match (query.local_days.is_some(), query.with_samples) {
@@ -217,7 +218,7 @@ impl Store {
         let statement = sqlx::query(sql)
             .bind(dev.as_str())
             .bind(id.as_str())
-            .bind(data_type);
+            .bind(data_type.as_str());
         let statement = match query.local_days {
             Some((first, last)) => statement.bind(first.to_string()).bind(last.to_string()),
             None => statement.bind(query.start_ts).bind(query.end_ts),

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{DAY, JAN_1, TestResult, daily, developer, missing_user, user};
+use wearbridge_model::DataType;
 use wearbridge_store::{
     EventFilter, EventState, NewEvent, RecordQuery, Store, StoreError, UpsertOutcome,
 };
@@ -54,9 +55,14 @@ async fn upsert_reports_inserted_unchanged_updated(store: Store) -> TestResult {
             .await?,
         UpsertOutcome::Unchanged
     );
-    assert_eq!(store.count_records(&dev.id, &user.id, "daily").await?, 1);
+    assert_eq!(
+        store
+            .count_records(&dev.id, &user.id, DataType::Daily)
+            .await?,
+        1
+    );
     let stored = store
-        .query_records(&dev.id, &user.id, "daily", ALL_TIME)
+        .query_records(&dev.id, &user.id, DataType::Daily, ALL_TIME)
         .await?;
     assert_eq!(stored, vec![daily(0, "b").payload]);
     let refreshed = store
@@ -101,7 +107,7 @@ async fn upsert_requires_a_visible_user(store: Store) -> TestResult {
         .await;
     assert!(matches!(same, Err(StoreError::NotFound)), "{same:?}");
     let stored = store
-        .query_records(&alice.id, &user.id, "daily", ALL_TIME)
+        .query_records(&alice.id, &user.id, DataType::Daily, ALL_TIME)
         .await?;
     assert_eq!(stored, vec![daily(1, "kept").payload]);
     Ok(())
@@ -122,12 +128,12 @@ async fn range_is_start_inclusive_end_exclusive_ordered_by_start(store: Store) -
         with_samples: true,
     };
     let got = store
-        .query_records(&dev.id, &user.id, "daily", query)
+        .query_records(&dev.id, &user.id, DataType::Daily, query)
         .await?;
     let want: Vec<_> = [1, 2, 3].map(|day| daily(day, "v").payload).into();
     assert_eq!(got, want);
     let other_type = store
-        .query_records(&dev.id, &user.id, "sleep", ALL_TIME)
+        .query_records(&dev.id, &user.id, DataType::Sleep, ALL_TIME)
         .await?;
     assert!(other_type.is_empty());
     Ok(())
@@ -146,13 +152,13 @@ async fn samples_are_served_only_when_asked(store: Store) -> TestResult {
     };
     assert_eq!(
         store
-            .query_records(&dev.id, &user.id, "daily", without)
+            .query_records(&dev.id, &user.id, DataType::Daily, without)
             .await?,
         vec![daily(0, "v").payload_no_samples]
     );
     assert_eq!(
         store
-            .query_records(&dev.id, &user.id, "daily", ALL_TIME)
+            .query_records(&dev.id, &user.id, DataType::Daily, ALL_TIME)
             .await?,
         vec![daily(0, "v").payload]
     );
@@ -168,16 +174,26 @@ async fn records_are_scoped_to_their_developer(store: Store) -> TestResult {
         .await?;
     assert!(
         store
-            .query_records(&bob.id, &user.id, "daily", ALL_TIME)
+            .query_records(&bob.id, &user.id, DataType::Daily, ALL_TIME)
             .await?
             .is_empty()
     );
-    assert_eq!(store.count_records(&bob.id, &user.id, "daily").await?, 0);
+    assert_eq!(
+        store
+            .count_records(&bob.id, &user.id, DataType::Daily)
+            .await?,
+        0
+    );
     let deleted = store
-        .delete_records(&bob.id, &user.id, "daily", &["daily-0".to_owned()])
+        .delete_records(&bob.id, &user.id, DataType::Daily, &["daily-0".to_owned()])
         .await?;
     assert_eq!(deleted, vec![("daily-0".to_owned(), false)]);
-    assert_eq!(store.count_records(&alice.id, &user.id, "daily").await?, 1);
+    assert_eq!(
+        store
+            .count_records(&alice.id, &user.id, DataType::Daily)
+            .await?,
+        1
+    );
     Ok(())
 }
 
@@ -195,7 +211,7 @@ async fn delete_reports_each_identity(store: Store) -> TestResult {
         "daily-0".to_owned(),
     ];
     let result = store
-        .delete_records(&dev.id, &user.id, "daily", &asked)
+        .delete_records(&dev.id, &user.id, DataType::Daily, &asked)
         .await?;
     assert_eq!(
         result,
@@ -206,12 +222,12 @@ async fn delete_reports_each_identity(store: Store) -> TestResult {
         ]
     );
     let left = store
-        .query_records(&dev.id, &user.id, "daily", ALL_TIME)
+        .query_records(&dev.id, &user.id, DataType::Daily, ALL_TIME)
         .await?;
     assert_eq!(left, vec![daily(1, "v").payload]);
     assert!(
         store
-            .delete_records(&dev.id, &user.id, "daily", &[])
+            .delete_records(&dev.id, &user.id, DataType::Daily, &[])
             .await?
             .is_empty()
     );
@@ -252,7 +268,12 @@ async fn change_and_event_commit_together(store: Store) -> TestResult {
     assert_eq!(event.attempt_count, 0);
     assert_eq!(event.next_attempt_at, event.created_at);
     assert_eq!((event.locked_by.as_ref(), event.delivered_at), (None, None));
-    assert_eq!(store.count_records(&dev.id, &user.id, "daily").await?, 1);
+    assert_eq!(
+        store
+            .count_records(&dev.id, &user.id, DataType::Daily)
+            .await?,
+        1
+    );
     Ok(())
 }
 
@@ -267,7 +288,12 @@ async fn dropped_transaction_rolls_back_change_and_event(store: Store) -> TestRe
     let mut tx = store.begin().await?;
     tx.upsert_record(&dev.id, &user.id, &daily(1, "v")).await?;
     tx.rollback().await?;
-    assert_eq!(store.count_records(&dev.id, &user.id, "daily").await?, 0);
+    assert_eq!(
+        store
+            .count_records(&dev.id, &user.id, DataType::Daily)
+            .await?,
+        0
+    );
     assert!(
         store
             .list_events(&dev.id, EventFilter::default())
@@ -342,7 +368,12 @@ async fn concurrent_writers_all_succeed(store: Store) -> TestResult {
     while let Some(joined) = tasks.join_next().await {
         joined.map_err(|e| StoreError::Conflict(format!("task panicked: {e}")))??;
     }
-    assert_eq!(store.count_records(&dev.id, &user.id, "daily").await?, 40);
+    assert_eq!(
+        store
+            .count_records(&dev.id, &user.id, DataType::Daily)
+            .await?,
+        40
+    );
     assert_eq!(
         store
             .list_events(&dev.id, EventFilter::default())

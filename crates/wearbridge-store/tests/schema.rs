@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use common::{daily, developer, user};
 use sqlx::{AnyConnection, Connection, Row};
+use wearbridge_model::DataType;
 use wearbridge_store::{Backend, Store, StoreError, testing};
 
 const SQLITE_COLUMNS: &str = "SELECT m.name AS table_name, p.name AS column_name \
@@ -88,7 +89,12 @@ async fn two_stores_on_one_sqlite_file_both_write() -> Result<(), StoreError> {
     while let Some(joined) = tasks.join_next().await {
         joined.map_err(|e| StoreError::Conflict(format!("task panicked: {e}")))??;
     }
-    assert_eq!(second.count_records(&dev.id, &user.id, "daily").await?, 30);
+    assert_eq!(
+        second
+            .count_records(&dev.id, &user.id, DataType::Daily)
+            .await?,
+        30
+    );
     first.close().await;
     second.close().await;
     Ok(())

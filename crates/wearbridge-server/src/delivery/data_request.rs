@@ -7,6 +7,7 @@
 //! returns the acknowledgement.
 
 use chrono::{DateTime, Months, Utc};
+use wearbridge_model::DataType;
 use wearbridge_store::User;
 
 use crate::dates::DateRange;
@@ -30,7 +31,7 @@ pub fn is_large(start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
 pub async fn accept(
     state: &AppState,
     user: &User,
-    data_type: &str,
+    data_type: DataType,
     range: Option<&DateRange>,
     with_samples: bool,
 ) -> Result<String, ApiError> {
@@ -41,7 +42,7 @@ pub async fn accept(
     let request = DataRequest {
         developer_id: user.developer_id.clone(),
         user_id: user.id.clone(),
-        data_type: data_type.to_owned(),
+        data_type,
         start_ts: range.map(DateRange::start_micros),
         end_ts: range.map(DateRange::end_micros),
         local_days: range.and_then(DateRange::local_days),
@@ -84,7 +85,7 @@ fn acknowledgement(user: &User, request: &DataRequest) -> Result<String, ApiErro
 }
 
 /// terra-api-notes B.2 (3): 200 with a problem-shaped body when no destination exists.
-fn no_destination_body(data_type: &str) -> String {
+fn no_destination_body(data_type: DataType) -> String {
     serde_json::json!({
         "type": "about:blank",
         "title": "ok",

@@ -2,7 +2,7 @@
 //! the `to_webhook=true` bodies ([`data_request_bodies`]) that splice the stored JSON in
 //! verbatim (no parse and re-serialise of what the store already holds).
 
-use wearbridge_model::MODEL_VERSION;
+use wearbridge_model::{DataType, MODEL_VERSION};
 use wearbridge_store::User;
 
 use crate::wire::terra_user;
@@ -92,13 +92,13 @@ pub fn data_events(
 /// chunks of at most [`RECORDS_PER_EVENT`] records.
 pub fn data_request_bodies(
     user: &User,
-    data_type: &str,
+    data_type: DataType,
     reference: &str,
     large: bool,
     records: &[String],
 ) -> Result<Vec<(String, String)>, serde_json::Error> {
     let user_json = serde_json::to_string(&terra_user(user))?;
-    if data_type == "athlete" {
+    if data_type == DataType::Athlete {
         // The profile is one object, not an array; the latest stored one.
         return Ok(records
             .last()
@@ -139,7 +139,12 @@ pub fn data_request_bodies(
 }
 
 /// `{"type", "data": [...], "user", "version"}` with the stored JSON spliced in verbatim.
-fn spliced_data_event(data_type: &str, user_json: &str, records: &[String]) -> (String, String) {
+fn spliced_data_event(
+    data_type: DataType,
+    user_json: &str,
+    records: &[String],
+) -> (String, String) {
+    let data_type = data_type.as_str();
     let data = records.join(",");
     let body = format!(
         r#"{{"type":"{data_type}","data":[{data}],"user":{user_json},"version":"{MODEL_VERSION}"}}"#

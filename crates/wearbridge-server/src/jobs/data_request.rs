@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
+use wearbridge_model::DataType;
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewEvent, RecordQuery, Store};
 
@@ -33,8 +34,8 @@ pub struct DataRequestJob;
 pub struct DataRequest {
     pub developer_id: DeveloperId,
     pub user_id: UserId,
-    /// Terra data type, e.g. `activity`, or `athlete`.
-    pub data_type: String,
+    /// Terra data type, e.g. `activity`, or `athlete` (its wire name in the job payload).
+    pub data_type: DataType,
     /// Unix microseconds, inclusive; `None` for `athlete` (no range).
     pub start_ts: Option<i64>,
     /// Unix microseconds, exclusive.
@@ -85,7 +86,7 @@ pub async fn append_events(store: &Store, request: &DataRequest) -> Result<usize
         .query_records(
             &request.developer_id,
             &request.user_id,
-            &request.data_type,
+            request.data_type,
             RecordQuery {
                 start_ts: request.start_ts.unwrap_or(i64::MIN),
                 end_ts: request.end_ts.unwrap_or(i64::MAX),
@@ -96,7 +97,7 @@ pub async fn append_events(store: &Store, request: &DataRequest) -> Result<usize
         .await?;
     let bodies = crate::events::data_request_bodies(
         &user,
-        &request.data_type,
+        request.data_type,
         &request.reference,
         request.large,
         &records,

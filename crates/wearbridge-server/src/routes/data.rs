@@ -10,6 +10,7 @@ use axum::Router;
 use axum::routing::get;
 use bytes::Bytes;
 use serde::Deserialize;
+use wearbridge_model::DataType;
 use wearbridge_store::ids::UserId;
 use wearbridge_store::{RecordQuery, User};
 
@@ -45,7 +46,7 @@ async fn fetch_records(
     state: &AppState,
     developer: &AuthDeveloper,
     query: &DataQuery,
-    data_type: &'static str,
+    data_type: DataType,
 ) -> Result<RawJson, ApiError> {
     let user_id = require(query.user_id.as_deref(), "user_id")?;
     let start = require(query.start_date.as_deref(), "start_date")?;
@@ -103,7 +104,7 @@ async fn read_records(
         .get_user_with_records(&key.developer, &key.user, key.data_type, query)
         .await?
         .ok_or_else(|| ApiError::not_found(USER_NOT_FOUND))?;
-    tracing::debug!(user.id = %user.id, data.type = key.data_type, bytes = joined.len(), "served records");
+    tracing::debug!(user.id = %user.id, data.type = key.data_type.as_str(), bytes = joined.len(), "served records");
     let records: &[String] = if joined.is_empty() {
         &[]
     } else {
@@ -123,7 +124,7 @@ async fn fetch_athlete(
     let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
     let user = lookup_user(state, developer, user_id).await?;
     if to_webhook {
-        return data_request::accept(state, &user, "athlete", None, true)
+        return data_request::accept(state, &user, DataType::Athlete, None, true)
             .await
             .map(RawJson::from);
     }
@@ -143,7 +144,7 @@ async fn latest_athlete(
         .query_records(
             developer.id(),
             user_id,
-            "athlete",
+            DataType::Athlete,
             RecordQuery {
                 start_ts: i64::MIN,
                 end_ts: i64::MAX,
@@ -167,7 +168,7 @@ fn athlete_body(user: &User, athlete: Option<&str>) -> Result<String, ApiError> 
 
 /// One handler per data type, each with its OpenAPI description.
 macro_rules! data_endpoint {
-    ($fn_name:ident, $path:literal, $data_type:literal, $operation:literal) => {
+    ($fn_name:ident, $path:literal, $data_type:ident, $operation:literal) => {
         #[utoipa::path(
             get,
             path = $path,
@@ -187,27 +188,22 @@ macro_rules! data_endpoint {
             developer: AuthDeveloper,
             QueryParams(query): QueryParams<DataQuery>,
         ) -> Result<RawJson, ApiError> {
-            fetch_records(&state, &developer, &query, $data_type).await
+            fetch_records(&state, &developer, &query, DataType::$data_type).await
         }
     };
 }
 
-data_endpoint!(get_activity, "/v2/activity", "activity", "activity_fetch");
-data_endpoint!(get_body, "/v2/body", "body", "body_fetch");
-data_endpoint!(get_daily, "/v2/daily", "daily", "daily_fetch");
+data_endpoint!(get_activity, "/v2/activity", Activity, "activity_fetch");
+data_endpoint!(get_body, "/v2/body", Body, "body_fetch");
+data_endpoint!(get_daily, "/v2/daily", Daily, "daily_fetch");
 data_endpoint!(
     get_menstruation,
     "/v2/menstruation",
-    "menstruation",
+    Menstruation,
     "menstruation_fetch"
 );
-data_endpoint!(
-    get_nutrition,
-    "/v2/nutrition",
-    "nutrition",
-    "nutrition_fetch"
-);
-data_endpoint!(get_sleep, "/v2/sleep", "sleep", "sleep_fetch");
+data_endpoint!(get_nutrition, "/v2/nutrition", Nutrition, "nutrition_fetch");
+data_endpoint!(get_sleep, "/v2/sleep", Sleep, "sleep_fetch");
 
 #[utoipa::path(
     get,

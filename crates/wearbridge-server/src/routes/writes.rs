@@ -12,7 +12,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use wearbridge_model::{Activity, Body, Nutrition, TerraRecord};
+use wearbridge_model::{Activity, Body, DataType, Nutrition, TerraRecord};
 
 use crate::auth::AuthDeveloper;
 use crate::error::{ApiError, ErrorBody};
@@ -176,7 +176,7 @@ async fn delete_records(
     state: &AppState,
     developer: &AuthDeveloper,
     query: &WriteQuery,
-    data_type: &'static str,
+    data_type: DataType,
     ids: Vec<String>,
     field: &str,
 ) -> Result<(StatusCode, Json<DeleteResponse>), ApiError> {
@@ -236,7 +236,7 @@ async fn delete_body(
         &state,
         &developer,
         &query,
-        Body::DATA_TYPE.as_str(),
+        Body::DATA_TYPE,
         body.log_ids,
         "log_ids",
     )
@@ -269,7 +269,7 @@ async fn delete_nutrition(
         &state,
         &developer,
         &query,
-        Nutrition::DATA_TYPE.as_str(),
+        Nutrition::DATA_TYPE,
         body.data,
         "data",
     )

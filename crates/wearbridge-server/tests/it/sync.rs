@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use url::Url;
+use wearbridge_model::DataType;
 use wearbridge_model::api::WidgetSessionRequest;
 use wearbridge_providers::config::SANDBOX_CLIENT_SECRET;
 use wearbridge_providers::sandbox::push::{
@@ -322,7 +323,7 @@ sync_test!(
         assert!(faulted >= 5, "only {faulted} faults were injected");
         let stored = env
             .store
-            .count_records(&env.dev, &user.id, "daily")
+            .count_records(&env.dev, &user.id, DataType::Daily)
             .await
             .expect("count");
         assert_eq!(stored, 365);
@@ -540,7 +541,7 @@ sync_test!(
         assert_eq!(notified, 1, "events for the notified day: {dates:?}");
         let stored = env
             .store
-            .count_records(&env.dev, &user.id, "daily")
+            .count_records(&env.dev, &user.id, DataType::Daily)
             .await
             .expect("count");
         assert_eq!(stored, 2, "the backfilled day and the notified day");
@@ -680,7 +681,10 @@ sync_test!(
         );
         assert!(peak <= 1_000, "{peak} requests in 10 seconds; budget 1000");
         for user in &users {
-            let daily = env.store.count_records(&env.dev, &user.id, "daily").await;
+            let daily = env
+                .store
+                .count_records(&env.dev, &user.id, DataType::Daily)
+                .await;
             assert_eq!(daily.expect("count"), 1, "user {} has no data", user.id);
         }
     }
@@ -997,7 +1001,7 @@ sync_test!(
         assert_each_day_once(&daily_dates_in_events(&env, &user).await, 30);
         let stored = env
             .store
-            .count_records(&env.dev, &user.id, "daily")
+            .count_records(&env.dev, &user.id, DataType::Daily)
             .await
             .expect("count");
         assert_eq!(stored, 30);

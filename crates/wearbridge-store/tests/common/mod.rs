@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+use wearbridge_model::DataType;
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{
     Backend, Developer, NewDeveloper, NewRecord, NewUser, Store, StoreError, User, testing,
@@ -90,7 +91,7 @@ pub const JAN_1: i64 = 1_767_225_600_000_000;
 pub fn daily(day: i64, label: &str) -> NewRecord {
     let start = JAN_1 + day * DAY;
     NewRecord {
-        data_type: "daily".to_owned(),
+        data_type: DataType::Daily,
         identity: format!("daily-{day}"),
         start_ts: start,
         end_ts: start + DAY,
