@@ -52,10 +52,6 @@ pub struct NewTokens {
     pub scopes: Option<String>,
 }
 
-const INSERT_USER: &str = "INSERT INTO users \
-     (id, developer_id, provider, provider_user_id, reference_id, scopes, active, \
-      deauthenticated, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7)";
 const INSERT_CONNECTION: &str = "INSERT INTO connections (user_id, developer_id, provider, \
      access_token_enc, refresh_token_enc, expires_at, scopes, version, created_at, \
      updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)";
@@ -164,32 +160,12 @@ impl StoreTx<'_> {
         id: &UserId,
         new: NewUser,
     ) -> Result<User> {
-        let user = User {
-            id: id.clone(),
-            developer_id: dev.clone(),
-            provider: new.provider,
-            provider_user_id: new.provider_user_id,
-            reference_id: new.reference_id,
-            scopes: new.scopes,
-            active: true,
-            deauthenticated: false,
-            created_at: now_micros(),
-            last_webhook_update: None,
-            last_polled_at: None,
-            most_recent_data_at: None,
-        };
-        sqlx::query(INSERT_USER)
-            .bind(user.id.as_str())
-            .bind(dev.as_str())
-            .bind(&user.provider)
-            .bind(user.provider_user_id.as_deref())
-            .bind(user.reference_id.as_deref())
-            .bind(user.scopes.as_deref())
-            .bind(user.created_at)
-            .execute(&mut *self.tx)
+        crate::users::insert_with_id(&mut self.tx, dev, id, new)
             .await
-            .map_err(conflict_on_duplicate)?;
-        Ok(user)
+            .map_err(|error| match error {
+                crate::StoreError::Database(error) => conflict_on_duplicate(error),
+                other => other,
+            })
     }
 
     /// Stores the tokens of a new connection.
@@ -263,7 +239,8 @@ mod tests {
         }
     }
 
-    async fn connected(store: &Store) -> Result<(DeveloperId, UserId)> {
+    /// A developer, a fresh user id and the SANDBOX user to create under it.
+    async fn new_user(store: &Store) -> Result<(DeveloperId, UserId, NewUser)> {
         let dev = store
             .create_developer(NewDeveloper {
                 name: "d".to_owned(),
@@ -273,12 +250,16 @@ mod tests {
             })
             .await?
             .id;
-        let id = UserId::new();
-        let mut tx = store.begin().await?;
         let new = NewUser {
             provider: "SANDBOX".to_owned(),
             ..NewUser::default()
         };
+        Ok((dev, UserId::new(), new))
+    }
+
+    async fn connected(store: &Store) -> Result<(DeveloperId, UserId)> {
+        let (dev, id, new) = new_user(store).await?;
+        let mut tx = store.begin().await?;
         tx.create_user_with_id(&dev, &id, new.clone()).await?;
         assert!(matches!(
             tx.create_user_with_id(&dev, &id, new).await,
@@ -321,21 +302,8 @@ mod tests {
     }
 
     async fn connected_committed(store: &Store) -> Result<(DeveloperId, UserId)> {
-        let dev = store
-            .create_developer(NewDeveloper {
-                name: "d".to_owned(),
-                api_key_hash: "h".to_owned(),
-                webhook_url: None,
-                webhook_secret_enc: "s".to_owned(),
-            })
-            .await?
-            .id;
-        let id = UserId::new();
+        let (dev, id, new) = new_user(store).await?;
         let mut tx = store.begin().await?;
-        let new = NewUser {
-            provider: "SANDBOX".to_owned(),
-            ..NewUser::default()
-        };
         tx.create_user_with_id(&dev, &id, new).await?;
         tx.insert_connection(&dev, &id, "SANDBOX", &tokens("a1", Some("r1")))
             .await?;

@@ -114,8 +114,19 @@ const TOUCH_POLLED: &str = "UPDATE users SET last_polled_at = $3 \
 pub const MAX_PER_PAGE: u32 = 10_000;
 
 async fn insert(conn: &mut AnyConnection, dev: &DeveloperId, new: NewUser) -> Result<User> {
+    insert_with_id(conn, dev, &UserId::new(), new).await
+}
+
+/// Inserts an active, authenticated user under `id` (a fresh one, or one handed out
+/// before the connection existed); the one statement both creation paths share.
+pub(crate) async fn insert_with_id(
+    conn: &mut AnyConnection,
+    dev: &DeveloperId,
+    id: &UserId,
+    new: NewUser,
+) -> Result<User> {
     let user = User {
-        id: UserId::new(),
+        id: id.clone(),
         developer_id: dev.clone(),
         provider: new.provider,
         provider_user_id: new.provider_user_id,
