@@ -276,7 +276,7 @@ async fn apply_fault(
         }
         Some(FaultKind::MalformedJson) => truncate_body(next.run(request).await).await,
         Some(kind @ (FaultKind::ExpireToken | FaultKind::RevokeToken)) => {
-            if let (Some(oauth), Some(token)) = (oauth, bearer_token(&request)) {
+            if let (Some(oauth), Some(token)) = (oauth, common::bearer_token(request.headers())) {
                 if kind == FaultKind::ExpireToken {
                     oauth.expire_access_token(token);
                 } else {
@@ -286,16 +286,6 @@ async fn apply_fault(
             next.run(request).await
         }
     }
-}
-
-fn bearer_token(request: &Request) -> Option<&str> {
-    request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
 }
 
 /// Keeps status and headers but cuts the body in half (at least one byte short of a complete

@@ -25,6 +25,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::common::bearer_account;
 use super::{PushMessage, SimCloud};
 use crate::SimState;
 use crate::faults::{FaultKind, RequestClass};
@@ -278,19 +279,7 @@ async fn token(State(state): State<GarminState>, headers: HeaderMap, body: Bytes
 /// The account behind the bearer token; 401 for a missing or expired token, 403 for one
 /// Garmin no longer knows (revoked by the user), as Appendix E describes.
 fn authenticate(state: &GarminState, headers: &HeaderMap) -> Result<String, GarminError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            GarminError::new(
-                StatusCode::UNAUTHORIZED,
-                TokenProblem::Missing.description(),
-            )
-        })?;
-    state.oauth.check_access(token).map_err(|problem| {
+    bearer_account(&state.oauth, headers, |problem| {
         let status = match problem {
             TokenProblem::Missing | TokenProblem::Expired => StatusCode::UNAUTHORIZED,
             TokenProblem::Unknown | TokenProblem::Revoked => StatusCode::FORBIDDEN,

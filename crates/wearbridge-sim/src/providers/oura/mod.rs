@@ -31,9 +31,10 @@ use serde_json::{Value, json};
 
 use crate::SimState;
 use crate::faults::{FaultKind, RequestClass};
-use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings};
+use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings, TokenProblem};
 use crate::person::Person;
 use crate::providers::PushMessage;
+use crate::providers::common::bearer_account;
 use collections::{Collection, Window};
 use webhook::Subscriptions;
 
@@ -211,22 +212,13 @@ fn invalid_query((name, message, input): collections::QueryProblem) -> Response 
 
 /// The account behind the bearer token, or Oura's 401.
 fn authenticate(state: &OuraState, headers: &HeaderMap) -> Result<String, Refusal> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let Some(token) = token else {
-        return Err(Refusal::detail(
-            StatusCode::UNAUTHORIZED,
-            "Missing access token",
-        ));
-    };
-    state
-        .oauth
-        .check_access(token)
-        .map_err(|problem| Refusal::detail(StatusCode::UNAUTHORIZED, problem.description()))
+    bearer_account(&state.oauth, headers, |problem| {
+        let message = match problem {
+            TokenProblem::Missing => "Missing access token",
+            other => other.description(),
+        };
+        Refusal::detail(StatusCode::UNAUTHORIZED, message)
+    })
 }
 
 fn now_for(person: &Person) -> DateTime<FixedOffset> {

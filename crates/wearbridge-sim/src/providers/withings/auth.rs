@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::params::{Failure, Params, envelope, envelope_error, invalid, respond};
 use super::{WithingsState, status};
 use crate::oauth;
+use crate::providers::common::hmac_sha256;
 
 // ---------------------------------------------------------------------------------------
 // OAuth.
@@ -86,14 +87,8 @@ const NONCE_TIMESTAMP_SKEW_S: i64 = 600;
 /// over the values of `action`, `client_id` and `nonce` (or `timestamp` for `getnonce`)
 /// joined with commas, in that (alphabetical key) order.
 pub fn request_signature(client_secret: &str, values: &[&str]) -> String {
-    use hmac::{Hmac, Mac};
-    match Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(values.join(",").as_bytes());
-            hex::encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    }
+    hmac_sha256(client_secret.as_bytes(), &[values.join(",").as_bytes()])
+        .map_or_else(String::new, hex::encode)
 }
 
 /// Checks a signature over `values` for `client_id`. A registered client's secret must

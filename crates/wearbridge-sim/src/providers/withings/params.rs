@@ -5,14 +5,14 @@
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use super::{WithingsState, status};
 use crate::person::Person;
-use crate::providers::common::parse_iso_date;
+use crate::providers::common::{bearer_token, parse_iso_date};
 
 /// Longest date range accepted.
 const MAX_RANGE_DAYS: i64 = 3_660;
@@ -93,12 +93,7 @@ pub(super) fn authenticate(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<String, Failure> {
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let token = header_token
+    let token = bearer_token(headers)
         .or_else(|| params.get("access_token"))
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Failure::new(status::INVALID_TOKEN, "invalid_token: missing"))?;
