@@ -8,11 +8,11 @@ use std::sync::PoisonError;
 use axum::body::{Bytes, to_bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::params::{Failure, Params, envelope, envelope_error, invalid, respond};
+use super::params::{Failure, Params, envelope, envelope_error, invalid, respond, unknown_action};
 use super::{WithingsState, status};
 use crate::oauth;
 use crate::providers::common::hmac_sha256;
@@ -42,7 +42,7 @@ pub(super) async fn token(
     match params.get("action") {
         Some("requesttoken") => {}
         Some("revoke") => return respond(revoke(&state, &params)),
-        _ => return envelope_error(status::UNKNOWN_ACTION, "Unknown action"),
+        _ => return unknown_action().into_response(),
     }
     let answer = oauth::token(&state.oauth, &headers, &body);
     let ok = answer.status() == StatusCode::OK;
@@ -118,7 +118,7 @@ pub(super) async fn signature(State(state): State<WithingsState>, body: Bytes) -
 
 fn getnonce(state: &WithingsState, params: &Params) -> Result<Response, Failure> {
     if params.get("action") != Some("getnonce") {
-        return Err(Failure::new(status::UNKNOWN_ACTION, "Unknown action"));
+        return Err(unknown_action());
     }
     let client_id = params
         .get("client_id")

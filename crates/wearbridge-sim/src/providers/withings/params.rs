@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -61,6 +63,20 @@ impl Params {
     }
 }
 
+/// Reads [`Params`] from a request (query string, then form body), so the action handlers
+/// take them as an extractor instead of each parsing query and body again.
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let query = request.uri().query().map(str::to_owned);
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self::new(query.as_deref(), &body))
+    }
+}
+
 /// An error answer: an envelope status and message (still HTTP 200).
 #[derive(Debug)]
 pub(super) struct Failure {
@@ -81,6 +97,11 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         envelope_error(self.code, &self.message)
     }
+}
+
+/// The answer to an `action` a path does not serve; every Withings path words it alike.
+pub(super) fn unknown_action() -> Failure {
+    Failure::new(status::UNKNOWN_ACTION, "Unknown action")
 }
 
 pub(super) fn invalid(key: &str) -> Failure {
