@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +20,9 @@ use crate::faults::RequestClass;
 use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings};
 use crate::person::Person;
 use wire::{
-    ListResponse, MeResponse, wire_body, wire_daily, wire_menstruation, wire_nutrition,
-    wire_profile, wire_sleep, wire_workouts,
+    ListResponse, MeResponse, WireBody, WireDaily, WireMenstruation, WireNutrition, WireSleep,
+    WireWorkout, wire_body, wire_daily, wire_menstruation, wire_nutrition, wire_profile,
+    wire_sleep, wire_workouts,
 };
 
 mod push;
@@ -104,12 +105,21 @@ pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
         .route(REVOKE_PATH, post(revoke))
         .route("/sandbox/api/v1/me", get(me))
         .route("/sandbox/api/v1/profile", get(profile))
-        .route("/sandbox/api/v1/daily", get(daily))
-        .route("/sandbox/api/v1/sleep", get(sleep))
-        .route("/sandbox/api/v1/workouts", get(workouts))
-        .route("/sandbox/api/v1/body", get(body))
-        .route("/sandbox/api/v1/menstruation", get(menstruation))
-        .route("/sandbox/api/v1/nutrition", get(nutrition))
+        .route("/sandbox/api/v1/daily", list_route(DAILY_PAGE_DAYS, daily))
+        .route("/sandbox/api/v1/sleep", list_route(SLEEP_PAGE_DAYS, sleep))
+        .route(
+            "/sandbox/api/v1/workouts",
+            list_route(WORKOUT_PAGE_DAYS, workouts),
+        )
+        .route("/sandbox/api/v1/body", list_route(BODY_PAGE_DAYS, body))
+        .route(
+            "/sandbox/api/v1/menstruation",
+            list_route(MENSTRUATION_PAGE_DAYS, menstruation),
+        )
+        .route(
+            "/sandbox/api/v1/nutrition",
+            list_route(NUTRITION_PAGE_DAYS, nutrition),
+        )
         .with_state(SandboxState { oauth, sim })
 }
 
@@ -191,98 +201,53 @@ fn list<T: Serialize>(
     .into_response())
 }
 
-fn respond(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn daily(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        DAILY_PAGE_DAYS,
-        |person, date, _| vec![wire_daily(&person.day(date))],
-    ))
-}
-
-async fn sleep(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        SLEEP_PAGE_DAYS,
-        |person, date, _| vec![wire_sleep(date, &person.sleep_ending_on(date))],
-    ))
-}
-
-async fn workouts(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        WORKOUT_PAGE_DAYS,
-        |person, date, query| {
-            wire_workouts(&person.day(date), query.include_samples.unwrap_or(true))
+/// `GET` of a list endpoint: [`list`] with `days_per_page` and `render`, errors as JSON.
+/// The list endpoints differ only in page size and renderer, so they share one handler.
+fn list_route<T, R>(days_per_page: u64, render: R) -> MethodRouter<SandboxState>
+where
+    T: Serialize,
+    R: Fn(&Person, NaiveDate, &ListQuery) -> Vec<T> + Clone + Send + Sync + 'static,
+{
+    get(
+        move |state: State<SandboxState>, headers: HeaderMap, query: RawQuery| async move {
+            list(
+                &state.0,
+                &headers,
+                query.0.as_deref(),
+                days_per_page,
+                render,
+            )
+            .unwrap_or_else(IntoResponse::into_response)
         },
-    ))
+    )
 }
 
-async fn body(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        BODY_PAGE_DAYS,
-        |person, date, _| vec![wire_body(date, &person.body_on(date))],
-    ))
+// Renderers of the list endpoints: what one date contributes.
+
+fn daily(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireDaily> {
+    vec![wire_daily(&person.day(date))]
 }
 
-async fn menstruation(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        MENSTRUATION_PAGE_DAYS,
-        |person, date, _| {
-            let cycle = person.menstruation_on(date);
-            cycle
-                .map(|m| wire_menstruation(date, &m))
-                .into_iter()
-                .collect()
-        },
-    ))
+fn sleep(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireSleep> {
+    vec![wire_sleep(date, &person.sleep_ending_on(date))]
 }
 
-async fn nutrition(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        NUTRITION_PAGE_DAYS,
-        |person, date, _| vec![wire_nutrition(&person.day(date))],
-    ))
+fn workouts(person: &Person, date: NaiveDate, query: &ListQuery) -> Vec<WireWorkout> {
+    wire_workouts(&person.day(date), query.include_samples.unwrap_or(true))
+}
+
+fn body(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireBody> {
+    vec![wire_body(date, &person.body_on(date))]
+}
+
+fn menstruation(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireMenstruation> {
+    let cycle = person.menstruation_on(date);
+    cycle
+        .map(|m| wire_menstruation(date, &m))
+        .into_iter()
+        .collect()
+}
+
+fn nutrition(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireNutrition> {
+    vec![wire_nutrition(&person.day(date))]
 }
