@@ -365,24 +365,49 @@ fn window(
     Ok((start, end))
 }
 
+/// The Unix-seconds window a windowed endpoint reads: its two query keys and longest span.
+struct WindowKeys {
+    start: &'static str,
+    end: &'static str,
+    max_s: i64,
+}
+
+/// `GET /{type}`: summaries uploaded in the window.
+const UPLOAD_WINDOW: WindowKeys = WindowKeys {
+    start: "uploadStartTimeInSeconds",
+    end: "uploadEndTimeInSeconds",
+    max_s: MAX_UPLOAD_WINDOW_S,
+};
+
+/// `GET /backfill/{type}`: summaries of the window's period.
+const BACKFILL_WINDOW: WindowKeys = WindowKeys {
+    start: "summaryStartTimeInSeconds",
+    end: "summaryEndTimeInSeconds",
+    max_s: MAX_BACKFILL_S,
+};
+
+/// The account behind the bearer token and the query's window (`keys`): how the summary
+/// and backfill endpoints both open, token first, so they refuse in the same order.
+fn authorized_window(
+    state: &GarminState,
+    headers: &HeaderMap,
+    query: &Option<String>,
+    keys: &WindowKeys,
+) -> Result<(String, i64, i64), GarminError> {
+    let account = authenticate(state, headers)?;
+    let (start, end) = window(query.as_deref(), keys.start, keys.end, keys.max_s)?;
+    Ok((account, start, end))
+}
+
 async fn summaries(
     State(state): State<GarminState>,
     Path(kind): Path<String>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let account = match authenticate(&state, &headers) {
-        Ok(account) => account,
-        Err(response) => return response.into_response(),
-    };
-    let (start, end) = match window(
-        query.as_deref(),
-        "uploadStartTimeInSeconds",
-        "uploadEndTimeInSeconds",
-        MAX_UPLOAD_WINDOW_S,
-    ) {
-        Ok(window) => window,
-        Err(response) => return response.into_response(),
+    let (account, start, end) = match authorized_window(&state, &headers, &query, &UPLOAD_WINDOW) {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
     };
     let person = state.sim.person(&account);
     match uploaded_between(&person, &account, &kind, start, end) {
@@ -479,18 +504,10 @@ async fn backfill(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let account = match authenticate(&state, &headers) {
-        Ok(account) => account,
-        Err(response) => return response.into_response(),
-    };
-    let (start, end) = match window(
-        query.as_deref(),
-        "summaryStartTimeInSeconds",
-        "summaryEndTimeInSeconds",
-        MAX_BACKFILL_S,
-    ) {
-        Ok(window) => window,
-        Err(response) => return response.into_response(),
+    let (account, start, end) = match authorized_window(&state, &headers, &query, &BACKFILL_WINDOW)
+    {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
     };
     let fresh = state
         .backfills
