@@ -1,15 +1,19 @@
-//! Pieces every simulated provider's data API needs: bearer-token checks, date ranges and
-//! day-based paging, a JSON error body, and the HMAC-SHA256 that push and request
-//! signatures are built on.
+//! Pieces every simulated provider's API needs: the plain OAuth endpoints, bearer-token
+//! checks, date ranges and day-based paging, a JSON error body, and the HMAC-SHA256 that
+//! push and request signatures are built on.
+
+use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Days, NaiveDate};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::oauth::{OAuthServer, TokenProblem};
+use crate::oauth::{self, OAuthServer, TokenProblem};
 
 /// Longest accepted range: ten years of days, far beyond any backfill depth.
 const MAX_RANGE_DAYS: i64 = 3_660;
@@ -62,6 +66,44 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+// The OAuth endpoints of a provider that answers them as the shared server does. They
+// take the server from the router state (each provider state derives `FromRef`), so one
+// handler serves every provider instead of a wrapper per provider.
+
+/// `GET` authorize: the consent page (or the redirect of the `sim_user` shortcut).
+pub(crate) async fn authorize_page(
+    State(server): State<Arc<OAuthServer>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    oauth::authorize_query(&server, query.as_deref())
+}
+
+/// `POST` authorize: the consent form's answer.
+pub(crate) async fn authorize_submit(
+    State(server): State<Arc<OAuthServer>>,
+    body: Bytes,
+) -> Response {
+    oauth::authorize_form(&server, &body)
+}
+
+/// `POST` token: the shared token endpoint's answer, unchanged.
+pub(crate) async fn token(
+    State(server): State<Arc<OAuthServer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    oauth::token(&server, &headers, &body)
+}
+
+/// `POST` revoke (RFC 7009), as the shared server answers it.
+pub(crate) async fn revoke(
+    State(server): State<Arc<OAuthServer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    oauth::revoke(&server, &headers, &body)
 }
 
 /// The account behind `Authorization: Bearer <token>`, or a 401.

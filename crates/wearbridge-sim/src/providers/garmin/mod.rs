@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::extract::FromRef;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +25,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::common::bearer_account;
+use super::common::{authorize_submit, bearer_account, token};
 use super::{PushMessage, SimCloud};
 use crate::SimState;
 use crate::faults::{FaultKind, RequestClass};
@@ -136,7 +136,7 @@ pub(crate) struct Cloud;
 /// (account, summary type, start, end) of a backfill request.
 type BackfillKey = (String, String, i64, i64);
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct GarminState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
@@ -266,14 +266,6 @@ async fn authorize_page(State(state): State<GarminState>, RawQuery(query): RawQu
         );
     }
     oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-async fn authorize_submit(State(state): State<GarminState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
-
-async fn token(State(state): State<GarminState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::token(&state.oauth, &headers, &body)
 }
 
 /// The account behind the bearer token; 401 for a missing or expired token, 403 for one

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::FromRef;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -31,10 +32,10 @@ use serde_json::{Value, json};
 
 use crate::SimState;
 use crate::faults::{FaultKind, RequestClass};
-use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings, TokenProblem};
+use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings, TokenProblem};
 use crate::person::Person;
 use crate::providers::PushMessage;
-use crate::providers::common::bearer_account;
+use crate::providers::common::{authorize_page, authorize_submit, bearer_account, token};
 use collections::{Collection, Window};
 use webhook::Subscriptions;
 
@@ -120,7 +121,7 @@ pub(crate) fn classify(path: &str) -> RequestClass {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct OuraState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
@@ -223,18 +224,6 @@ fn authenticate(state: &OuraState, headers: &HeaderMap) -> Result<String, Refusa
 
 fn now_for(person: &Person) -> DateTime<FixedOffset> {
     Utc::now().with_timezone(&person.offset().fixed())
-}
-
-async fn authorize_page(State(state): State<OuraState>, RawQuery(query): RawQuery) -> Response {
-    oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-async fn authorize_submit(State(state): State<OuraState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
-
-async fn token(State(state): State<OuraState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::token(&state.oauth, &headers, &body)
 }
 
 #[derive(Deserialize, Default)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::extract::FromRef;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -14,10 +14,12 @@ use axum::routing::{MethodRouter, get, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ApiError, DateRange, authenticate};
+use super::common::{
+    ApiError, DateRange, authenticate, authorize_page, authorize_submit, revoke, token,
+};
 use crate::SimState;
 use crate::faults::RequestClass;
-use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings};
+use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
 use crate::person::Person;
 use wire::{
     ListResponse, MeResponse, WireBody, WireDaily, WireMenstruation, WireNutrition, WireSleep,
@@ -92,7 +94,7 @@ pub(crate) fn classify(path: &str) -> RequestClass {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct SandboxState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
@@ -121,22 +123,6 @@ pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
             list_route(NUTRITION_PAGE_DAYS, nutrition),
         )
         .with_state(SandboxState { oauth, sim })
-}
-
-async fn authorize_page(State(state): State<SandboxState>, RawQuery(query): RawQuery) -> Response {
-    oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-async fn authorize_submit(State(state): State<SandboxState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
-
-async fn token(State(state): State<SandboxState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::token(&state.oauth, &headers, &body)
-}
-
-async fn revoke(State(state): State<SandboxState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::revoke(&state.oauth, &headers, &body)
 }
 
 // ---------------------------------------------------------------------------------------

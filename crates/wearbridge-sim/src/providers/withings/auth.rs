@@ -6,7 +6,7 @@
 use std::sync::PoisonError;
 
 use axum::body::{Bytes, to_bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -19,17 +19,6 @@ use crate::providers::common::hmac_sha256;
 
 // ---------------------------------------------------------------------------------------
 // OAuth.
-
-pub(super) async fn authorize_page(
-    State(state): State<WithingsState>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-pub(super) async fn authorize_submit(State(state): State<WithingsState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
 
 /// `POST /v2/oauth2` with `action=requesttoken`: the shared token endpoint's answer,
 /// re-wrapped in Withings's envelope (`userid`, tokens, `expires_in`, comma scopes).

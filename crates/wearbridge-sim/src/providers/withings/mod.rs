@@ -27,14 +27,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 
+use super::common::{authorize_page, authorize_submit};
 use crate::SimState;
 use crate::faults::{FaultKind, RequestClass};
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
-use auth::{authorize_page, authorize_submit, signature, token};
+use auth::{signature, token};
 use data::{measure, measure_v2, sleep};
 use notify::notify;
 use params::envelope_error;
@@ -122,7 +124,7 @@ pub(crate) fn classify(path: &str) -> RequestClass {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct WithingsState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
