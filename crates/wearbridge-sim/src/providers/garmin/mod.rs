@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use super::common::{authorize_submit, bearer_account, token};
 use super::{PushMessage, SimCloud};
 use crate::SimState;
-use crate::faults::{FaultKind, RequestClass};
+use crate::faults::FaultKind;
 use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings, TokenProblem};
 use crate::person::Person;
 use wire::Uploaded;
@@ -180,12 +180,8 @@ impl SimCloud for Cloud {
             .with_state(state)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        match path {
-            AUTHORIZE_PATH => RequestClass::Authorize,
-            TOKEN_PATH => RequestClass::Token,
-            _ => RequestClass::Api,
-        }
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH]
     }
 
     fn push_message(

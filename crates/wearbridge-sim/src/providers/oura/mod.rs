@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::SimState;
-use crate::faults::{FaultKind, RequestClass};
+use crate::faults::FaultKind;
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings, TokenProblem};
 use crate::person::Person;
 use crate::providers::PushMessage;
@@ -62,8 +62,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        classify(path)
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH, REVOKE_PATH]
     }
 
     /// Oura signs with the app's client secret (`secret`).
@@ -110,14 +110,6 @@ pub(crate) fn oauth_settings() -> OAuthSettings {
         code_ttl: Duration::from_secs(600),
         // "a refresh token can only be used once".
         rotate_refresh_tokens: true,
-    }
-}
-
-pub(crate) fn classify(path: &str) -> RequestClass {
-    match path {
-        AUTHORIZE_PATH => RequestClass::Authorize,
-        TOKEN_PATH | REVOKE_PATH => RequestClass::Token,
-        _ => RequestClass::Api,
     }
 }
 

@@ -44,7 +44,6 @@ use sha2::{Digest, Sha256};
 
 use super::common::{authenticate, authorize_page, authorize_submit};
 use crate::SimState;
-use crate::faults::RequestClass;
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
 use crate::person::Person;
 
@@ -80,12 +79,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        match path {
-            AUTHORIZE_PATH => RequestClass::Authorize,
-            TOKEN_PATH => RequestClass::Token,
-            _ => RequestClass::Api,
-        }
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH]
     }
 
     fn push_message(

@@ -18,7 +18,6 @@ use super::common::{
     ApiError, DateRange, authenticate, authorize_page, authorize_submit, revoke, token,
 };
 use crate::SimState;
-use crate::faults::RequestClass;
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
 use crate::person::Person;
 use wire::{
@@ -59,8 +58,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        classify(path)
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH, REVOKE_PATH]
     }
 
     fn push_message(
@@ -83,14 +82,6 @@ pub(crate) fn oauth_settings() -> OAuthSettings {
         access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
         code_ttl: Duration::from_secs(600),
         rotate_refresh_tokens: true,
-    }
-}
-
-pub(crate) fn classify(path: &str) -> RequestClass {
-    match path {
-        AUTHORIZE_PATH => RequestClass::Authorize,
-        TOKEN_PATH | REVOKE_PATH => RequestClass::Token,
-        _ => RequestClass::Api,
     }
 }
 

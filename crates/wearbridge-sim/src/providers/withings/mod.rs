@@ -34,7 +34,7 @@ use chrono::NaiveDate;
 
 use super::common::{authorize_page, authorize_submit};
 use crate::SimState;
-use crate::faults::{FaultKind, RequestClass};
+use crate::faults::FaultKind;
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
 use auth::{signature, token};
 use data::{measure, measure_v2, sleep};
@@ -75,8 +75,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        classify(path)
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH]
     }
 
     /// Withings signs nothing, so `secret` is unused.
@@ -113,14 +113,6 @@ pub(crate) fn oauth_settings() -> OAuthSettings {
         // The authorization code is valid for 30 seconds.
         code_ttl: Duration::from_secs(30),
         rotate_refresh_tokens: true,
-    }
-}
-
-pub(crate) fn classify(path: &str) -> RequestClass {
-    match path {
-        AUTHORIZE_PATH => RequestClass::Authorize,
-        TOKEN_PATH => RequestClass::Token,
-        _ => RequestClass::Api,
     }
 }
 
