@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::SimState;
-use crate::faults::{DeliveryFaults, FaultKind, FaultTarget};
+use crate::faults::{DeliveryFaults, FaultError, FaultKind, FaultTarget};
 use crate::oauth::OAuthServer;
 use crate::providers::SimProvider;
 
@@ -46,7 +46,15 @@ impl IntoResponse for ControlError {
     }
 }
 
+/// What a control handler answers: axum renders the `Err` side as the JSON error, so
+/// handlers use `?` rather than each wrapping its body and unwrapping the error.
 type ControlResult = Result<Response, ControlError>;
+
+/// A fault setting the injector refuses (bad probability, a fault that cannot target
+/// that endpoint): a 400 with its reason, the same for every fault endpoint.
+fn refused(error: FaultError) -> ControlError {
+    ControlError(StatusCode::BAD_REQUEST, error.to_string())
+}
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ControlError> {
     serde_json::from_slice(body)
@@ -95,22 +103,19 @@ fn one() -> u32 {
     1
 }
 
-async fn inject(State(sim): State<Arc<SimState>>, body: Bytes) -> Response {
-    let result: ControlResult = (|| {
-        let request: InjectRequest = parse_json(&body)?;
-        oauth_of(&sim, &request.provider)?;
-        sim.faults
-            .inject_after(
-                &request.provider,
-                request.fault,
-                request.target,
-                request.after,
-                request.times,
-            )
-            .map_err(|e| ControlError(StatusCode::BAD_REQUEST, e.to_string()))?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn inject(State(sim): State<Arc<SimState>>, body: Bytes) -> ControlResult {
+    let request: InjectRequest = parse_json(&body)?;
+    oauth_of(&sim, &request.provider)?;
+    sim.faults
+        .inject_after(
+            &request.provider,
+            request.fault,
+            request.target,
+            request.after,
+            request.times,
+        )
+        .map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]
@@ -122,21 +127,18 @@ struct RandomRequest {
     probability: f64,
 }
 
-async fn inject_randomly(State(sim): State<Arc<SimState>>, body: Bytes) -> Response {
-    let result: ControlResult = (|| {
-        let request: RandomRequest = parse_json(&body)?;
-        oauth_of(&sim, &request.provider)?;
-        sim.faults
-            .inject_randomly(
-                &request.provider,
-                request.fault,
-                request.target,
-                request.probability,
-            )
-            .map_err(|e| ControlError(StatusCode::BAD_REQUEST, e.to_string()))?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn inject_randomly(State(sim): State<Arc<SimState>>, body: Bytes) -> ControlResult {
+    let request: RandomRequest = parse_json(&body)?;
+    oauth_of(&sim, &request.provider)?;
+    sim.faults
+        .inject_randomly(
+            &request.provider,
+            request.fault,
+            request.target,
+            request.probability,
+        )
+        .map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]
@@ -146,16 +148,13 @@ struct DeliveryRequest {
     delivery: DeliveryFaults,
 }
 
-async fn set_delivery(State(sim): State<Arc<SimState>>, body: Bytes) -> Response {
-    let result: ControlResult = (|| {
-        let request: DeliveryRequest = parse_json(&body)?;
-        oauth_of(&sim, &request.provider)?;
-        sim.faults
-            .set_delivery(&request.provider, request.delivery)
-            .map_err(|e| ControlError(StatusCode::BAD_REQUEST, e.to_string()))?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn set_delivery(State(sim): State<Arc<SimState>>, body: Bytes) -> ControlResult {
+    let request: DeliveryRequest = parse_json(&body)?;
+    oauth_of(&sim, &request.provider)?;
+    sim.faults
+        .set_delivery(&request.provider, request.delivery)
+        .map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -163,13 +162,13 @@ struct ProviderFilter {
     provider: Option<String>,
 }
 
-async fn clear_faults(State(sim): State<Arc<SimState>>, RawQuery(query): RawQuery) -> Response {
-    let result: ControlResult = (|| {
-        let filter: ProviderFilter = parse_query(query.as_deref())?;
-        sim.faults.clear(filter.provider.as_deref());
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn clear_faults(
+    State(sim): State<Arc<SimState>>,
+    RawQuery(query): RawQuery,
+) -> ControlResult {
+    let filter: ProviderFilter = parse_query(query.as_deref())?;
+    sim.faults.clear(filter.provider.as_deref());
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]
@@ -178,28 +177,22 @@ struct AccountRequest {
     sim_user: Option<String>,
 }
 
-async fn revoke_account(State(sim): State<Arc<SimState>>, body: Bytes) -> Response {
-    let result: ControlResult = (|| {
-        let request: AccountRequest = parse_json(&body)?;
-        let oauth = oauth_of(&sim, &request.provider)?;
-        let account = request
-            .sim_user
-            .ok_or_else(|| ControlError(StatusCode::BAD_REQUEST, "sim_user is required".into()))?;
-        Ok(json(
-            serde_json::json!({ "revoked": oauth.revoke_account(&account) }),
-        ))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn revoke_account(State(sim): State<Arc<SimState>>, body: Bytes) -> ControlResult {
+    let request: AccountRequest = parse_json(&body)?;
+    let oauth = oauth_of(&sim, &request.provider)?;
+    let account = request
+        .sim_user
+        .ok_or_else(|| ControlError(StatusCode::BAD_REQUEST, "sim_user is required".into()))?;
+    Ok(json(
+        serde_json::json!({ "revoked": oauth.revoke_account(&account) }),
+    ))
 }
 
-async fn expire_tokens(State(sim): State<Arc<SimState>>, body: Bytes) -> Response {
-    let result: ControlResult = (|| {
-        let request: AccountRequest = parse_json(&body)?;
-        let oauth = oauth_of(&sim, &request.provider)?;
-        let expired = oauth.expire_access_tokens(request.sim_user.as_deref());
-        Ok(json(serde_json::json!({ "expired": expired })))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn expire_tokens(State(sim): State<Arc<SimState>>, body: Bytes) -> ControlResult {
+    let request: AccountRequest = parse_json(&body)?;
+    let oauth = oauth_of(&sim, &request.provider)?;
+    let expired = oauth.expire_access_tokens(request.sim_user.as_deref());
+    Ok(json(serde_json::json!({ "expired": expired })))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -220,20 +213,17 @@ async fn get_config(State(sim): State<Arc<SimState>>) -> Response {
     json(serde_json::json!({ "providers": providers }))
 }
 
-async fn set_config(State(sim): State<Arc<SimState>>, body: Bytes) -> Response {
-    let result: ControlResult = (|| {
-        let request: ProviderConfig = parse_json(&body)?;
-        let oauth = oauth_of(&sim, &request.provider)?;
-        if request.access_token_ttl_s == 0 {
-            return Err(ControlError(
-                StatusCode::BAD_REQUEST,
-                "access_token_ttl_s must be at least 1".into(),
-            ));
-        }
-        oauth.set_access_token_ttl(Duration::from_secs(request.access_token_ttl_s));
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn set_config(State(sim): State<Arc<SimState>>, body: Bytes) -> ControlResult {
+    let request: ProviderConfig = parse_json(&body)?;
+    let oauth = oauth_of(&sim, &request.provider)?;
+    if request.access_token_ttl_s == 0 {
+        return Err(ControlError(
+            StatusCode::BAD_REQUEST,
+            "access_token_ttl_s must be at least 1".into(),
+        ));
+    }
+    oauth.set_access_token_ttl(Duration::from_secs(request.access_token_ttl_s));
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Serialize)]
@@ -242,26 +232,23 @@ struct MinuteCount {
     count: u64,
 }
 
-async fn requests(State(sim): State<Arc<SimState>>, RawQuery(query): RawQuery) -> Response {
-    let result: ControlResult = (|| {
-        let filter: ProviderFilter = parse_query(query.as_deref())?;
-        let provider = filter
-            .provider
-            .ok_or_else(|| ControlError(StatusCode::BAD_REQUEST, "provider is required".into()))?;
-        let per_minute: Vec<MinuteCount> = sim
-            .requests
-            .per_minute(&provider)
-            .into_iter()
-            .map(|(minute, count)| MinuteCount { minute, count })
-            .collect();
-        Ok(json(serde_json::json!({
-            "provider": provider,
-            "total": sim.requests.count(&provider),
-            "per_minute": per_minute,
-            "records": sim.requests.records(Some(&provider)),
-        })))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn requests(State(sim): State<Arc<SimState>>, RawQuery(query): RawQuery) -> ControlResult {
+    let filter: ProviderFilter = parse_query(query.as_deref())?;
+    let provider = filter
+        .provider
+        .ok_or_else(|| ControlError(StatusCode::BAD_REQUEST, "provider is required".into()))?;
+    let per_minute: Vec<MinuteCount> = sim
+        .requests
+        .per_minute(&provider)
+        .into_iter()
+        .map(|(minute, count)| MinuteCount { minute, count })
+        .collect();
+    Ok(json(serde_json::json!({
+        "provider": provider,
+        "total": sim.requests.count(&provider),
+        "per_minute": per_minute,
+        "records": sim.requests.records(Some(&provider)),
+    })))
 }
 
 async fn clear_requests(State(sim): State<Arc<SimState>>) -> Response {
@@ -269,18 +256,15 @@ async fn clear_requests(State(sim): State<Arc<SimState>>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn accounts(State(sim): State<Arc<SimState>>, RawQuery(query): RawQuery) -> Response {
-    let result: ControlResult = (|| {
-        let filter: ProviderFilter = parse_query(query.as_deref())?;
-        let provider = filter
-            .provider
-            .ok_or_else(|| ControlError(StatusCode::BAD_REQUEST, "provider is required".into()))?;
-        let oauth = oauth_of(&sim, &provider)?;
-        Ok(json(
-            serde_json::json!({ "provider": provider, "accounts": oauth.accounts() }),
-        ))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+async fn accounts(State(sim): State<Arc<SimState>>, RawQuery(query): RawQuery) -> ControlResult {
+    let filter: ProviderFilter = parse_query(query.as_deref())?;
+    let provider = filter
+        .provider
+        .ok_or_else(|| ControlError(StatusCode::BAD_REQUEST, "provider is required".into()))?;
+    let oauth = oauth_of(&sim, &provider)?;
+    Ok(json(
+        serde_json::json!({ "provider": provider, "accounts": oauth.accounts() }),
+    ))
 }
 
 async fn person_profile(

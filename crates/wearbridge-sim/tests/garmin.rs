@@ -2,6 +2,8 @@
 //! Garmin's Health API, `tests/fixtures/garmin/avro/`): every field the simulator sends
 //! has the Avro field's JSON type under Garmin's wire name, and no field is unknown.
 
+mod support;
+
 use std::collections::HashMap;
 
 use base64::Engine;
@@ -154,16 +156,7 @@ async fn every_summary_matches_the_garmin_schemas() -> TestResult {
         ))
         .send()
         .await?;
-    let location = allowed
-        .headers()
-        .get("location")
-        .ok_or("redirect")?
-        .to_str()?;
-    let code = url::Url::parse(location)?
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .ok_or("code")?;
+    let code = support::redirect_code(&allowed)?;
     let tokens: Value = http
         .post(format!("{base}/garmin/di-oauth2-service/oauth/token"))
         .form(&[

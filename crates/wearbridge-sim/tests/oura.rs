@@ -4,6 +4,8 @@
 //! `next_token` paging, the numbers against the synthetic person, the webhook subscription
 //! API with its verification handshake, signed pushes, and Oura's own fault rendering.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -218,16 +220,7 @@ impl Ctx {
         )?;
         let answer = self.http.get(authorize).send().await?;
         assert_eq!(answer.status(), StatusCode::FOUND);
-        let location = answer
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .ok_or("no redirect")?
-            .to_str()?;
-        let code = reqwest::Url::parse(location)?
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .ok_or("no code")?;
+        let code = support::redirect_code(&answer)?;
         let answer = self
             .http
             .post(self.url("/oauth/token"))

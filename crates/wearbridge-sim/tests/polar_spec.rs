@@ -2,6 +2,8 @@
 //! shapes (`tests/fixtures/polar/schemas.json`, restated from Polar's OpenAPI; see
 //! SOURCES.md there). Objects are closed: a key the spec does not name fails.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use reqwest::{Client, StatusCode, redirect};
@@ -130,16 +132,7 @@ async fn session(account: &str) -> Result<Session, Box<dyn std::error::Error>> {
         ])
         .send()
         .await?;
-    let location = response
-        .headers()
-        .get("location")
-        .ok_or("redirect")?
-        .to_str()?;
-    let code = url::Url::parse(location)?
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .ok_or("code")?;
+    let code = support::redirect_code(&response)?;
     // Client credentials in the body are refused: Polar wants HTTP Basic.
     let body_auth = http
         .post(format!("{base}/v2/oauth2/token"))

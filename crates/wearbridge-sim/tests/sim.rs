@@ -1,6 +1,8 @@
 //! End-to-end tests of the simulator over real HTTP: the SANDBOX OAuth flow, its data API,
 //! the control API, and every fault kind.
 
+mod support;
+
 use std::time::Duration;
 
 use base64::Engine;
@@ -296,16 +298,7 @@ async fn code_with_redirect(
         urlencode(redirect)
     );
     let response = ctx.http.get(url).send().await?;
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .ok_or("no Location")?
-        .to_str()?;
-    let code = url::Url::parse(location)?
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned());
-    Ok(code.ok_or("no code")?)
+    support::redirect_code(&response)
 }
 
 #[tokio::test]

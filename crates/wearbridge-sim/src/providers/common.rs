@@ -1,12 +1,19 @@
-//! Pieces every simulated provider's data API needs: bearer-token checks, date ranges and
-//! day-based paging, and a JSON error body.
+//! Pieces every simulated provider's API needs: the plain OAuth endpoints, bearer-token
+//! checks, date ranges and day-based paging, a JSON error body, and the HMAC-SHA256 that
+//! push and request signatures are built on.
+
+use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Days, NaiveDate};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
-use crate::oauth::{OAuthServer, TokenProblem};
+use crate::oauth::{self, OAuthServer, TokenProblem};
 
 /// Longest accepted range: ten years of days, far beyond any backfill depth.
 const MAX_RANGE_DAYS: i64 = 3_660;
@@ -61,16 +68,83 @@ impl IntoResponse for ApiError {
     }
 }
 
+// The OAuth endpoints of a provider that answers them as the shared server does. They
+// take the server from the router state (each provider state derives `FromRef`), so one
+// handler serves every provider instead of a wrapper per provider.
+
+/// `GET` authorize: the consent page (or the redirect of the `sim_user` shortcut).
+pub(crate) async fn authorize_page(
+    State(server): State<Arc<OAuthServer>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    oauth::authorize_query(&server, query.as_deref())
+}
+
+/// `POST` authorize: the consent form's answer.
+pub(crate) async fn authorize_submit(
+    State(server): State<Arc<OAuthServer>>,
+    body: Bytes,
+) -> Response {
+    oauth::authorize_form(&server, &body)
+}
+
+/// `POST` token: the shared token endpoint's answer, unchanged.
+pub(crate) async fn token(
+    State(server): State<Arc<OAuthServer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    oauth::token(&server, &headers, &body)
+}
+
+/// `POST` revoke (RFC 7009), as the shared server answers it.
+pub(crate) async fn revoke(
+    State(server): State<Arc<OAuthServer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    oauth::revoke(&server, &headers, &body)
+}
+
 /// The account behind `Authorization: Bearer <token>`, or a 401.
 pub(crate) fn authenticate(server: &OAuthServer, headers: &HeaderMap) -> Result<String, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    bearer_account(server, headers, ApiError::unauthorized)
+}
+
+/// The token of an `Authorization: Bearer <token>` header, trimmed (possibly empty).
+/// Every provider reads the header the same way; only what it does without one differs.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
         .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(ApiError::unauthorized(TokenProblem::Missing))?;
-    server.check_access(token).map_err(ApiError::unauthorized)
+}
+
+/// The account behind a non-empty bearer token, or `refuse(problem)` in the provider's own
+/// error form ([`TokenProblem::Missing`] when there is no token). Shared so each provider
+/// only says how it words a refusal, not how it finds and checks the token.
+pub(crate) fn bearer_account<E>(
+    server: &OAuthServer,
+    headers: &HeaderMap,
+    refuse: impl FnOnce(TokenProblem) -> E,
+) -> Result<String, E> {
+    match bearer_token(headers).filter(|t| !t.is_empty()) {
+        Some(token) => server.check_access(token).map_err(refuse),
+        None => Err(refuse(TokenProblem::Missing)),
+    }
+}
+
+/// HMAC-SHA256 keyed with `key` over `parts` in order; `None` only if the key is refused
+/// (HMAC takes keys of any length, so never in practice). Every provider signs pushes or
+/// requests with this MAC and differs only in what it covers and how it encodes it.
+pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Option<Vec<u8>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
+    for part in parts {
+        mac.update(part);
+    }
+    Some(mac.finalize().into_bytes().to_vec())
 }
 
 /// An inclusive range of local dates.

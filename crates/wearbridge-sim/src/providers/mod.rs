@@ -97,8 +97,22 @@ pub(crate) trait SimCloud: Send + Sync {
 
     fn router(&self, oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router;
 
-    /// Which kind of endpoint a path is, for fault targeting and the request log.
-    fn classify(&self, path: &str) -> RequestClass;
+    /// The paths of the provider's token endpoints: the token path, and the revoke path
+    /// where it has one.
+    fn token_paths(&self) -> &'static [&'static str];
+
+    /// Which kind of endpoint a path is, for fault targeting and the request log. The rule
+    /// is the same for every provider (its authorize path, its token paths, the rest is
+    /// API), so only the paths are per provider.
+    fn classify(&self, path: &str) -> RequestClass {
+        if path == self.oauth_settings().authorize_path {
+            RequestClass::Authorize
+        } else if self.token_paths().contains(&path) {
+            RequestClass::Token
+        } else {
+            RequestClass::Api
+        }
+    }
 
     /// The push notification this provider sends when `data_type` (a Terra type name:
     /// `daily`, `sleep`, `activity`, `body`, ...) changes for `account` on `date`, signed
@@ -276,7 +290,7 @@ async fn apply_fault(
         }
         Some(FaultKind::MalformedJson) => truncate_body(next.run(request).await).await,
         Some(kind @ (FaultKind::ExpireToken | FaultKind::RevokeToken)) => {
-            if let (Some(oauth), Some(token)) = (oauth, bearer_token(&request)) {
+            if let (Some(oauth), Some(token)) = (oauth, common::bearer_token(request.headers())) {
                 if kind == FaultKind::ExpireToken {
                     oauth.expire_access_token(token);
                 } else {
@@ -286,16 +300,6 @@ async fn apply_fault(
             next.run(request).await
         }
     }
-}
-
-fn bearer_token(request: &Request) -> Option<&str> {
-    request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
 }
 
 /// Keeps status and headers but cuts the body in half (at least one byte short of a complete
@@ -315,4 +319,43 @@ async fn truncate_body(response: Response) -> Response {
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, Body::from(cut))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_classifies_its_oauth_paths() {
+        let cases = [
+            (
+                SimProvider::Sandbox,
+                sandbox::AUTHORIZE_PATH,
+                sandbox::REVOKE_PATH,
+            ),
+            (SimProvider::Oura, oura::AUTHORIZE_PATH, oura::REVOKE_PATH),
+            (SimProvider::Whoop, whoop::AUTHORIZE_PATH, whoop::TOKEN_PATH),
+            (
+                SimProvider::Garmin,
+                garmin::AUTHORIZE_PATH,
+                garmin::TOKEN_PATH,
+            ),
+            (SimProvider::Polar, polar::AUTHORIZE_PATH, polar::TOKEN_PATH),
+            (
+                SimProvider::Withings,
+                withings::AUTHORIZE_PATH,
+                withings::TOKEN_PATH,
+            ),
+        ];
+        for (provider, authorize, token) in cases {
+            assert_eq!(provider.classify(authorize), RequestClass::Authorize);
+            assert_eq!(provider.classify(token), RequestClass::Token);
+            let api = format!("/{provider}/some/data");
+            assert_eq!(provider.classify(&api), RequestClass::Api);
+        }
+        assert_eq!(
+            SimProvider::Sandbox.classify(sandbox::TOKEN_PATH),
+            RequestClass::Token
+        );
+    }
 }

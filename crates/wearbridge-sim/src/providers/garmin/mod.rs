@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::extract::FromRef;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,9 +25,10 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::common::{authorize_submit, bearer_account, token};
 use super::{PushMessage, SimCloud};
 use crate::SimState;
-use crate::faults::{FaultKind, RequestClass};
+use crate::faults::FaultKind;
 use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings, TokenProblem};
 use crate::person::Person;
 use wire::Uploaded;
@@ -135,7 +136,7 @@ pub(crate) struct Cloud;
 /// (account, summary type, start, end) of a backfill request.
 type BackfillKey = (String, String, i64, i64);
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct GarminState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
@@ -179,12 +180,8 @@ impl SimCloud for Cloud {
             .with_state(state)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        match path {
-            AUTHORIZE_PATH => RequestClass::Authorize,
-            TOKEN_PATH => RequestClass::Token,
-            _ => RequestClass::Api,
-        }
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH]
     }
 
     fn push_message(
@@ -267,30 +264,10 @@ async fn authorize_page(State(state): State<GarminState>, RawQuery(query): RawQu
     oauth::authorize_query(&state.oauth, query.as_deref())
 }
 
-async fn authorize_submit(State(state): State<GarminState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
-
-async fn token(State(state): State<GarminState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::token(&state.oauth, &headers, &body)
-}
-
 /// The account behind the bearer token; 401 for a missing or expired token, 403 for one
 /// Garmin no longer knows (revoked by the user), as Appendix E describes.
 fn authenticate(state: &GarminState, headers: &HeaderMap) -> Result<String, GarminError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            GarminError::new(
-                StatusCode::UNAUTHORIZED,
-                TokenProblem::Missing.description(),
-            )
-        })?;
-    state.oauth.check_access(token).map_err(|problem| {
+    bearer_account(&state.oauth, headers, |problem| {
         let status = match problem {
             TokenProblem::Missing | TokenProblem::Expired => StatusCode::UNAUTHORIZED,
             TokenProblem::Unknown | TokenProblem::Revoked => StatusCode::FORBIDDEN,
@@ -376,24 +353,49 @@ fn window(
     Ok((start, end))
 }
 
+/// The Unix-seconds window a windowed endpoint reads: its two query keys and longest span.
+struct WindowKeys {
+    start: &'static str,
+    end: &'static str,
+    max_s: i64,
+}
+
+/// `GET /{type}`: summaries uploaded in the window.
+const UPLOAD_WINDOW: WindowKeys = WindowKeys {
+    start: "uploadStartTimeInSeconds",
+    end: "uploadEndTimeInSeconds",
+    max_s: MAX_UPLOAD_WINDOW_S,
+};
+
+/// `GET /backfill/{type}`: summaries of the window's period.
+const BACKFILL_WINDOW: WindowKeys = WindowKeys {
+    start: "summaryStartTimeInSeconds",
+    end: "summaryEndTimeInSeconds",
+    max_s: MAX_BACKFILL_S,
+};
+
+/// The account behind the bearer token and the query's window (`keys`): how the summary
+/// and backfill endpoints both open, token first, so they refuse in the same order.
+fn authorized_window(
+    state: &GarminState,
+    headers: &HeaderMap,
+    query: &Option<String>,
+    keys: &WindowKeys,
+) -> Result<(String, i64, i64), GarminError> {
+    let account = authenticate(state, headers)?;
+    let (start, end) = window(query.as_deref(), keys.start, keys.end, keys.max_s)?;
+    Ok((account, start, end))
+}
+
 async fn summaries(
     State(state): State<GarminState>,
     Path(kind): Path<String>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let account = match authenticate(&state, &headers) {
-        Ok(account) => account,
-        Err(response) => return response.into_response(),
-    };
-    let (start, end) = match window(
-        query.as_deref(),
-        "uploadStartTimeInSeconds",
-        "uploadEndTimeInSeconds",
-        MAX_UPLOAD_WINDOW_S,
-    ) {
-        Ok(window) => window,
-        Err(response) => return response.into_response(),
+    let (account, start, end) = match authorized_window(&state, &headers, &query, &UPLOAD_WINDOW) {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
     };
     let person = state.sim.person(&account);
     match uploaded_between(&person, &account, &kind, start, end) {
@@ -490,18 +492,10 @@ async fn backfill(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let account = match authenticate(&state, &headers) {
-        Ok(account) => account,
-        Err(response) => return response.into_response(),
-    };
-    let (start, end) = match window(
-        query.as_deref(),
-        "summaryStartTimeInSeconds",
-        "summaryEndTimeInSeconds",
-        MAX_BACKFILL_S,
-    ) {
-        Ok(window) => window,
-        Err(response) => return response.into_response(),
+    let (account, start, end) = match authorized_window(&state, &headers, &query, &BACKFILL_WINDOW)
+    {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
     };
     let fresh = state
         .backfills

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::FromRef;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -30,10 +31,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::SimState;
-use crate::faults::{FaultKind, RequestClass};
-use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings};
+use crate::faults::FaultKind;
+use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings, TokenProblem};
 use crate::person::Person;
 use crate::providers::PushMessage;
+use crate::providers::common::{authorize_page, authorize_submit, bearer_account, token};
 use collections::{Collection, Window};
 use webhook::Subscriptions;
 
@@ -60,8 +62,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        classify(path)
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH, REVOKE_PATH]
     }
 
     /// Oura signs with the app's client secret (`secret`).
@@ -111,15 +113,7 @@ pub(crate) fn oauth_settings() -> OAuthSettings {
     }
 }
 
-pub(crate) fn classify(path: &str) -> RequestClass {
-    match path {
-        AUTHORIZE_PATH => RequestClass::Authorize,
-        TOKEN_PATH | REVOKE_PATH => RequestClass::Token,
-        _ => RequestClass::Api,
-    }
-}
-
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct OuraState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
@@ -211,38 +205,17 @@ fn invalid_query((name, message, input): collections::QueryProblem) -> Response 
 
 /// The account behind the bearer token, or Oura's 401.
 fn authenticate(state: &OuraState, headers: &HeaderMap) -> Result<String, Refusal> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let Some(token) = token else {
-        return Err(Refusal::detail(
-            StatusCode::UNAUTHORIZED,
-            "Missing access token",
-        ));
-    };
-    state
-        .oauth
-        .check_access(token)
-        .map_err(|problem| Refusal::detail(StatusCode::UNAUTHORIZED, problem.description()))
+    bearer_account(&state.oauth, headers, |problem| {
+        let message = match problem {
+            TokenProblem::Missing => "Missing access token",
+            other => other.description(),
+        };
+        Refusal::detail(StatusCode::UNAUTHORIZED, message)
+    })
 }
 
 fn now_for(person: &Person) -> DateTime<FixedOffset> {
     Utc::now().with_timezone(&person.offset().fixed())
-}
-
-async fn authorize_page(State(state): State<OuraState>, RawQuery(query): RawQuery) -> Response {
-    oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-async fn authorize_submit(State(state): State<OuraState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
-
-async fn token(State(state): State<OuraState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::token(&state.oauth, &headers, &body)
 }
 
 #[derive(Deserialize, Default)]

@@ -4,13 +4,12 @@
 //! HMAC-SHA256(client secret, `x-oura-timestamp` ‖ body).
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 
 use super::collections::{Collection, docs_on};
 use crate::person::Person;
 use crate::providers::PushMessage;
+use crate::providers::common::hmac_sha256;
 
 pub const SIGNATURE_HEADER: &str = "x-oura-signature";
 pub const TIMESTAMP_HEADER: &str = "x-oura-timestamp";
@@ -76,15 +75,7 @@ pub fn message(
 
 /// Upper-case hex of HMAC-SHA256(secret, timestamp ‖ body).
 pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
-    match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(timestamp.as_bytes());
-            mac.update(body);
-            hex::encode_upper(mac.finalize().into_bytes())
-        }
-        // HMAC accepts keys of any length; this arm cannot be taken.
-        Err(_) => String::new(),
-    }
+    hmac_sha256(secret, &[timestamp.as_bytes(), body]).map_or_else(String::new, hex::encode_upper)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::sync::PoisonError;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -18,17 +18,6 @@ use crate::providers::common::authenticate;
 
 // ---------------------------------------------------------------------------------------
 // OAuth.
-
-pub(super) async fn authorize_page(
-    State(state): State<PolarState>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-pub(super) async fn authorize_submit(State(state): State<PolarState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
 
 /// The shared token endpoint, answered in Polar's shape: `{access_token, token_type:
 /// "bearer", expires_in, x_user_id}`, no refresh token, no scope.

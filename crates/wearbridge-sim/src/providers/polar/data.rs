@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{PolarState, Rejected, days_back, polar_error, polar_user_id, registered, today, wire};
-use crate::person::Person;
+use crate::person::{Person, Workout};
 use crate::providers::common::parse_iso_date;
 
 /// Days in the exercise list, and in the sleep and Nightly Recharge lists.
@@ -34,33 +34,54 @@ fn exercise_query(query: Option<&str>) -> ExerciseQuery {
     serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default()
 }
 
+impl ExerciseQuery {
+    /// `w` as an exercise document, with samples and route only when asked for.
+    fn render(&self, w: &Workout, polar_user_id: u64) -> Value {
+        wire::exercise(
+            w,
+            polar_user_id,
+            self.samples.unwrap_or(false),
+            self.route.unwrap_or(false),
+        )
+    }
+}
+
+/// Runs `answer` with the registered account behind the bearer token and its person, or
+/// answers with the refusal: the opening every Polar data handler shares.
+fn for_registered(
+    state: &PolarState,
+    headers: &HeaderMap,
+    answer: impl FnOnce(&str, Person) -> Response,
+) -> Response {
+    match registered(state, headers) {
+        Ok((account, _)) => answer(&account, state.sim.person(&account)),
+        Err(response) => *response,
+    }
+}
+
+/// The workouts of the last [`EXERCISE_LIST_DAYS`] days, oldest first: what the exercise
+/// list shows and the only exercises a lookup by id finds.
+fn recent_workouts(person: &Person) -> impl Iterator<Item = Workout> + '_ {
+    let today = today(person);
+    days_back(today, EXERCISE_LIST_DAYS)
+        .iter_days()
+        .take_while(move |d| *d <= today)
+        .flat_map(|d| person.day(d).workouts)
+}
+
 pub(super) async fn list_exercises(
     State(state): State<PolarState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (account, _) = match registered(&state, &headers) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let flags = exercise_query(query.as_deref());
-    let person = state.sim.person(&account);
-    let today = today(&person);
-    let id = polar_user_id(&account);
-    let list: Vec<Value> = days_back(today, EXERCISE_LIST_DAYS)
-        .iter_days()
-        .take_while(|d| *d <= today)
-        .flat_map(|d| person.day(d).workouts)
-        .map(|w| {
-            wire::exercise(
-                &w,
-                id,
-                flags.samples.unwrap_or(false),
-                flags.route.unwrap_or(false),
-            )
-        })
-        .collect();
-    axum::Json(list).into_response()
+    for_registered(&state, &headers, |account, person| {
+        let flags = exercise_query(query.as_deref());
+        let id = polar_user_id(account);
+        let list: Vec<Value> = recent_workouts(&person)
+            .map(|w| flags.render(&w, id))
+            .collect();
+        axum::Json(list).into_response()
+    })
 }
 
 pub(super) async fn get_exercise(
@@ -69,28 +90,13 @@ pub(super) async fn get_exercise(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (account, _) = match registered(&state, &headers) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let flags = exercise_query(query.as_deref());
-    let person = state.sim.person(&account);
-    let today = today(&person);
-    let found = days_back(today, EXERCISE_LIST_DAYS)
-        .iter_days()
-        .take_while(|d| *d <= today)
-        .flat_map(|d| person.day(d).workouts)
-        .find(|w| w.id == exercise_id);
-    match found {
-        Some(w) => axum::Json(wire::exercise(
-            &w,
-            polar_user_id(&account),
-            flags.samples.unwrap_or(false),
-            flags.route.unwrap_or(false),
-        ))
-        .into_response(),
-        None => polar_error(StatusCode::NOT_FOUND, "Exercise not found"),
-    }
+    for_registered(&state, &headers, |account, person| {
+        let flags = exercise_query(query.as_deref());
+        match recent_workouts(&person).find(|w| w.id == exercise_id) {
+            Some(w) => axum::Json(flags.render(&w, polar_user_id(account))).into_response(),
+            None => polar_error(StatusCode::NOT_FOUND, "Exercise not found"),
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -108,37 +114,31 @@ fn render_recharge(person: &Person, date: NaiveDate, id: u64) -> Option<Value> {
 
 /// `{key: [the last 28 days' documents]}`.
 fn night_list(state: &PolarState, headers: &HeaderMap, key: &str, render: Render) -> Response {
-    let (account, _) = match registered(state, headers) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let person = state.sim.person(&account);
-    let today = today(&person);
-    let id = polar_user_id(&account);
-    let items: Vec<Value> = days_back(today, NIGHT_LIST_DAYS)
-        .iter_days()
-        .take_while(|d| *d <= today)
-        .filter_map(|d| render(&person, d, id))
-        .collect();
-    axum::Json(json!({ key: items })).into_response()
+    for_registered(state, headers, |account, person| {
+        let today = today(&person);
+        let id = polar_user_id(account);
+        let items: Vec<Value> = days_back(today, NIGHT_LIST_DAYS)
+            .iter_days()
+            .take_while(|d| *d <= today)
+            .filter_map(|d| render(&person, d, id))
+            .collect();
+        axum::Json(json!({ key: items })).into_response()
+    })
 }
 
 fn night_on(state: &PolarState, headers: &HeaderMap, date: &str, render: Render) -> Response {
-    let (account, _) = match registered(state, headers) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let Some(date) = parse_iso_date(date) else {
-        return polar_error(StatusCode::BAD_REQUEST, "Invalid date");
-    };
-    let person = state.sim.person(&account);
-    if date > today(&person) {
-        return polar_error(StatusCode::NOT_FOUND, "No data found for date");
-    }
-    match render(&person, date, polar_user_id(&account)) {
-        Some(doc) => axum::Json(doc).into_response(),
-        None => polar_error(StatusCode::NOT_FOUND, "No data found for date"),
-    }
+    for_registered(state, headers, |account, person| {
+        let Some(date) = parse_iso_date(date) else {
+            return polar_error(StatusCode::BAD_REQUEST, "Invalid date");
+        };
+        if date > today(&person) {
+            return polar_error(StatusCode::NOT_FOUND, "No data found for date");
+        }
+        match render(&person, date, polar_user_id(account)) {
+            Some(doc) => axum::Json(doc).into_response(),
+            None => polar_error(StatusCode::NOT_FOUND, "No data found for date"),
+        }
+    })
 }
 
 pub(super) async fn list_nights(State(state): State<PolarState>, headers: HeaderMap) -> Response {
@@ -247,20 +247,17 @@ pub(super) async fn get_heart_rate(
     Path(date): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (account, _) = match registered(&state, &headers) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let person = state.sim.person(&account);
-    match parse_iso_date(&date) {
-        Some(date) if date <= today(&person) => axum::Json(wire::continuous_heart_rate(
-            &person.day(date),
-            polar_user_id(&account),
-        ))
-        .into_response(),
-        Some(_) => polar_error(StatusCode::NOT_FOUND, "No data found for date"),
-        None => polar_error(StatusCode::BAD_REQUEST, "Invalid request"),
-    }
+    for_registered(&state, &headers, |account, person| {
+        match parse_iso_date(&date) {
+            Some(date) if date <= today(&person) => axum::Json(wire::continuous_heart_rate(
+                &person.day(date),
+                polar_user_id(account),
+            ))
+            .into_response(),
+            Some(_) => polar_error(StatusCode::NOT_FOUND, "No data found for date"),
+            None => polar_error(StatusCode::BAD_REQUEST, "Invalid request"),
+        }
+    })
 }
 
 pub(super) async fn range_activities(
@@ -295,19 +292,16 @@ pub(super) async fn get_activity(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (account, _) = match registered(&state, &headers) {
-        Ok(found) => found,
-        Err(response) => return *response,
-    };
-    let steps = serde_urlencoded::from_str::<RangeQuery>(query.as_deref().unwrap_or_default())
-        .map(|q| q.steps.unwrap_or(false))
-        .unwrap_or(false);
-    let person = state.sim.person(&account);
-    match parse_iso_date(&date) {
-        Some(date) if date <= today(&person) => {
-            axum::Json(wire::daily_activity(&person.day(date), steps)).into_response()
+    for_registered(&state, &headers, |_, person| {
+        let steps = serde_urlencoded::from_str::<RangeQuery>(query.as_deref().unwrap_or_default())
+            .map(|q| q.steps.unwrap_or(false))
+            .unwrap_or(false);
+        match parse_iso_date(&date) {
+            Some(date) if date <= today(&person) => {
+                axum::Json(wire::daily_activity(&person.day(date), steps)).into_response()
+            }
+            Some(_) => StatusCode::NO_CONTENT.into_response(),
+            None => polar_error(StatusCode::BAD_REQUEST, "Invalid or too old date"),
         }
-        Some(_) => StatusCode::NO_CONTENT.into_response(),
-        None => polar_error(StatusCode::BAD_REQUEST, "Invalid or too old date"),
-    }
+    })
 }

@@ -18,7 +18,7 @@ mod data;
 mod push;
 mod wire;
 
-use auth::{authorize_page, authorize_submit, delete_user, get_user, register, token};
+use auth::{delete_user, get_user, register, token};
 use data::{
     get_activity, get_exercise, get_heart_rate, get_night, get_recharge, list_exercises,
     list_nights, list_recharges, range_activities, range_heart_rate,
@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -41,9 +42,8 @@ use chrono::{Days, NaiveDate, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::common::authenticate;
+use super::common::{authenticate, authorize_page, authorize_submit};
 use crate::SimState;
-use crate::faults::RequestClass;
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
 use crate::person::Person;
 
@@ -79,12 +79,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        match path {
-            AUTHORIZE_PATH => RequestClass::Authorize,
-            TOKEN_PATH => RequestClass::Token,
-            _ => RequestClass::Api,
-        }
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH]
     }
 
     fn push_message(
@@ -99,7 +95,7 @@ impl super::SimCloud for Cloud {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct PolarState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,

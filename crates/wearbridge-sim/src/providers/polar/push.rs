@@ -3,13 +3,12 @@
 //! is called from the push scheduler (and tests), never from a route.
 
 use chrono::{NaiveDate, Utc};
-use hmac::{Hmac, Mac};
 use serde_json::json;
-use sha2::Sha256;
 
 use super::{polar_user_id, wire};
 use crate::person::Person;
 use crate::providers::PushMessage;
+use crate::providers::common::hmac_sha256;
 
 /// The notification Polar sends for `data_type` on `date`, signed with `secret`:
 /// `sleep` → SLEEP, `daily` → ACTIVITY_SUMMARY, `body` → CONTINUOUS_HEART_RATE,
@@ -24,19 +23,15 @@ pub fn push_message(
     let user_id = polar_user_id(account);
     let day = date.format("%Y-%m-%d");
     let timestamp = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    // The day events (all but EXERCISE) differ only in their name and resource path.
+    let day_event = |event: &str, resource: &str| {
+        json!({"event": event, "user_id": user_id, "date": day.to_string(), "timestamp": timestamp,
+        "url": format!("{}/v3/users/{resource}/{day}", wire::POLAR_API)})
+    };
     let body = match data_type {
-        "sleep" => {
-            json!({"event": "SLEEP", "user_id": user_id, "date": day.to_string(), "timestamp": timestamp,
-            "url": format!("{}/v3/users/sleep/{day}", wire::POLAR_API)})
-        }
-        "daily" => {
-            json!({"event": "ACTIVITY_SUMMARY", "user_id": user_id, "date": day.to_string(), "timestamp": timestamp,
-            "url": format!("{}/v3/users/activities/{day}", wire::POLAR_API)})
-        }
-        "body" => {
-            json!({"event": "CONTINUOUS_HEART_RATE", "user_id": user_id, "date": day.to_string(), "timestamp": timestamp,
-            "url": format!("{}/v3/users/continuous-heart-rate/{day}", wire::POLAR_API)})
-        }
+        "sleep" => day_event("SLEEP", "sleep"),
+        "daily" => day_event("ACTIVITY_SUMMARY", "activities"),
+        "body" => day_event("CONTINUOUS_HEART_RATE", "continuous-heart-rate"),
         "activity" => {
             let workout = person.day(date).workouts.into_iter().next()?;
             // Sent when the exercise is uploaded, shortly after it ends.
@@ -59,15 +54,5 @@ pub fn push_message(
 
 /// hex(HMAC-SHA256(secret, body)).
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(body);
-            mac.finalize()
-                .into_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        }
-        Err(_) => String::new(),
-    }
+    hmac_sha256(secret.as_bytes(), &[body]).map_or_else(String::new, hex::encode)
 }

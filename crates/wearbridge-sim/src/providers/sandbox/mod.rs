@@ -6,22 +6,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::extract::FromRef;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ApiError, DateRange, authenticate};
+use super::common::{
+    ApiError, DateRange, authenticate, authorize_page, authorize_submit, revoke, token,
+};
 use crate::SimState;
-use crate::faults::RequestClass;
-use crate::oauth::{self, ClientAuthStyle, OAuthServer, OAuthSettings};
+use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
 use crate::person::Person;
 use wire::{
-    ListResponse, MeResponse, wire_body, wire_daily, wire_menstruation, wire_nutrition,
-    wire_profile, wire_sleep, wire_workouts,
+    ListResponse, MeResponse, WireBody, WireDaily, WireMenstruation, WireNutrition, WireSleep,
+    WireWorkout, wire_body, wire_daily, wire_menstruation, wire_nutrition, wire_profile,
+    wire_sleep, wire_workouts,
 };
 
 mod push;
@@ -56,8 +58,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        classify(path)
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH, REVOKE_PATH]
     }
 
     fn push_message(
@@ -83,15 +85,7 @@ pub(crate) fn oauth_settings() -> OAuthSettings {
     }
 }
 
-pub(crate) fn classify(path: &str) -> RequestClass {
-    match path {
-        AUTHORIZE_PATH => RequestClass::Authorize,
-        TOKEN_PATH | REVOKE_PATH => RequestClass::Token,
-        _ => RequestClass::Api,
-    }
-}
-
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct SandboxState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
@@ -104,29 +98,22 @@ pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
         .route(REVOKE_PATH, post(revoke))
         .route("/sandbox/api/v1/me", get(me))
         .route("/sandbox/api/v1/profile", get(profile))
-        .route("/sandbox/api/v1/daily", get(daily))
-        .route("/sandbox/api/v1/sleep", get(sleep))
-        .route("/sandbox/api/v1/workouts", get(workouts))
-        .route("/sandbox/api/v1/body", get(body))
-        .route("/sandbox/api/v1/menstruation", get(menstruation))
-        .route("/sandbox/api/v1/nutrition", get(nutrition))
+        .route("/sandbox/api/v1/daily", list_route(DAILY_PAGE_DAYS, daily))
+        .route("/sandbox/api/v1/sleep", list_route(SLEEP_PAGE_DAYS, sleep))
+        .route(
+            "/sandbox/api/v1/workouts",
+            list_route(WORKOUT_PAGE_DAYS, workouts),
+        )
+        .route("/sandbox/api/v1/body", list_route(BODY_PAGE_DAYS, body))
+        .route(
+            "/sandbox/api/v1/menstruation",
+            list_route(MENSTRUATION_PAGE_DAYS, menstruation),
+        )
+        .route(
+            "/sandbox/api/v1/nutrition",
+            list_route(NUTRITION_PAGE_DAYS, nutrition),
+        )
         .with_state(SandboxState { oauth, sim })
-}
-
-async fn authorize_page(State(state): State<SandboxState>, RawQuery(query): RawQuery) -> Response {
-    oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-async fn authorize_submit(State(state): State<SandboxState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
-
-async fn token(State(state): State<SandboxState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::token(&state.oauth, &headers, &body)
-}
-
-async fn revoke(State(state): State<SandboxState>, headers: HeaderMap, body: Bytes) -> Response {
-    oauth::revoke(&state.oauth, &headers, &body)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -191,98 +178,53 @@ fn list<T: Serialize>(
     .into_response())
 }
 
-fn respond(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn daily(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        DAILY_PAGE_DAYS,
-        |person, date, _| vec![wire_daily(&person.day(date))],
-    ))
-}
-
-async fn sleep(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        SLEEP_PAGE_DAYS,
-        |person, date, _| vec![wire_sleep(date, &person.sleep_ending_on(date))],
-    ))
-}
-
-async fn workouts(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        WORKOUT_PAGE_DAYS,
-        |person, date, query| {
-            wire_workouts(&person.day(date), query.include_samples.unwrap_or(true))
+/// `GET` of a list endpoint: [`list`] with `days_per_page` and `render`, errors as JSON.
+/// The list endpoints differ only in page size and renderer, so they share one handler.
+fn list_route<T, R>(days_per_page: u64, render: R) -> MethodRouter<SandboxState>
+where
+    T: Serialize,
+    R: Fn(&Person, NaiveDate, &ListQuery) -> Vec<T> + Clone + Send + Sync + 'static,
+{
+    get(
+        move |state: State<SandboxState>, headers: HeaderMap, query: RawQuery| async move {
+            list(
+                &state.0,
+                &headers,
+                query.0.as_deref(),
+                days_per_page,
+                render,
+            )
+            .unwrap_or_else(IntoResponse::into_response)
         },
-    ))
+    )
 }
 
-async fn body(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        BODY_PAGE_DAYS,
-        |person, date, _| vec![wire_body(date, &person.body_on(date))],
-    ))
+// Renderers of the list endpoints: what one date contributes.
+
+fn daily(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireDaily> {
+    vec![wire_daily(&person.day(date))]
 }
 
-async fn menstruation(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        MENSTRUATION_PAGE_DAYS,
-        |person, date, _| {
-            let cycle = person.menstruation_on(date);
-            cycle
-                .map(|m| wire_menstruation(date, &m))
-                .into_iter()
-                .collect()
-        },
-    ))
+fn sleep(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireSleep> {
+    vec![wire_sleep(date, &person.sleep_ending_on(date))]
 }
 
-async fn nutrition(
-    State(state): State<SandboxState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    respond(list(
-        &state,
-        &headers,
-        q.as_deref(),
-        NUTRITION_PAGE_DAYS,
-        |person, date, _| vec![wire_nutrition(&person.day(date))],
-    ))
+fn workouts(person: &Person, date: NaiveDate, query: &ListQuery) -> Vec<WireWorkout> {
+    wire_workouts(&person.day(date), query.include_samples.unwrap_or(true))
+}
+
+fn body(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireBody> {
+    vec![wire_body(date, &person.body_on(date))]
+}
+
+fn menstruation(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireMenstruation> {
+    let cycle = person.menstruation_on(date);
+    cycle
+        .map(|m| wire_menstruation(date, &m))
+        .into_iter()
+        .collect()
+}
+
+fn nutrition(person: &Person, date: NaiveDate, _: &ListQuery) -> Vec<WireNutrition> {
+    vec![wire_nutrition(&person.day(date))]
 }

@@ -3,10 +3,9 @@
 //! `x-sandbox-signature: sha256=<hex HMAC-SHA256(secret, body)>`.
 
 use chrono::NaiveDate;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::providers::PushMessage;
+use crate::providers::common::hmac_sha256;
 
 /// The notification that `data_type` changed for `account` on `date`.
 pub(crate) fn message(
@@ -35,12 +34,6 @@ pub(crate) fn message(
 }
 
 fn signature(secret: &str, body: &[u8]) -> String {
-    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(body);
-            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-        }
-        // HMAC accepts keys of any length; this arm cannot be taken.
-        Err(_) => String::new(),
-    }
+    hmac_sha256(secret.as_bytes(), &[body])
+        .map_or_else(String::new, |mac| format!("sha256={}", hex::encode(mac)))
 }

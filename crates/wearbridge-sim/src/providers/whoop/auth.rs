@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::WhoopState;
 use crate::oauth;
-use crate::providers::common::{ApiError, authenticate};
+use crate::providers::common::{ApiError, authenticate, bearer_token};
 
 /// WHOOP's shortest accepted `state`.
 const MIN_STATE_LEN: usize = 8;
@@ -88,19 +88,10 @@ pub(super) async fn token(
 pub(super) async fn revoke(State(state): State<WhoopState>, headers: HeaderMap) -> Response {
     match authenticate(&state.oauth, &headers) {
         Ok(_) => {
-            let token = bearer(&headers).unwrap_or_default();
+            let token = bearer_token(&headers).unwrap_or_default();
             state.oauth.revoke_token(token);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(error) => error.into_response(),
     }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
 }

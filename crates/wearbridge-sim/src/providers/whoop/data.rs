@@ -169,15 +169,36 @@ fn cycle_date(days: &Days<'_>, id: &str) -> Option<NaiveDate> {
     ids::cycle_date(days.user_id, id.parse().ok()?)
 }
 
+/// The record (of `pick`) for the cycle whose id is in the path, or a 404: `/cycle/{id}`,
+/// its recovery and its sleep are the same lookup and differ only in the record taken.
+fn by_cycle<T: Serialize>(
+    state: &WhoopState,
+    headers: &HeaderMap,
+    id: &str,
+    pick: impl FnOnce(&mut Days<'_>, NaiveDate, DateTime<FixedOffset>) -> Option<T>,
+) -> Response {
+    with_days(state, headers, |days, now| {
+        Ok(json(
+            cycle_date(days, id).and_then(|date| pick(days, date, now)),
+        ))
+    })
+}
+
+/// The day a record UUID in the path encodes, if it is this account's and of `kind`
+/// ([`ids::SLEEP`], [`ids::WORKOUT`]); shared by the two by-UUID lookups.
+fn uuid_date(days: &Days<'_>, id: &str, kind: u8) -> Option<NaiveDate> {
+    ids::decode_uuid(days.account, id)
+        .filter(|(found, _, _)| *found == kind)
+        .map(|(_, _, date)| date)
+}
+
 pub(super) async fn cycle_by_id(
     State(state): State<WhoopState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    with_days(&state, &headers, |days, now| {
-        Ok(json(
-            cycle_date(days, &id).and_then(|date| days.cycle(date, now)),
-        ))
+    by_cycle(&state, &headers, &id, |days, date, now| {
+        days.cycle(date, now)
     })
 }
 
@@ -186,10 +207,8 @@ pub(super) async fn recovery_by_cycle(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    with_days(&state, &headers, |days, now| {
-        Ok(json(
-            cycle_date(days, &id).and_then(|date| days.recovery(date, now)),
-        ))
+    by_cycle(&state, &headers, &id, |days, date, now| {
+        days.recovery(date, now)
     })
 }
 
@@ -198,10 +217,8 @@ pub(super) async fn sleep_by_cycle(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    with_days(&state, &headers, |days, now| {
-        Ok(json(
-            cycle_date(days, &id).and_then(|date| days.sleep(date, now)),
-        ))
+    by_cycle(&state, &headers, &id, |days, date, now| {
+        days.sleep(date, now)
     })
 }
 
@@ -211,9 +228,7 @@ pub(super) async fn sleep_by_id(
     Path(id): Path<String>,
 ) -> Response {
     with_days(&state, &headers, |days, now| {
-        let date = ids::decode_uuid(days.account, &id)
-            .filter(|(kind, _, _)| *kind == ids::SLEEP)
-            .map(|(_, _, date)| date);
+        let date = uuid_date(days, &id, ids::SLEEP);
         Ok(json(date.and_then(|date| days.sleep(date, now))))
     })
 }
@@ -224,13 +239,11 @@ pub(super) async fn workout_by_id(
     Path(id): Path<String>,
 ) -> Response {
     with_days(&state, &headers, |days, now| {
-        let found = ids::decode_uuid(days.account, &id)
-            .filter(|(kind, _, _)| *kind == ids::WORKOUT)
-            .and_then(|(_, _, date)| {
-                days.workouts(date, now)
-                    .into_iter()
-                    .find(|workout| workout.id == id.to_ascii_lowercase())
-            });
+        let found = uuid_date(days, &id, ids::WORKOUT).and_then(|date| {
+            days.workouts(date, now)
+                .into_iter()
+                .find(|workout| workout.id == id.to_ascii_lowercase())
+        });
         Ok(json(found))
     })
 }

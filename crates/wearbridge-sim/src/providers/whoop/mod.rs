@@ -31,7 +31,7 @@ use axum::routing::{delete, get, post};
 use chrono::{NaiveDate, Utc};
 
 use crate::SimState;
-use crate::faults::{FaultKind, RequestClass};
+use crate::faults::FaultKind;
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
 use auth::{authorize_page, authorize_submit, revoke, token};
 use data::{
@@ -62,8 +62,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        classify(path)
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH]
     }
 
     /// Signed with `secret` (WHOOP signs with the app's client secret), stamped now.
@@ -97,14 +97,6 @@ pub(crate) fn oauth_settings() -> OAuthSettings {
         access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
         code_ttl: Duration::from_secs(600),
         rotate_refresh_tokens: true,
-    }
-}
-
-pub(crate) fn classify(path: &str) -> RequestClass {
-    match path {
-        AUTHORIZE_PATH => RequestClass::Authorize,
-        TOKEN_PATH => RequestClass::Token,
-        _ => RequestClass::Api,
     }
 }
 

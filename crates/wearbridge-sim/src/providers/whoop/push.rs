@@ -5,12 +5,12 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::ids;
 use crate::person::Person;
 use crate::providers::PushMessage;
+use crate::providers::common::hmac_sha256;
 
 pub const SIGNATURE_HEADER: &str = "X-WHOOP-Signature";
 pub const TIMESTAMP_HEADER: &str = "X-WHOOP-Signature-Timestamp";
@@ -60,15 +60,8 @@ pub fn push_message(
 
 /// base64(HMAC-SHA256(secret, timestamp ‖ body)).
 pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
-    match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(timestamp.as_bytes());
-            mac.update(body);
-            STANDARD.encode(mac.finalize().into_bytes())
-        }
-        // HMAC accepts keys of any length; this arm cannot be taken.
-        Err(_) => String::new(),
-    }
+    hmac_sha256(secret, &[timestamp.as_bytes(), body])
+        .map_or_else(String::new, |mac| STANDARD.encode(mac))
 }
 
 /// A UUID-shaped trace id, stable for the same notification.

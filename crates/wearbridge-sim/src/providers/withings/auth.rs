@@ -6,29 +6,19 @@
 use std::sync::PoisonError;
 
 use axum::body::{Bytes, to_bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::params::{Failure, Params, envelope, envelope_error, invalid, respond};
+use super::params::{Failure, Params, envelope, envelope_error, invalid, respond, unknown_action};
 use super::{WithingsState, status};
 use crate::oauth;
+use crate::providers::common::hmac_sha256;
 
 // ---------------------------------------------------------------------------------------
 // OAuth.
-
-pub(super) async fn authorize_page(
-    State(state): State<WithingsState>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    oauth::authorize_query(&state.oauth, query.as_deref())
-}
-
-pub(super) async fn authorize_submit(State(state): State<WithingsState>, body: Bytes) -> Response {
-    oauth::authorize_form(&state.oauth, &body)
-}
 
 /// `POST /v2/oauth2` with `action=requesttoken`: the shared token endpoint's answer,
 /// re-wrapped in Withings's envelope (`userid`, tokens, `expires_in`, comma scopes).
@@ -41,7 +31,7 @@ pub(super) async fn token(
     match params.get("action") {
         Some("requesttoken") => {}
         Some("revoke") => return respond(revoke(&state, &params)),
-        _ => return envelope_error(status::UNKNOWN_ACTION, "Unknown action"),
+        _ => return unknown_action().into_response(),
     }
     let answer = oauth::token(&state.oauth, &headers, &body);
     let ok = answer.status() == StatusCode::OK;
@@ -86,14 +76,8 @@ const NONCE_TIMESTAMP_SKEW_S: i64 = 600;
 /// over the values of `action`, `client_id` and `nonce` (or `timestamp` for `getnonce`)
 /// joined with commas, in that (alphabetical key) order.
 pub fn request_signature(client_secret: &str, values: &[&str]) -> String {
-    use hmac::{Hmac, Mac};
-    match Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(values.join(",").as_bytes());
-            hex::encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    }
+    hmac_sha256(client_secret.as_bytes(), &[values.join(",").as_bytes()])
+        .map_or_else(String::new, hex::encode)
 }
 
 /// Checks a signature over `values` for `client_id`. A registered client's secret must
@@ -123,7 +107,7 @@ pub(super) async fn signature(State(state): State<WithingsState>, body: Bytes) -
 
 fn getnonce(state: &WithingsState, params: &Params) -> Result<Response, Failure> {
     if params.get("action") != Some("getnonce") {
-        return Err(Failure::new(status::UNKNOWN_ACTION, "Unknown action"));
+        return Err(unknown_action());
     }
     let client_id = params
         .get("client_id")

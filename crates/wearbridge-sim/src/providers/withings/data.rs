@@ -3,18 +3,18 @@
 //! the person through [`super::render`] and paging with `more`/`offset`. Separate from
 //! OAuth and notifications so the data handlers sit together.
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 
 use super::params::{
     Failure, Params, authenticate, date_range, dates, envelope, epoch_window, local_dates, page,
-    respond,
+    respond, unknown_action,
 };
-use super::{WithingsState, render, status};
+use super::{WithingsState, render};
+use crate::person::Person;
 
 /// Items per page: small, so a month's backfill exercises `more`/`offset` paging.
 const MEASURE_PAGE: usize = 10;
@@ -24,46 +24,91 @@ const SLEEP_PAGE: usize = 10;
 /// Longest window of the epoch-based detail calls (intraday, sleep get).
 const MAX_DETAIL_WINDOW_S: i64 = 24 * 3_600;
 
+/// One data action: authenticates and answers from the parameters.
+type Action = fn(&WithingsState, &HeaderMap, &Params) -> Result<Response, Failure>;
+
+/// Runs the action `params` names among `actions`, or answers "Unknown action". Withings
+/// serves several actions on one path, so every data path routes the same way.
+fn dispatch(
+    state: &WithingsState,
+    headers: &HeaderMap,
+    params: &Params,
+    actions: &[(&str, Action)],
+) -> Response {
+    let action = params
+        .get("action")
+        .and_then(|name| actions.iter().find(|(known, _)| *known == name));
+    respond(match action {
+        Some((_, run)) => run(state, headers, params),
+        None => Err(unknown_action()),
+    })
+}
+
 pub(super) async fn measure(
     State(state): State<WithingsState>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
+    params: Params,
 ) -> Response {
-    let params = Params::new(query.as_deref(), &body);
-    respond(match params.get("action") {
-        Some("getmeas") => getmeas(&state, &headers, &params),
-        _ => Err(Failure::new(status::UNKNOWN_ACTION, "Unknown action")),
-    })
+    dispatch(&state, &headers, &params, &[("getmeas", getmeas)])
 }
 
 pub(super) async fn measure_v2(
     State(state): State<WithingsState>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
+    params: Params,
 ) -> Response {
-    let params = Params::new(query.as_deref(), &body);
-    respond(match params.get("action") {
-        Some("getactivity") => getactivity(&state, &headers, &params),
-        Some("getintradayactivity") => getintradayactivity(&state, &headers, &params),
-        Some("getworkouts") => getworkouts(&state, &headers, &params),
-        _ => Err(Failure::new(status::UNKNOWN_ACTION, "Unknown action")),
-    })
+    let actions: [(&str, Action); 3] = [
+        ("getactivity", getactivity),
+        ("getintradayactivity", getintradayactivity),
+        ("getworkouts", getworkouts),
+    ];
+    dispatch(&state, &headers, &params, &actions)
 }
 
 pub(super) async fn sleep(
     State(state): State<WithingsState>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
+    params: Params,
 ) -> Response {
-    let params = Params::new(query.as_deref(), &body);
-    respond(match params.get("action") {
-        Some("getsummary") => getsummary(&state, &headers, &params),
-        Some("get") => sleep_get(&state, &headers, &params),
-        _ => Err(Failure::new(status::UNKNOWN_ACTION, "Unknown action")),
-    })
+    let actions: [(&str, Action); 2] = [("getsummary", getsummary), ("get", sleep_get)];
+    dispatch(&state, &headers, &params, &actions)
+}
+
+/// The date-range actions (`getactivity`, `getworkouts`, `getsummary`): authenticate, take
+/// the `startdateymd`..`enddateymd` (or `lastupdate`) dates, render each, and answer one
+/// page as `{key: [...], "more": bool, "offset": next}`. They differ only in `key` and
+/// what a date renders to.
+fn dated_page(
+    state: &WithingsState,
+    headers: &HeaderMap,
+    params: &Params,
+    key: &str,
+    page_size: usize,
+    render: impl Fn(&Person, NaiveDate) -> Vec<Value>,
+) -> Result<Response, Failure> {
+    let account = authenticate(state, headers, params)?;
+    let person = state.sim.person(&account);
+    let (start, end) = date_range(params)?;
+    let items: Vec<Value> = dates(start, end)
+        .flat_map(|date| render(&person, date))
+        .collect();
+    let (items, more, next) = page(items, params.offset()?, page_size);
+    Ok(envelope(json!({key: items, "more": more, "offset": next})))
+}
+
+/// The epoch detail actions (`getintradayactivity`, sleep `get`): authenticate, take a
+/// `startdate`..`enddate` window of at most a day, and the person's local dates it touches.
+/// Returns (person, start, end, dates).
+fn detail_window(
+    state: &WithingsState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(Person, i64, i64, Vec<NaiveDate>), Failure> {
+    let account = authenticate(state, headers, params)?;
+    let person = state.sim.person(&account);
+    let (start, end) = epoch_window(params, Some(MAX_DETAIL_WINDOW_S))?;
+    let dates = local_dates(&person, start, end);
+    Ok((person, start, end, dates))
 }
 
 fn getmeas(
@@ -121,16 +166,14 @@ fn getactivity(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<Response, Failure> {
-    let account = authenticate(state, headers, params)?;
-    let person = state.sim.person(&account);
-    let (start, end) = date_range(params)?;
-    let days: Vec<Value> = dates(start, end)
-        .map(|date| render::activity_day(&person, &person.day(date)))
-        .collect();
-    let (days, more, next) = page(days, params.offset()?, ACTIVITY_PAGE);
-    Ok(envelope(
-        json!({"activities": days, "more": more, "offset": next}),
-    ))
+    dated_page(
+        state,
+        headers,
+        params,
+        "activities",
+        ACTIVITY_PAGE,
+        |person, date| vec![render::activity_day(person, &person.day(date))],
+    )
 }
 
 fn getintradayactivity(
@@ -138,11 +181,9 @@ fn getintradayactivity(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<Response, Failure> {
-    let account = authenticate(state, headers, params)?;
-    let person = state.sim.person(&account);
-    let (start, end) = epoch_window(params, Some(MAX_DETAIL_WINDOW_S))?;
+    let (person, start, end, dates) = detail_window(state, headers, params)?;
     let mut series = Map::new();
-    for date in local_dates(&person, start, end) {
+    for date in dates {
         render::intraday_points(&person.day(date), start, end, &mut series);
     }
     Ok(envelope(json!({"series": series})))
@@ -153,22 +194,20 @@ fn getworkouts(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<Response, Failure> {
-    let account = authenticate(state, headers, params)?;
-    let person = state.sim.person(&account);
-    let (start, end) = date_range(params)?;
-    let workouts: Vec<Value> = dates(start, end)
-        .flat_map(|date| {
+    dated_page(
+        state,
+        headers,
+        params,
+        "series",
+        WORKOUT_PAGE,
+        |person, date| {
             let day = person.day(date);
             day.workouts
                 .iter()
-                .map(|w| render::workout(&person, date, w))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let (workouts, more, next) = page(workouts, params.offset()?, WORKOUT_PAGE);
-    Ok(envelope(
-        json!({"series": workouts, "more": more, "offset": next}),
-    ))
+                .map(|w| render::workout(person, date, w))
+                .collect()
+        },
+    )
 }
 
 fn getsummary(
@@ -176,16 +215,20 @@ fn getsummary(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<Response, Failure> {
-    let account = authenticate(state, headers, params)?;
-    let person = state.sim.person(&account);
-    let (start, end) = date_range(params)?;
-    let nights: Vec<Value> = dates(start, end)
-        .map(|date| render::sleep_summary(&person, date, &person.sleep_ending_on(date)))
-        .collect();
-    let (nights, more, next) = page(nights, params.offset()?, SLEEP_PAGE);
-    Ok(envelope(
-        json!({"series": nights, "more": more, "offset": next}),
-    ))
+    dated_page(
+        state,
+        headers,
+        params,
+        "series",
+        SLEEP_PAGE,
+        |person, date| {
+            vec![render::sleep_summary(
+                person,
+                date,
+                &person.sleep_ending_on(date),
+            )]
+        },
+    )
 }
 
 fn sleep_get(
@@ -193,11 +236,9 @@ fn sleep_get(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<Response, Failure> {
-    let account = authenticate(state, headers, params)?;
-    let person = state.sim.person(&account);
-    let (start, end) = epoch_window(params, Some(MAX_DETAIL_WINDOW_S))?;
+    let (person, start, end, dates) = detail_window(state, headers, params)?;
     let mut segments = Vec::new();
-    for date in local_dates(&person, start, end) {
+    for date in dates {
         render::sleep_segments(&person.sleep_ending_on(date), start, end, &mut segments);
     }
     segments.sort_by_key(|s| {

@@ -27,14 +27,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 
+use super::common::{authorize_page, authorize_submit};
 use crate::SimState;
-use crate::faults::{FaultKind, RequestClass};
+use crate::faults::FaultKind;
 use crate::oauth::{ClientAuthStyle, OAuthServer, OAuthSettings};
-use auth::{authorize_page, authorize_submit, signature, token};
+use auth::{signature, token};
 use data::{measure, measure_v2, sleep};
 use notify::notify;
 use params::envelope_error;
@@ -73,8 +75,8 @@ impl super::SimCloud for Cloud {
         router(oauth, sim)
     }
 
-    fn classify(&self, path: &str) -> RequestClass {
-        classify(path)
+    fn token_paths(&self) -> &'static [&'static str] {
+        &[TOKEN_PATH]
     }
 
     /// Withings signs nothing, so `secret` is unused.
@@ -114,15 +116,7 @@ pub(crate) fn oauth_settings() -> OAuthSettings {
     }
 }
 
-pub(crate) fn classify(path: &str) -> RequestClass {
-    match path {
-        AUTHORIZE_PATH => RequestClass::Authorize,
-        TOKEN_PATH => RequestClass::Token,
-        _ => RequestClass::Api,
-    }
-}
-
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct WithingsState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,

@@ -5,15 +5,14 @@
 
 use std::sync::PoisonError;
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::params::{Failure, Params, authenticate, envelope, invalid, respond};
-use super::{WithingsState, status};
+use super::WithingsState;
+use super::params::{Failure, Params, authenticate, envelope, invalid, respond, unknown_action};
 use crate::person::Person;
 
 /// `application/x-www-form-urlencoded` body of the notification Withings POSTs to a
@@ -68,10 +67,8 @@ pub struct Subscription {
 pub(super) async fn notify(
     State(state): State<WithingsState>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
+    params: Params,
 ) -> Response {
-    let params = Params::new(query.as_deref(), &body);
     respond(notify_action(&state, &headers, &params))
 }
 
@@ -130,6 +127,6 @@ fn notify_action(
             });
             Ok(envelope(json!({})))
         }
-        _ => Err(Failure::new(status::UNKNOWN_ACTION, "Unknown action")),
+        _ => Err(unknown_action()),
     }
 }

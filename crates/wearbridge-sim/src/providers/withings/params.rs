@@ -5,14 +5,16 @@
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderMap, header};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use super::{WithingsState, status};
 use crate::person::Person;
-use crate::providers::common::parse_iso_date;
+use crate::providers::common::{bearer_token, parse_iso_date};
 
 /// Longest date range accepted.
 const MAX_RANGE_DAYS: i64 = 3_660;
@@ -61,6 +63,20 @@ impl Params {
     }
 }
 
+/// Reads [`Params`] from a request (query string, then form body), so the action handlers
+/// take them as an extractor instead of each parsing query and body again.
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let query = request.uri().query().map(str::to_owned);
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self::new(query.as_deref(), &body))
+    }
+}
+
 /// An error answer: an envelope status and message (still HTTP 200).
 #[derive(Debug)]
 pub(super) struct Failure {
@@ -83,6 +99,11 @@ impl IntoResponse for Failure {
     }
 }
 
+/// The answer to an `action` a path does not serve; every Withings path words it alike.
+pub(super) fn unknown_action() -> Failure {
+    Failure::new(status::UNKNOWN_ACTION, "Unknown action")
+}
+
 pub(super) fn invalid(key: &str) -> Failure {
     Failure::new(status::INVALID_PARAMS, format!("Invalid Params: {key}"))
 }
@@ -93,12 +114,7 @@ pub(super) fn authenticate(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<String, Failure> {
-    let header_token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let token = header_token
+    let token = bearer_token(headers)
         .or_else(|| params.get("access_token"))
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Failure::new(status::INVALID_TOKEN, "invalid_token: missing"))?;
