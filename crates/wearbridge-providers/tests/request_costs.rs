@@ -39,11 +39,17 @@ const OURA_PAGES: &str = "simulator pages of 10 documents / 500 heart-rate rows"
 /// `getsummary` by 10 items (Withings's pages hold hundreds), so a month takes 3–4 pages
 /// where the cost counts one.
 const WITHINGS_PAGES: &str = "simulator pages of 10 items";
+/// Why WHOOP's Activity may: workouts come in pages of at most 25 (WHOOP's own limit) and
+/// their number follows the person, so the cost counts the first page only (the
+/// `Provider::request_cost` rule for collections nothing predicts); a month of an active
+/// person's workouts (33 days with the query's padding) can take two pages, depending on
+/// which month today ends.
+const WHOOP_WORKOUT_PAGES: &str = "workouts page by 25 and their number follows the person";
 
 /// (provider, type, why the count may exceed the cost): paging that follows the data,
 /// never on a single day (one day fits one page everywhere, so 1-day fetches must match
 /// exactly).
-const MAY_EXCEED: [(&str, DataType, &str); 8] = [
+const MAY_EXCEED: [(&str, DataType, &str); 9] = [
     ("OURA", DataType::Activity, OURA_PAGES),
     ("OURA", DataType::Body, OURA_PAGES),
     ("OURA", DataType::Daily, OURA_PAGES),
@@ -52,6 +58,7 @@ const MAY_EXCEED: [(&str, DataType, &str); 8] = [
     ("WITHINGS", DataType::Body, WITHINGS_PAGES),
     ("WITHINGS", DataType::Daily, WITHINGS_PAGES),
     ("WITHINGS", DataType::Sleep, WITHINGS_PAGES),
+    ("WHOOP", DataType::Activity, WHOOP_WORKOUT_PAGES),
 ];
 
 /// The ranges fetched: `SPANS` days ending two days before today (UTC), so no range holds
