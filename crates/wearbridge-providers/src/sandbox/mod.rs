@@ -49,7 +49,8 @@ pub static MODULE: ProviderModule = ProviderModule {
         app: Some(Rate::per(6_000, Duration::from_secs(60))),
         user: None,
     },
-    // The simulator renders any day of its synthetic people.
+    // docs/simulator.md §2.2: any dates from 1970 to 2100, up to 3660 days per request;
+    // no oldest day relative to today.
     history_days: None,
 };
 
