@@ -22,12 +22,23 @@ pub struct ProvidersConfig {
     /// Development mode: every provider points at the simulator with fixed dev credentials.
     #[serde(default)]
     pub sandbox_mode: bool,
-    /// The simulator's base URL (`SimHandle::base_url()`), required in sandbox mode.
+    /// Where the simulator serves each provider, by Terra id, used in sandbox mode. The
+    /// simulator owns its URL layout (`wearbridge_sim::layout::endpoints` builds this map
+    /// from its base URL), so nothing here knows simulator paths.
     #[serde(default)]
-    pub sim_base_url: Option<Url>,
+    pub sim_endpoints: BTreeMap<String, SimEndpoints>,
     /// Operator-supplied app credentials, keyed by Terra provider id (`GARMIN`, ...).
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderCredentials>,
+}
+
+/// Where the simulator serves one provider.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SimEndpoints {
+    /// Base of the provider's OAuth endpoints; its documented OAuth paths sit beneath it.
+    pub auth_base: Url,
+    /// Base of the provider's data API; its documented API paths sit beneath it.
+    pub api_base: Url,
 }
 
 /// One provider app's credentials, plus optional endpoint overrides (self-hosted mirrors,
@@ -61,13 +72,39 @@ impl ProviderCredentials {
 }
 
 impl ProvidersConfig {
-    /// Sandbox mode against the simulator at `sim_base_url`.
-    pub fn sandbox(sim_base_url: Url) -> ProvidersConfig {
+    /// Sandbox mode against a simulator: `endpoints` maps each simulated provider's Terra
+    /// id to its `(auth base, API base)` URLs, as `wearbridge_sim::layout::endpoints`
+    /// returns them.
+    pub fn sandbox<K: Into<String>>(
+        endpoints: impl IntoIterator<Item = (K, (Url, Url))>,
+    ) -> ProvidersConfig {
         ProvidersConfig {
             sandbox_mode: true,
-            sim_base_url: Some(sim_base_url),
+            sim_endpoints: endpoints
+                .into_iter()
+                .map(|(id, (auth_base, api_base))| {
+                    (
+                        id.into(),
+                        SimEndpoints {
+                            auth_base,
+                            api_base,
+                        },
+                    )
+                })
+                .collect(),
             providers: BTreeMap::new(),
         }
+    }
+
+    /// The simulated endpoints of `provider_id` (case-insensitive), in sandbox mode only.
+    pub fn sim_endpoints_for(&self, provider_id: &str) -> Option<&SimEndpoints> {
+        if !self.sandbox_mode {
+            return None;
+        }
+        self.sim_endpoints
+            .iter()
+            .find(|(id, _)| id.eq_ignore_ascii_case(provider_id))
+            .map(|(_, endpoints)| endpoints)
     }
 
     /// The credentials to use for `provider_id` (case-insensitive): the configured ones,
@@ -134,5 +171,26 @@ mod tests {
                 .map(|c| c.client_secret.expose_secret().to_owned()),
             Some("s3cret".to_owned())
         );
+    }
+
+    #[test]
+    fn simulated_endpoints_apply_in_sandbox_mode_only() {
+        let (Ok(auth), Ok(api)) = (
+            Url::parse("http://127.0.0.1:9/garmin/"),
+            Url::parse("http://127.0.0.1:9/garmin/api/"),
+        ) else {
+            panic!("test URLs parse");
+        };
+        let mut config = ProvidersConfig::sandbox([("GARMIN", (auth.clone(), api.clone()))]);
+        assert_eq!(
+            config.sim_endpoints_for("garmin"),
+            Some(&SimEndpoints {
+                auth_base: auth,
+                api_base: api,
+            })
+        );
+        assert!(config.sim_endpoints_for("OURA").is_none());
+        config.sandbox_mode = false;
+        assert!(config.sim_endpoints_for("GARMIN").is_none());
     }
 }

@@ -1,7 +1,9 @@
 //! wearbridge-providers: what Wearbridge knows about each data provider, and how it talks
 //! to them.
 //!
-//! * [`registry`]: the static facts `/v2/integrations` publishes, plus the adapters.
+//! * [`registry`]: the list of provider modules (each provider folder declares its own
+//!   `MODULE`: facts `/v2/integrations` publishes, real endpoints, adapter builder,
+//!   mapper for `providers map`, [`limits`], history depth), plus the configured adapters.
 //! * [`Provider`]: one adapter per provider: OAuth settings and token calls ([`oauth`]),
 //!   account lookup, data fetches mapped into Terra records ([`TerraRecordData`]),
 //!   revocation. IO here is provider HTTP only; each provider's mappers are pure functions
@@ -13,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod garmin;
 mod http;
+pub mod limits;
 pub mod oauth;
 pub mod oura;
 pub mod polar;
@@ -31,7 +34,7 @@ use secrecy::SecretString;
 use url::Url;
 use wearbridge_model::DataType;
 
-pub use config::{ProviderCredentials, ProvidersConfig};
+pub use config::{ProviderCredentials, ProvidersConfig, SimEndpoints};
 pub use error::ProviderError;
 pub use oauth::{ClientAuth, OAuthSettings, PkcePair, TokenKind, TokenSet, new_pkce_pair};
 pub use push::{PushAnswer, PushError, PushItem, PushRequest};

@@ -11,8 +11,13 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{ProviderCredentials, ProvidersConfig};
+use crate::limits::ProviderBudget;
 use crate::{Provider, ProviderCtx};
-use crate::{sandbox, withings};
+use crate::{garmin, oura, polar, sandbox, whoop, withings};
+
+/// SANDBOX's facts, declared in its folder like every provider's; re-exported here, where
+/// they used to live.
+pub use crate::sandbox::SANDBOX;
 
 /// How a provider's app credentials are managed.
 ///
@@ -114,29 +119,12 @@ impl fmt::Debug for Registry {
     }
 }
 
-/// The built-in sandbox provider: served by `wearbridge-sim`, so the whole flow works
-/// with no wearable and no internet.
-pub const SANDBOX: ProviderInfo = ProviderInfo {
-    id: "SANDBOX",
-    name: "Sandbox",
-    icon_path: "/static/icons/sandbox.svg",
-    setup: SetupKind::ApiKeysManaged,
-    enabled: true,
-    types: DataTypeSupport::ALL,
-    sdk_only: false,
-};
-
-/// One provider compiled into this build: its facts, where its endpoints are, how to build
-/// its adapter and how to map its raw responses. Adding a provider = one entry in
-/// [`MODULES`].
+/// One provider compiled into this build, as its folder declares it (`<provider>::MODULE`):
+/// its facts, its real endpoints, how to build its adapter and map its raw responses, and
+/// what its API allows (rate limits, history). Nothing about the simulator: in sandbox mode
+/// the caller supplies each provider's simulated endpoints ([`ProvidersConfig::sandbox`]).
 pub struct ProviderModule {
     pub info: ProviderInfo,
-    /// Where the simulator serves this provider's OAuth endpoints (`<sim>/<sim_prefix>`);
-    /// the provider's documented OAuth paths sit beneath it.
-    pub sim_prefix: &'static str,
-    /// Where the simulator serves the data API, relative to the simulator's base (for real
-    /// providers the same as `sim_prefix`: the documented API paths sit beneath it).
-    pub sim_api_path: &'static str,
     /// The real data API base; `None` for a provider with no public cloud (SANDBOX).
     pub api_base: Option<&'static str>,
     /// Builds the adapter. `None`: the provider's real OAuth URLs. `Some(base)`: the same
@@ -144,68 +132,34 @@ pub struct ProviderModule {
     pub build: fn(Option<&Url>) -> Option<Arc<dyn Provider>>,
     /// `wearbridge providers map`: one raw response body of API `path` to Terra records.
     pub map_source: fn(&str, &str) -> Result<Vec<crate::TerraRecordData>, MapSourceError>,
+    /// The provider's published rate limits; the server's budgets start from them
+    /// (operators override them in `[sync.budgets]`).
+    pub limits: ProviderBudget,
+    /// How many days back the provider's API serves data, counted from today; `None` when
+    /// it documents no limit. A backfill deeper than this would ask for days the provider
+    /// refuses or no longer holds.
+    pub history_days: Option<u32>,
 }
 
 /// Every provider compiled into this build, in the order `/v2/integrations` lists them.
-pub static MODULES: &[ProviderModule] = &[
-    ProviderModule {
-        info: SANDBOX,
-        sim_prefix: sandbox::AUTH_PATH,
-        sim_api_path: sandbox::API_PATH,
-        api_base: None,
-        build: sandbox::build,
-        map_source: map_sandbox_source,
-    },
-    ProviderModule {
-        info: crate::whoop::WHOOP,
-        sim_prefix: "whoop/",
-        sim_api_path: "whoop/",
-        api_base: Some(crate::whoop::adapter::API_BASE),
-        build: crate::whoop::adapter::build,
-        map_source: crate::whoop::map_source,
-    },
-    ProviderModule {
-        info: crate::garmin::GARMIN,
-        sim_prefix: crate::garmin::adapter::SIM_PREFIX,
-        sim_api_path: crate::garmin::adapter::SIM_PREFIX,
-        api_base: Some(crate::garmin::adapter::API_BASE),
-        build: crate::garmin::adapter::build,
-        map_source: crate::garmin::map_source,
-    },
-    ProviderModule {
-        info: crate::oura::OURA,
-        sim_prefix: "oura/",
-        sim_api_path: "oura/",
-        api_base: Some(crate::oura::API_BASE),
-        build: crate::oura::build,
-        map_source: crate::oura::map_source,
-    },
-    ProviderModule {
-        info: crate::polar::POLAR,
-        sim_prefix: "polar/",
-        sim_api_path: "polar/",
-        api_base: Some(crate::polar::adapter::API_BASE),
-        build: crate::polar::adapter::build,
-        map_source: crate::polar::map_source,
-    },
-    ProviderModule {
-        info: withings::WITHINGS,
-        sim_prefix: withings::SIM_PATH,
-        sim_api_path: withings::SIM_PATH,
-        api_base: Some(withings::adapter::API_BASE),
-        build: withings::build,
-        map_source: withings::map_source,
-    },
+/// Adding a provider = its folder declaring `MODULE`, plus one line here.
+pub static MODULES: &[&ProviderModule] = &[
+    &sandbox::MODULE,
+    &whoop::MODULE,
+    &garmin::MODULE,
+    &oura::MODULE,
+    &polar::MODULE,
+    &withings::MODULE,
 ];
 
 impl Registry {
     /// The registry for `config`: every provider compiled into this build, each enabled
     /// exactly when its adapter can be configured (credentials and endpoints known).
     ///
-    /// In sandbox mode (`sandbox_mode` with `sim_base_url`) every provider points at the
-    /// simulator with the dev credentials. Otherwise a provider needs its client id and
-    /// secret in the configuration; SANDBOX, which has no public cloud, also needs explicit
-    /// `auth_base_url` and `api_base_url`.
+    /// In sandbox mode (`sandbox_mode` with the simulator's `sim_endpoints`) every provider
+    /// points at its simulated endpoints with the dev credentials. Otherwise a provider
+    /// needs its client id and secret in the configuration; SANDBOX, which has no public
+    /// cloud, also needs explicit `auth_base_url` and `api_base_url`.
     pub fn new(config: ProvidersConfig) -> Registry {
         let mut providers = Vec::new();
         let mut adapters = Vec::new();
@@ -293,17 +247,15 @@ impl Registry {
 /// provider's real URLs.
 fn configure(module: &ProviderModule, config: &ProvidersConfig) -> Option<Adapter> {
     let creds = config.credentials_for(module.info.id)?;
-    let sim_base = config.sim_base_url.as_ref().filter(|_| config.sandbox_mode);
-    let under_sim =
-        |path: &str| sim_base.and_then(|base| with_trailing_slash(base).join(path).ok());
+    let sim = config.sim_endpoints_for(module.info.id);
     let auth_override = creds
         .auth_base_url
         .clone()
-        .or_else(|| under_sim(module.sim_prefix));
+        .or_else(|| sim.map(|sim| sim.auth_base.clone()));
     let api_base = creds
         .api_base_url
         .clone()
-        .or_else(|| under_sim(module.sim_api_path))
+        .or_else(|| sim.map(|sim| sim.api_base.clone()))
         .or_else(|| module.api_base.and_then(|base| Url::parse(base).ok()))?;
     let provider = (module.build)(auth_override.as_ref())?;
     Some(Adapter {
@@ -359,70 +311,6 @@ pub fn map_source(
     }
 }
 
-/// SANDBOX paths (`/sandbox/api/v1/<endpoint>`, or just `/<endpoint>`). Menstruation and
-/// nutrition days carry no offset of their own (the adapter takes it from the profile);
-/// a lone body has no profile, so they are placed at UTC, which `providers map` says.
-fn map_sandbox_source(
-    path: &str,
-    body: &str,
-) -> Result<Vec<crate::TerraRecordData>, MapSourceError> {
-    use crate::TerraRecordData;
-    use crate::sandbox::{mapper, wire};
-    fn page<T: serde::de::DeserializeOwned>(body: &str) -> Result<Vec<T>, MapSourceError> {
-        serde_json::from_str::<wire::ListPage<T>>(body)
-            .map(|page| page.data)
-            .map_err(|error| MapSourceError::Body(error.to_string()))
-    }
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let endpoint = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or_default();
-    let utc = chrono::FixedOffset::east_opt(0);
-    let records: Vec<TerraRecordData> = match endpoint {
-        "profile" => {
-            let profile: wire::Profile = serde_json::from_str(body)
-                .map_err(|error| MapSourceError::Body(error.to_string()))?;
-            vec![mapper::athlete(&profile).into()]
-        }
-        "me" => {
-            let me: wire::Me = serde_json::from_str(body)
-                .map_err(|error| MapSourceError::Body(error.to_string()))?;
-            vec![mapper::athlete(&me.profile).into()]
-        }
-        "daily" => page::<wire::Daily>(body)?
-            .iter()
-            .map(|d| mapper::daily(d).into())
-            .collect(),
-        "sleep" => page::<wire::Sleep>(body)?
-            .iter()
-            .map(|s| mapper::sleep(s).into())
-            .collect(),
-        "workouts" => page::<wire::Workout>(body)?
-            .iter()
-            .map(|w| mapper::activity(w).into())
-            .collect(),
-        "body" => page::<wire::Body>(body)?
-            .iter()
-            .filter_map(mapper::body)
-            .map(Into::into)
-            .collect(),
-        "menstruation" => page::<wire::Menstruation>(body)?
-            .iter()
-            .filter_map(|m| utc.and_then(|offset| mapper::menstruation(m, offset)))
-            .map(Into::into)
-            .collect(),
-        "nutrition" => page::<wire::Nutrition>(body)?
-            .iter()
-            .filter_map(|n| utc.and_then(|offset| mapper::nutrition(n, offset)))
-            .map(Into::into)
-            .collect(),
-        _ => {
-            return Err(MapSourceError::UnknownPath(format!(
-                "{path:?} is not a SANDBOX data path (profile, me, daily, sleep, workouts, body, menstruation, nutrition)"
-            )));
-        }
-    };
-    Ok(records)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,7 +337,8 @@ mod tests {
         let Ok(sim) = Url::parse("http://127.0.0.1:4000/prefix") else {
             panic!("test URL parses");
         };
-        let registry = Registry::new(ProvidersConfig::sandbox(sim));
+        let endpoints = wearbridge_sim::layout::endpoints(&sim);
+        let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
         // Sandbox mode enables every provider against the simulator.
         assert_eq!(
             registry.enabled().iter().map(|p| p.id).collect::<Vec<_>>(),
@@ -470,6 +359,86 @@ mod tests {
             ctx.map(|c| c.api_base.to_string()).as_deref(),
             Some("http://127.0.0.1:4000/prefix/sandbox/api/v1/")
         );
+    }
+
+    #[test]
+    fn sandbox_mode_points_every_provider_at_its_simulated_endpoints() {
+        let Ok(sim) = Url::parse("http://127.0.0.1:4000/prefix") else {
+            panic!("test URL parses");
+        };
+        let endpoints = wearbridge_sim::layout::endpoints(&sim);
+        let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
+        let Ok(http) = reqwest::Client::builder().build() else {
+            panic!("client builds");
+        };
+        let sim = "http://127.0.0.1:4000/prefix";
+        for (id, auth, api) in [
+            ("SANDBOX", "sandbox/oauth/", "sandbox/api/v1/"),
+            ("WHOOP", "whoop/", "whoop/"),
+            ("GARMIN", "garmin/", "garmin/"),
+            ("OURA", "oura/", "oura/"),
+            ("POLAR", "polar/", "polar/"),
+            ("WITHINGS", "withings/", "withings/"),
+        ] {
+            let Some(ctx) = registry.ctx(id, http.clone()) else {
+                panic!("{id} is configured");
+            };
+            assert_eq!(ctx.auth_base.as_str(), format!("{sim}/{auth}"), "{id}");
+            assert_eq!(ctx.api_base.as_str(), format!("{sim}/{api}"), "{id}");
+        }
+    }
+
+    #[test]
+    fn modules_declare_unique_uppercase_ids() {
+        let ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
+        assert_eq!(
+            ids,
+            ["SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS"],
+            "the order /v2/integrations lists"
+        );
+        assert!(ids.iter().all(|id| id.to_ascii_uppercase() == *id));
+    }
+
+    /// The published limits each module declares, figure for figure (they were the
+    /// server's `published_limits()` table; see each module's comment for its source).
+    #[test]
+    fn modules_declare_their_published_limits() {
+        use crate::limits::Rate;
+        use std::time::Duration;
+        let minute = Duration::from_secs(60);
+        let app = |rate| ProviderBudget {
+            app: Some(rate),
+            user: None,
+        };
+        let expected = [
+            ("SANDBOX", app(Rate::per(6_000, minute))),
+            ("WHOOP", app(Rate::per(100, minute))),
+            ("GARMIN", ProviderBudget::default()),
+            (
+                "OURA",
+                ProviderBudget {
+                    app: None,
+                    user: Some(Rate::per(5_000, Duration::from_secs(300))),
+                },
+            ),
+            ("POLAR", app(Rate::per(500, Duration::from_secs(900)))),
+            ("WITHINGS", app(Rate::per(120, minute))),
+        ];
+        for (id, budget) in expected {
+            let module = MODULES.iter().find(|module| module.info.id == id);
+            assert_eq!(module.map(|module| module.limits), Some(budget), "{id}");
+        }
+    }
+
+    #[test]
+    fn history_depth_is_polars_year_and_unlimited_elsewhere() {
+        for module in MODULES {
+            let expected = match module.info.id {
+                "POLAR" => u32::try_from(crate::polar::adapter::MAX_AGE_DAYS).ok(),
+                _ => None,
+            };
+            assert_eq!(module.history_days, expected, "{}", module.info.id);
+        }
     }
 
     #[test]

@@ -608,7 +608,8 @@ mod live {
             Ok(sim) => sim,
             Err(error) => panic!("simulator starts: {error}"),
         };
-        let registry = Registry::new(ProvidersConfig::sandbox(url(&sim.base_url())));
+        let endpoints = wearbridge_sim::layout::endpoints(&url(&sim.base_url()));
+        let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
         let (Some(provider), Ok(http)) = (registry.get("garmin"), http_client()) else {
             panic!("sandbox mode configures GARMIN");
         };

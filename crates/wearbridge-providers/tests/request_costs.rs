@@ -138,7 +138,8 @@ async fn every_fetch_sends_what_it_is_charged() {
         .await
         .unwrap_or_else(|error| panic!("simulator: {error}"));
     let base = Url::parse(&sim.base_url()).unwrap_or_else(|error| panic!("{error}"));
-    let registry = Registry::new(ProvidersConfig::sandbox(base));
+    let endpoints = wearbridge_sim::layout::endpoints(&base);
+    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
     let control = sim.control();
     let connected = connect_all(&registry).await;
     let ranges = ranges(Utc::now().date_naive());
@@ -181,7 +182,8 @@ async fn whoop_body_of_today_reads_the_measurement() {
         .await
         .unwrap_or_else(|error| panic!("simulator: {error}"));
     let base = Url::parse(&sim.base_url()).unwrap_or_else(|error| panic!("{error}"));
-    let registry = Registry::new(ProvidersConfig::sandbox(base));
+    let endpoints = wearbridge_sim::layout::endpoints(&base);
+    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
     let (Some(provider), Ok(http)) = (registry.get("WHOOP"), http_client()) else {
         panic!("WHOOP is offered in sandbox mode");
     };

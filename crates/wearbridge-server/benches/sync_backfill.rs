@@ -47,7 +47,7 @@ async fn setup(backend: Backend) -> Option<Bench> {
     sync.budgets.clear();
     let state = AppState::new(store.clone(), config, cipher)
         .with_providers(Registry::new(ProvidersConfig::sandbox(
-            Url::parse(&sim.base_url()).ok()?,
+            wearbridge_sim::layout::endpoints(&Url::parse(&sim.base_url()).ok()?),
         )))
         .with_sync(sync);
     let dev = create_developer(&store, &state.cipher, "bench", None)

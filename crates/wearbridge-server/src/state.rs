@@ -45,7 +45,7 @@ impl AppState {
         ));
         let providers = Registry::new(wearbridge_providers::ProvidersConfig {
             sandbox_mode: false,
-            sim_base_url: None,
+            sim_endpoints: Default::default(),
             providers: config.providers.clone(),
         });
         AppState {

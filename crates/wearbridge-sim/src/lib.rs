@@ -20,6 +20,7 @@
 
 mod control;
 pub mod faults;
+pub mod layout;
 pub mod oauth;
 pub mod person;
 mod prng;

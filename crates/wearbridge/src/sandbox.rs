@@ -21,7 +21,9 @@ pub async fn start() -> anyhow::Result<(SimHandle, Registry)> {
         .await
         .context("cannot start the provider simulator")?;
     let base = Url::parse(&simulator.base_url()).context("simulator base URL")?;
-    Ok((simulator, Registry::new(ProvidersConfig::sandbox(base))))
+    let endpoints = wearbridge_sim::layout::endpoints(&base);
+    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
+    Ok((simulator, registry))
 }
 
 /// Prints where the simulator runs and a widget link for the oldest developer.

@@ -48,7 +48,8 @@ async fn show(store: &Store, user_id: &str) -> anyhow::Result<()> {
 /// address given to the sandbox configuration is never contacted.
 fn provider_types(provider: &str) -> Option<Vec<DataType>> {
     let unused = Url::parse("http://127.0.0.1:9/").ok()?;
-    let registry = Registry::new(ProvidersConfig::sandbox(unused));
+    let endpoints = wearbridge_sim::layout::endpoints(&unused);
+    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
     registry
         .get(provider)
         .map(|adapter| adapter.supported_types().to_vec())

@@ -31,8 +31,6 @@ use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, T
 pub const AUTHORIZE_URL: &str = "https://connect.garmin.com/oauth2Confirm";
 pub const TOKEN_URL: &str = "https://diauth.garmin.com/di-oauth2-service/oauth/token";
 pub const API_BASE: &str = "https://apis.garmin.com/";
-/// Below the simulator's base (and its OAuth base): the same documented paths.
-pub const SIM_PREFIX: &str = "garmin/";
 
 /// Longest pull window (spec §7: 24 hours of upload time).
 const UPLOAD_WINDOW_S: i64 = 86_400;

@@ -21,10 +21,25 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::TerraRecordData;
-use crate::registry::MapSourceError;
+use crate::limits::ProviderBudget;
+use crate::registry::{MapSourceError, ProviderModule};
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "GARMIN";
+
+/// GARMIN in the registry.
+pub static MODULE: ProviderModule = ProviderModule {
+    info: GARMIN,
+    api_base: Some(adapter::API_BASE),
+    build: adapter::build,
+    map_source,
+    // providers.md §4.5: Garmin publishes no production figure (only evaluation-key
+    // limits), so no bucket; its 429s still pause it.
+    limits: ProviderBudget::NONE,
+    // providers.md §4.2 and spec §7–8 document no oldest day: pulls name upload windows of
+    // at most 24 h and backfill requests at most 90 days each, with no earliest date.
+    history_days: None,
+};
 
 /// The summary types the adapter asks Garmin to backfill on connect (spec §8).
 pub const BACKFILL_TYPES: [&str; 11] = [

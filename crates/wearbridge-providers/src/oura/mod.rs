@@ -14,13 +14,32 @@ pub mod wire;
 
 pub use adapter::{API_BASE, OURA, OuraProvider, build};
 
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
 
 use crate::TerraRecordData;
-use crate::registry::MapSourceError;
+use crate::limits::{ProviderBudget, Rate};
+use crate::registry::{MapSourceError, ProviderModule};
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "OURA";
+
+/// OURA in the registry.
+pub static MODULE: ProviderModule = ProviderModule {
+    info: OURA,
+    api_base: Some(API_BASE),
+    build,
+    map_source,
+    // providers.md §2.5: 5,000 requests per 5-minute window per access token.
+    limits: ProviderBudget {
+        app: None,
+        user: Some(Rate::per(5_000, Duration::from_secs(300))),
+    },
+    // providers.md §2.2 and Oura's OpenAPI 1.29: collections take any `start_date`, with no
+    // documented oldest date (heart rate only limits one request to 30 days).
+    history_days: None,
+};
 
 /// Prefix of every per-user collection.
 const COLLECTION_PREFIX: &str = "/v2/usercollection/";

@@ -17,13 +17,33 @@ pub mod wire;
 
 pub use adapter::{POLAR, PolarProvider};
 
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
 
 use crate::TerraRecordData;
-use crate::registry::MapSourceError;
+use crate::limits::{ProviderBudget, Rate};
+use crate::registry::{MapSourceError, ProviderModule};
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "POLAR";
+
+/// POLAR in the registry.
+pub static MODULE: ProviderModule = ProviderModule {
+    info: POLAR,
+    api_base: Some(adapter::API_BASE),
+    build: adapter::build,
+    map_source,
+    // providers.md §5.5: per 15 minutes 500 + 20 × registered users requests per app. The
+    // base figure is used; the per-user allowance only adds headroom.
+    limits: ProviderBudget {
+        app: Some(Rate::per(500, Duration::from_secs(900))),
+        user: None,
+    },
+    // Polar's AccessLink OpenAPI: "Date cannot be older than 365 days from today"
+    // ([`adapter::MAX_AGE_DAYS`]); exercises reach back only 30 days (uploads to Flow).
+    history_days: Some(365),
+};
 
 /// The API paths [`map_source`] understands, for error messages.
 pub const MAPPED_PATHS: &str = "/v3/exercises[/{id}], /v3/users/sleep[/{date}], \

@@ -4,7 +4,10 @@
 
 pub mod mapper;
 pub mod push;
+mod source;
 pub mod wire;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{Days, FixedOffset};
@@ -14,14 +17,42 @@ use url::Url;
 use wearbridge_model::DataType;
 
 use crate::http::get_json;
+use crate::limits::{ProviderBudget, Rate};
 use crate::oauth::{ClientAuth, OAuthSettings};
-use crate::registry::{ProviderInfo, SANDBOX};
+use crate::registry::{DataTypeSupport, ProviderInfo, ProviderModule, SetupKind};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
-/// OAuth endpoints below the simulator's base URL (`<sim>/sandbox/oauth/{authorize,token,revoke}`).
-pub const AUTH_PATH: &str = "sandbox/oauth/";
-/// Data API below the simulator's base URL (`<sim>/sandbox/api/v1/...`).
-pub const API_PATH: &str = "sandbox/api/v1/";
+pub use source::map_source;
+
+/// The built-in sandbox provider: served by `wearbridge-sim`, so the whole flow works
+/// with no wearable and no internet.
+pub const SANDBOX: ProviderInfo = ProviderInfo {
+    id: "SANDBOX",
+    name: "Sandbox",
+    icon_path: "/static/icons/sandbox.svg",
+    setup: SetupKind::ApiKeysManaged,
+    enabled: true,
+    types: DataTypeSupport::ALL,
+    sdk_only: false,
+};
+
+/// SANDBOX in the registry. No public cloud, hence no real API base: the adapter exists
+/// only where a simulator (or an operator's override) says where SANDBOX is served.
+pub static MODULE: ProviderModule = ProviderModule {
+    info: SANDBOX,
+    api_base: None,
+    build,
+    map_source,
+    // Made up, as SANDBOX publishes nothing: an app limit so the budget path is exercised
+    // in development; tests and operators replace it through the server's sync settings.
+    limits: ProviderBudget {
+        app: Some(Rate::per(6_000, Duration::from_secs(60))),
+        user: None,
+    },
+    // docs/simulator.md §2.2: any dates from 1970 to 2100, up to 3660 days per request;
+    // no oldest day relative to today.
+    history_days: None,
+};
 
 /// Every type SANDBOX generates (all seven Terra record types).
 const SUPPORTED_TYPES: [DataType; 7] = [

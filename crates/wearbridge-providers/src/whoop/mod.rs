@@ -12,13 +12,36 @@ pub mod wire;
 
 pub use adapter::{WHOOP, WhoopProvider};
 
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
 
 use crate::TerraRecordData;
-use crate::registry::MapSourceError;
+use crate::limits::{ProviderBudget, Rate};
+use crate::registry::{MapSourceError, ProviderModule};
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "WHOOP";
+
+/// WHOOP in the registry.
+pub static MODULE: ProviderModule = ProviderModule {
+    info: WHOOP,
+    api_base: Some(adapter::API_BASE),
+    build: adapter::build,
+    map_source,
+    // providers.md §7.5: 100 requests a minute and 10,000 a day per app. The bucket holds
+    // the minute; the day is not enforced by it (a 429 then pauses the app until reset).
+    limits: ProviderBudget {
+        app: Some(Rate::per(
+            adapter::REQUESTS_PER_MINUTE,
+            Duration::from_secs(60),
+        )),
+        user: None,
+    },
+    // providers.md §7.2 and WHOOP's OpenAPI document: collections take any `start`, with
+    // no documented oldest date.
+    history_days: None,
+};
 
 /// The paths [`map_source`] understands (below `/developer`), for error messages.
 pub const MAPPED_PATHS: [&str; 9] = [

@@ -22,17 +22,32 @@ pub mod zone;
 
 pub use adapter::{WITHINGS, WithingsProvider};
 
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
 
 use crate::TerraRecordData;
-use crate::registry::MapSourceError;
+use crate::limits::{ProviderBudget, Rate};
+use crate::registry::{MapSourceError, ProviderModule};
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "WITHINGS";
 
-/// Where the simulator serves both the OAuth and the data endpoints (`<sim>/withings/`):
-/// Withings's documented paths sit beneath it.
-pub const SIM_PATH: &str = "withings/";
+/// WITHINGS in the registry.
+pub static MODULE: ProviderModule = ProviderModule {
+    info: WITHINGS,
+    api_base: Some(adapter::API_BASE),
+    build,
+    map_source,
+    // providers.md §3.5: 120 requests a minute per partner app.
+    limits: ProviderBudget {
+        app: Some(Rate::per(120, Duration::from_secs(60))),
+        user: None,
+    },
+    // providers.md §3.2: actions take any start date or `lastupdate`, with no documented
+    // oldest date.
+    history_days: None,
+};
 
 /// The registry's constructor: Withings's real OAuth URLs, or the documented paths under
 /// `auth_base` (the simulator, or an operator's override).

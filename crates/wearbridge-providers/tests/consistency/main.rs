@@ -163,7 +163,8 @@ async fn every_provider_reports_the_same_day() {
         .await
         .unwrap_or_else(|error| panic!("simulator: {error}"));
     let base = Url::parse(&sim.base_url()).unwrap_or_else(|error| panic!("{error}"));
-    let registry = Registry::new(ProvidersConfig::sandbox(base));
+    let endpoints = wearbridge_sim::layout::endpoints(&base);
+    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
     let person = sim.person(ACCOUNT);
     let truth = person.day(day());
     // Oura's activity day runs from 04:00 to 04:00 local (its documented `timestamp`), so

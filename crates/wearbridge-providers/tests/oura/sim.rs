@@ -38,7 +38,8 @@ async fn harness() -> Harness {
         Ok(sim) => sim,
         Err(error) => panic!("simulator: {error}"),
     };
-    let registry = Registry::new(ProvidersConfig::sandbox(url(&sim.base_url())));
+    let endpoints = wearbridge_sim::layout::endpoints(&url(&sim.base_url()));
+    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
     let (Some(provider), Ok(http)) = (registry.get("OURA"), http_client()) else {
         panic!("sandbox mode configures OURA");
     };

@@ -39,7 +39,8 @@ pub async fn harness() -> Harness {
         Err(error) => panic!("simulator starts: {error}"),
     };
     let base = parse_url(&sim.base_url());
-    let registry = Registry::new(ProvidersConfig::sandbox(base));
+    let endpoints = wearbridge_sim::layout::endpoints(&base);
+    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
     let (Some(provider), Ok(http)) = (registry.get("SANDBOX"), http_client()) else {
         panic!("sandbox mode with a simulator configures SANDBOX");
     };

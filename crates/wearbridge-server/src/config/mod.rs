@@ -263,7 +263,7 @@ mod tests {
         assert!(good.validate().is_ok());
         let registry = wearbridge_providers::Registry::new(wearbridge_providers::ProvidersConfig {
             sandbox_mode: false,
-            sim_base_url: None,
+            sim_endpoints: Default::default(),
             providers: good.providers.clone(),
         });
         let enabled: Vec<&str> = registry.enabled().iter().map(|p| p.id).collect();

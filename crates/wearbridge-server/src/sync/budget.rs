@@ -26,24 +26,13 @@ use crate::clock::micros;
 use crate::state::AppState;
 use crate::state::now_micros;
 
-/// A published limit: at most `requests` per `period`, up to `burst` of them back to back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    pub requests: u32,
-    pub period: Duration,
-    pub burst: u32,
-}
+/// The limit types are declared with the providers (each provider module states its own
+/// published limits); re-exported here, where the server has always named them.
+pub use wearbridge_providers::limits::{ProviderBudget, Rate};
 
-impl Rate {
-    /// `requests` per `period` with a burst of one tenth of them (at least 1).
-    pub fn per(requests: u32, period: Duration) -> Rate {
-        Rate {
-            requests,
-            period,
-            burst: (requests / 10).max(1),
-        }
-    }
-
+/// The stored bucket of a [`Rate`]. An extension trait because the rate belongs to the
+/// providers crate, which does not know the store's [`BudgetShape`].
+pub trait RateShape {
     /// The bucket that never lets more than `requests` through in any `period`-long
     /// window: a full bucket holds `burst` and refills one request per
     /// `period / (requests − burst − headroom)`, so a window sees at most
@@ -51,7 +40,11 @@ impl Rate {
     /// the later pages of a multi-page fetch: they are charged at the acquisition instant
     /// but leave a few milliseconds later, which can carry one into the next window (the
     /// 1,000-user cohort test measured 101 per second against 100 without it).
-    pub fn shape(&self) -> BudgetShape {
+    fn shape(&self) -> BudgetShape;
+}
+
+impl RateShape for Rate {
+    fn shape(&self) -> BudgetShape {
         let requests = i64::from(self.requests.max(1));
         let burst = i64::from(self.burst).clamp(1, requests);
         let headroom = (requests / 100).max(1);
@@ -63,78 +56,14 @@ impl Rate {
     }
 }
 
-/// The budgets of one provider. `None` = the provider publishes no such limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ProviderBudget {
-    /// Shared by every user of the deployment's provider app.
-    pub app: Option<Rate>,
-    /// Per connected provider account.
-    pub user: Option<Rate>,
-}
-
-/// Published limits (source: `shared/providers.md`, rate-limit sections) plus the
-/// SANDBOX default. Only providers with an adapter in this build are ever asked; the
-/// others are here so an adapter added later is budgeted from its first request.
+/// The published limits of every provider compiled into this build that publishes any
+/// (each module's `limits`, sourced in its declaration), by Terra id. A provider without
+/// an entry (GARMIN) is unbudgeted, but its 429s still pause it.
 pub fn published_limits() -> BTreeMap<String, ProviderBudget> {
-    let minute = Duration::from_secs(60);
-    let entries = [
-        // Our simulator: a made-up app limit so the budget path is exercised in
-        // development; tests and operators replace it through `SyncSettings`.
-        (
-            "SANDBOX",
-            ProviderBudget {
-                app: Some(Rate::per(6_000, minute)),
-                user: None,
-            },
-        ),
-        // 150 requests per hour per user per app (window resets on the hour).
-        (
-            "FITBIT",
-            ProviderBudget {
-                app: None,
-                user: Some(Rate::per(150, Duration::from_secs(3_600))),
-            },
-        ),
-        // 5,000 requests per 5-minute window per access token.
-        (
-            "OURA",
-            ProviderBudget {
-                app: None,
-                user: Some(Rate::per(5_000, Duration::from_secs(300))),
-            },
-        ),
-        // GARMIN publishes no production figure (providers.md: evaluation keys only), so it
-        // has no bucket; its 429s still pause it.
-        // 100 requests per minute per app (and 10,000 per day, which the per-minute
-        // bucket alone does not enforce; a 429 then pauses the app until its reset).
-        (
-            "WHOOP",
-            ProviderBudget {
-                app: Some(Rate::per(100, minute)),
-                user: None,
-            },
-        ),
-        // Short-term window: 500 (+ 20 per registered user) per 15 minutes per app; the
-        // base figure is used, the larger per-user allowance only adds headroom.
-        (
-            "POLAR",
-            ProviderBudget {
-                app: Some(Rate::per(500, Duration::from_secs(900))),
-                user: None,
-            },
-        ),
-        // 120 requests per minute per partner app.
-        (
-            "WITHINGS",
-            ProviderBudget {
-                app: Some(Rate::per(120, minute)),
-                user: None,
-            },
-        ),
-    ];
-    entries
-        .into_iter()
-        .map(|(id, budget)| (id.to_owned(), budget))
+    wearbridge_providers::registry::MODULES
+        .iter()
+        .filter(|module| module.limits.is_limited())
+        .map(|module| (module.info.id.to_owned(), module.limits))
         .collect()
 }
 
@@ -238,9 +167,14 @@ mod tests {
         let limits = published_limits();
         assert!(
             limits
-                .get("FITBIT")
+                .get("OURA")
                 .is_some_and(|b| b.user.is_some() && b.app.is_none())
         );
         assert!(limits.get("WITHINGS").is_some_and(|b| b.app.is_some()));
+        // Every entry is a provider of this build, and GARMIN (no published figure) has
+        // none.
+        let builtin = wearbridge_providers::Registry::builtin();
+        assert!(limits.keys().all(|id| builtin.info(id).is_some()));
+        assert!(!limits.contains_key("GARMIN"));
     }
 }

@@ -97,8 +97,9 @@ impl Env {
         let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let sim_url = Url::parse(&sim.base_url()).expect("sim url");
+        let endpoints = wearbridge_sim::layout::endpoints(&sim_url);
         let state = AppState::new(store.clone(), config, cipher)
-            .with_providers(Registry::new(ProvidersConfig::sandbox(sim_url)))
+            .with_providers(Registry::new(ProvidersConfig::sandbox(endpoints)))
             .with_clock(clock.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = build_router(state.clone());

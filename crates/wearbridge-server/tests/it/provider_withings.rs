@@ -7,6 +7,7 @@
 use crate::flows::*;
 
 use wearbridge_server::state::now_micros;
+use wearbridge_server::sync::budget::RateShape;
 use wearbridge_store::sync::BudgetDecision;
 
 /// The Terra types the WITHINGS adapter fetches.

@@ -132,8 +132,9 @@ impl Env {
         let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
         let clock = Arc::new(ShiftedClock::default());
         let sim_url = Url::parse(&sim.base_url()).expect("sim url");
+        let endpoints = wearbridge_sim::layout::endpoints(&sim_url);
         let state = AppState::new(store.clone(), config, cipher)
-            .with_providers(Registry::new(ProvidersConfig::sandbox(sim_url)))
+            .with_providers(Registry::new(ProvidersConfig::sandbox(endpoints)))
             .with_clock(clock.clone())
             .with_sync(sync);
         let app = build_router(state.clone());
