@@ -16,6 +16,7 @@ pub mod error;
 pub mod garmin;
 mod http;
 pub mod limits;
+pub mod module;
 pub mod oauth;
 pub mod oura;
 pub mod polar;

@@ -7,80 +7,18 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
 use url::Url;
 
 use crate::config::{ProviderCredentials, ProvidersConfig};
-use crate::limits::ProviderBudget;
 use crate::{Provider, ProviderCtx};
 use crate::{garmin, oura, polar, sandbox, whoop, withings};
 
+pub use crate::module::{
+    DataTypeSupport, MapSourceError, ProviderInfo, ProviderModule, SetupKind, with_trailing_slash,
+};
 /// SANDBOX's facts, declared in its folder like every provider's; re-exported here, where
 /// they used to live.
 pub use crate::sandbox::SANDBOX;
-
-/// How a provider's app credentials are managed.
-///
-/// Terra documents a single value, `API_KEYS_MANAGED` (the operator holds the
-/// provider app credentials); no other value is documented, so no other variant exists yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SetupKind {
-    /// Credentials are configured by the operator of this deployment.
-    ApiKeysManaged,
-}
-
-impl SetupKind {
-    /// The wire string Terra uses for this kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SetupKind::ApiKeysManaged => "API_KEYS_MANAGED",
-        }
-    }
-}
-
-/// Which Terra data types a provider can deliver; the `types` object of Terra's
-/// `IntegrationProvider` (exactly these six keys, no `athlete`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct DataTypeSupport {
-    pub activity: bool,
-    pub body: bool,
-    pub nutrition: bool,
-    pub daily: bool,
-    pub sleep: bool,
-    pub menstruation: bool,
-}
-
-impl DataTypeSupport {
-    /// Every data type supported (the sandbox provider generates all of them).
-    pub const ALL: DataTypeSupport = DataTypeSupport {
-        activity: true,
-        body: true,
-        nutrition: true,
-        daily: true,
-        sleep: true,
-        menstruation: true,
-    };
-}
-
-/// Static facts about one provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderInfo {
-    /// Terra's provider id, uppercase (`SANDBOX`, `GARMIN`, ...).
-    pub id: &'static str,
-    /// Display name shown in the widget and in `/integrations/detailed`.
-    pub name: &'static str,
-    /// Icon path, relative to the deployment's public URL (the server makes it absolute,
-    /// because Terra publishes absolute icon URLs).
-    pub icon_path: &'static str,
-    pub setup: SetupKind,
-    /// Whether this deployment offers the provider.
-    pub enabled: bool,
-    pub types: DataTypeSupport,
-    /// True for providers reachable only through the mobile SDKs (Apple Health and the
-    /// like); Terra lists those under `sdk_resource` instead of `providers`.
-    pub sdk_only: bool,
-}
 
 /// The set of providers this deployment knows, in a stable order, with the adapters of
 /// those it can talk to.
@@ -117,28 +55,6 @@ impl fmt::Debug for Registry {
             )
             .finish()
     }
-}
-
-/// One provider compiled into this build, as its folder declares it (`<provider>::MODULE`):
-/// its facts, its real endpoints, how to build its adapter and map its raw responses, and
-/// what its API allows (rate limits, history). Nothing about the simulator: in sandbox mode
-/// the caller supplies each provider's simulated endpoints ([`ProvidersConfig::sandbox`]).
-pub struct ProviderModule {
-    pub info: ProviderInfo,
-    /// The real data API base; `None` for a provider with no public cloud (SANDBOX).
-    pub api_base: Option<&'static str>,
-    /// Builds the adapter. `None`: the provider's real OAuth URLs. `Some(base)`: the same
-    /// documented paths below `base` (the simulator, or an operator's override).
-    pub build: fn(Option<&Url>) -> Option<Arc<dyn Provider>>,
-    /// `wearbridge providers map`: one raw response body of API `path` to Terra records.
-    pub map_source: fn(&str, &str) -> Result<Vec<crate::TerraRecordData>, MapSourceError>,
-    /// The provider's published rate limits; the server's budgets start from them
-    /// (operators override them in `[sync.budgets]`).
-    pub limits: ProviderBudget,
-    /// How many days back the provider's API serves data, counted from today; `None` when
-    /// it documents no limit. A backfill deeper than this would ask for days the provider
-    /// refuses or no longer holds.
-    pub history_days: Option<u32>,
 }
 
 /// Every provider compiled into this build, in the order `/v2/integrations` lists them.
@@ -266,31 +182,9 @@ fn configure(module: &ProviderModule, config: &ProvidersConfig) -> Option<Adapte
     })
 }
 
-/// `base` with a trailing slash, so that `join` appends instead of replacing the last
-/// path segment (`http://sim/prefix` + `sandbox/` must give `http://sim/prefix/sandbox/`).
-pub(crate) fn with_trailing_slash(base: &Url) -> Url {
-    let mut base = base.clone();
-    if !base.path().ends_with('/') {
-        let path = format!("{}/", base.path());
-        base.set_path(&path);
-    }
-    base
-}
-
 fn mappable_list() -> String {
     let ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
     ids.join(", ")
-}
-
-/// Why a raw provider response could not be mapped (`wearbridge providers map`).
-#[derive(Debug, thiserror::Error)]
-pub enum MapSourceError {
-    #[error("unknown provider {0:?} (mappable: {list})", list = mappable_list())]
-    UnknownProvider(String),
-    #[error("no mapper for this path: {0}")]
-    UnknownPath(String),
-    #[error("body does not match the provider's format for this path: {0}")]
-    Body(String),
 }
 
 /// Maps one raw response `body` of provider `provider` (Terra id, any case), fetched from
@@ -307,13 +201,17 @@ pub fn map_source(
     {
         (module.map_source)(path, body)
     } else {
-        Err(MapSourceError::UnknownProvider(provider.to_owned()))
+        Err(MapSourceError::UnknownProvider {
+            provider: provider.to_owned(),
+            mappable: mappable_list(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::ProviderBudget;
 
     #[test]
     fn builtin_holds_the_sandbox() {

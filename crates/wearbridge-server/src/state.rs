@@ -27,7 +27,7 @@ pub struct AppState {
     /// "Now" for handlers and workers; replaceable in tests.
     pub clock: SharedClock,
     /// Sync engine settings: rate budgets, backfill depth, fairness slice.
-    pub sync: Arc<crate::sync::SyncSettings>,
+    pub sync: Arc<crate::config::SyncSettings>,
     /// Recently verified API keys ([`crate::auth_cache::AuthCache`]).
     pub auth_cache: Arc<crate::auth_cache::AuthCache>,
     /// Finished data-read bodies ([`crate::read_cache::ReadCache`]).
@@ -39,7 +39,7 @@ impl AppState {
     /// [`AppState::with_providers`]), fresh metrics, the system clock and the sync settings
     /// of the `[sync]` section.
     pub fn new(store: Store, config: Config, cipher: Cipher) -> AppState {
-        let sync = crate::sync::SyncSettings::from_config(&config.sync);
+        let sync = crate::config::SyncSettings::from_config(&config.sync);
         let read_cache = Arc::new(crate::read_cache::ReadCache::with_capacity_mb(
             config.read_cache_mb,
         ));
@@ -69,7 +69,7 @@ impl AppState {
     }
 
     /// Replaces the sync engine settings (tests shrink budgets and backfill depth).
-    pub fn with_sync(mut self, settings: crate::sync::SyncSettings) -> AppState {
+    pub fn with_sync(mut self, settings: crate::config::SyncSettings) -> AppState {
         self.sync = Arc::new(settings);
         self
     }

@@ -22,9 +22,9 @@ use super::{mapper, push, wire};
 use crate::config::ProviderCredentials;
 use crate::error;
 use crate::http::get_json;
+use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
-use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
 /// Garmin's production endpoints.
@@ -108,7 +108,7 @@ impl GarminProvider {
     /// The adapter for Garmin's OAuth paths below one base (`<base>/oauth2Confirm`,
     /// `<base>/di-oauth2-service/oauth/token`), as the simulator serves them.
     pub fn with_auth_base(auth_base: &Url) -> Option<GarminProvider> {
-        let base = crate::registry::with_trailing_slash(auth_base);
+        let base = crate::module::with_trailing_slash(auth_base);
         Some(Self::with_urls(
             base.join("oauth2Confirm").ok()?,
             base.join("di-oauth2-service/oauth/token").ok()?,
@@ -453,7 +453,7 @@ fn upload_windows(range: FetchRange) -> u32 {
 
 /// `<api_base>/wellness-api/rest/<path>`.
 fn rest_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
-    crate::registry::with_trailing_slash(&ctx.api_base)
+    crate::module::with_trailing_slash(&ctx.api_base)
         .join(&format!("wellness-api/rest/{path}"))
         .map_err(|error| ProviderError::Malformed(format!("GARMIN API URL: {error}")))
 }

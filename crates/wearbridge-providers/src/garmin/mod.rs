@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::TerraRecordData;
 use crate::limits::ProviderBudget;
-use crate::registry::{MapSourceError, ProviderModule};
+use crate::module::{MapSourceError, ProviderModule};
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "GARMIN";

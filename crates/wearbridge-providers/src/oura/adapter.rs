@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -16,8 +16,8 @@ use super::wire::OnDay;
 use super::{mapper, push, wire};
 use crate::error;
 use crate::http::get_json;
+use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
-use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::{
     FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
     PushAnswer, PushError, PushRequest, TerraRecordData,
@@ -106,7 +106,7 @@ impl OuraProvider {
     /// The adapter with Oura's documented OAuth paths (`oauth/authorize`, `oauth/token`,
     /// `oauth/revoke`) under `base`, as the simulator serves them (`<sim>/oura/`).
     pub fn with_base(base: &Url) -> Option<OuraProvider> {
-        let base = crate::registry::with_trailing_slash(base);
+        let base = crate::module::with_trailing_slash(base);
         Some(Self::with_urls(
             base.join("oauth/authorize").ok()?,
             base.join("oauth/token").ok()?,
@@ -277,8 +277,7 @@ impl Provider for OuraProvider {
 
 /// How often connections are polled besides push.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(6 * 3_600);
-/// Renew a subscription when it expires within this margin.
-pub const RENEW_MARGIN: TimeDelta = TimeDelta::days(2);
+pub use super::subscriptions::RENEW_MARGIN;
 
 /// Daily records: activity days, with the same day's readiness score merged in as the
 /// recovery score (both are one Terra Daily per local day, so two records would overwrite
@@ -441,7 +440,7 @@ async fn paged<T: DeserializeOwned>(
 
 /// `<api_base>/v2/usercollection/<name>`.
 fn collection_url(ctx: &ProviderCtx, name: &str) -> Result<Url, ProviderError> {
-    crate::registry::with_trailing_slash(&ctx.api_base)
+    crate::module::with_trailing_slash(&ctx.api_base)
         .join(&format!("v2/usercollection/{name}"))
         .map_err(|error| ProviderError::Malformed(format!("OURA API URL: {error}")))
 }

@@ -9,10 +9,12 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use url::Url;
 
-use super::adapter::RENEW_MARGIN;
 use super::{push, wire};
 use crate::error;
 use crate::{ProviderCtx, ProviderError};
+
+/// Renew a subscription when it expires within this margin.
+pub const RENEW_MARGIN: TimeDelta = TimeDelta::days(2);
 
 /// The webhook data types whose documents this adapter maps (see [`push::terra_type`]).
 pub const DATA_TYPES: [&str; 6] = [
@@ -97,7 +99,7 @@ async fn call<T: DeserializeOwned>(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Result<T, ProviderError> {
-    let url = crate::registry::with_trailing_slash(&ctx.api_base)
+    let url = crate::module::with_trailing_slash(&ctx.api_base)
         .join(&format!("v2/webhook/subscription{path}"))
         .map_err(|e| ProviderError::Malformed(format!("OURA subscription URL: {e}")))?;
     let mut request = ctx

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 
 use crate::TerraRecordData;
 use crate::limits::{ProviderBudget, Rate};
-use crate::registry::{MapSourceError, ProviderModule};
+use crate::module::{MapSourceError, ProviderModule};
 
 /// Terra's provider id.
 pub const PROVIDER_ID: &str = "POLAR";

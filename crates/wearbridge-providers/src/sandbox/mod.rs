@@ -18,8 +18,8 @@ use wearbridge_model::DataType;
 
 use crate::http::get_json;
 use crate::limits::{ProviderBudget, Rate};
+use crate::module::{DataTypeSupport, ProviderInfo, ProviderModule, SetupKind};
 use crate::oauth::{ClientAuth, OAuthSettings};
-use crate::registry::{DataTypeSupport, ProviderInfo, ProviderModule, SetupKind};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
 pub use source::map_source;
@@ -83,7 +83,7 @@ impl SandboxProvider {
     /// The adapter for OAuth endpoints under `auth_base` (`<sim>/sandbox/oauth/`).
     /// `None` if `auth_base` cannot be a base URL (e.g. `data:` URLs).
     pub fn new(auth_base: &Url) -> Option<SandboxProvider> {
-        let auth_base = crate::registry::with_trailing_slash(auth_base);
+        let auth_base = crate::module::with_trailing_slash(auth_base);
         Some(SandboxProvider {
             info: SANDBOX,
             oauth: OAuthSettings {
@@ -248,7 +248,7 @@ fn window_pages(window: FetchRange, page_days: u32) -> u32 {
 }
 
 fn api_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
-    crate::registry::with_trailing_slash(&ctx.api_base)
+    crate::module::with_trailing_slash(&ctx.api_base)
         .join(path)
         .map_err(|error| ProviderError::Malformed(format!("SANDBOX API URL: {error}")))
 }

@@ -3,7 +3,7 @@
 
 use super::{mapper, wire};
 use crate::TerraRecordData;
-use crate::registry::MapSourceError;
+use crate::module::MapSourceError;
 
 /// SANDBOX paths (`/sandbox/api/v1/<endpoint>`, or just `/<endpoint>`). Menstruation and
 /// nutrition days carry no offset of their own (the adapter takes it from the profile);

@@ -15,9 +15,9 @@ use wearbridge_model::DataType;
 use super::{mapper, push, wire};
 use crate::ProviderCredentials;
 use crate::error;
+use crate::module::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
-use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
 /// WHOOP's production endpoints. The data API lives under `<API_BASE>developer/`.

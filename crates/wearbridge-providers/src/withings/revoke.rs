@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 use url::Url;
 
-use super::adapter::{call, call_status_only, checked_body, data_error};
+use super::adapter::client::{call, call_status_only, checked_body, data_error};
 use super::parse_envelope;
 use crate::{ProviderCtx, ProviderError, error};
 

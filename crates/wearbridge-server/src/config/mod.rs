@@ -18,8 +18,8 @@ mod sync;
 mod webhooks;
 
 pub use sync::{
-    BudgetConfig, DEFAULT_BUDGET_PERIOD_SECS, DEFAULT_REFRESH_AHEAD, DEFAULT_SLICE_CHUNKS,
-    SyncConfig,
+    BudgetConfig, DEFAULT_BUDGET_PERIOD_SECS, DEFAULT_POLL_WINDOW_DAYS, DEFAULT_REFRESH_AHEAD,
+    DEFAULT_SLICE_CHUNKS, SyncConfig, SyncSettings, published_limits,
 };
 pub use webhooks::{DeliveryConfig, RETRY_DELAYS_SECS};
 

@@ -13,7 +13,6 @@
 //! user-level refusal then costs nothing at the app level (an app-level refusal does cost
 //! the user budget one fetch, which only slows that user slightly).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use wearbridge_model::DataType;
@@ -56,16 +55,7 @@ impl RateShape for Rate {
     }
 }
 
-/// The published limits of every provider compiled into this build that publishes any
-/// (each module's `limits`, sourced in its declaration), by Terra id. A provider without
-/// an entry (GARMIN) is unbudgeted, but its 429s still pause it.
-pub fn published_limits() -> BTreeMap<String, ProviderBudget> {
-    wearbridge_providers::registry::MODULES
-        .iter()
-        .filter(|module| module.limits.is_limited())
-        .map(|module| (module.info.id.to_owned(), module.limits))
-        .collect()
-}
+pub use crate::config::published_limits;
 
 /// Pause applied on a 429 without `Retry-After`.
 pub const DEFAULT_PAUSE: Duration = Duration::from_secs(60);

@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::ProviderCtx;
 use crate::error::{self, ProviderError};
-use crate::registry::with_trailing_slash;
+use crate::module::with_trailing_slash;
 
 pub(super) fn bearer(token: &SecretString) -> String {
     format!("Bearer {}", token.expose_secret())

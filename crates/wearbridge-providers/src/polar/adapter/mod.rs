@@ -39,9 +39,9 @@ use wearbridge_model::DataType;
 use super::{mapper, push, wire};
 use crate::config::ProviderCredentials;
 use crate::error::{self, ProviderError};
+use crate::module::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushItem, PushRequest, check_notified_range};
-use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, TerraRecordData};
 
 use api::Api;

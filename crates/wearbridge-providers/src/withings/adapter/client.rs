@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::status;
 use crate::error;
-use crate::registry::with_trailing_slash;
+use crate::module::with_trailing_slash;
 use crate::withings::{EnvelopeError, parse_envelope, wire};
 use crate::{ProviderCtx, ProviderError};
 

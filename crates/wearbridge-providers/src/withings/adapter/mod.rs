@@ -11,7 +11,7 @@
 //! statuses, `fetch.rs` the paged fetches per Terra type, `subscribe.rs` the notification
 //! subscriptions made on connect.
 
-mod client;
+pub(super) mod client;
 mod fetch;
 mod subscribe;
 
@@ -24,9 +24,9 @@ use wearbridge_model::DataType;
 
 use super::{EnvelopeError, parse_envelope, wire};
 use crate::error;
+use crate::module::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
-use crate::registry::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
 use crate::{
     FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
     TerraRecordData,
@@ -37,7 +37,7 @@ use fetch::{fetch_activity, fetch_body, fetch_daily, fetch_sleep};
 use subscribe::subscribe;
 
 pub use client::status_error;
-pub(super) use client::{call, call_status_only, checked_body, data_error};
+pub(super) use client::{call, call_status_only, checked_body};
 pub use subscribe::subscribable;
 
 /// Withings's production endpoints.
@@ -95,15 +95,7 @@ pub const WITHINGS: ProviderInfo = ProviderInfo {
     sdk_only: false,
 };
 
-/// Withings envelope statuses (providers.md §3.5).
-pub mod status {
-    /// Authentication failed: the token is invalid, expired or revoked.
-    pub const AUTH_FAILED: [i64; 5] = [100, 101, 102, 200, 401];
-    /// The app or user is not authorized for the call.
-    pub const UNAUTHORIZED: [i64; 5] = [214, 277, 2553, 2554, 2555];
-    pub const TOO_MANY_REQUESTS: i64 = 601;
-    pub const TIMEOUT: i64 = 522;
-}
+pub mod status;
 
 /// The WITHINGS adapter.
 #[derive(Debug)]
