@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{DataType, TerraRecord, Timestamp, strip_samples};
 
-/// Everything the store needs to upsert a record (the fields of `wearbridge_store::NewRecord`).
+/// Everything the store needs to upsert a record (`wearbridge_store::NewRecord` is this
+/// type).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreParts {
     pub data_type: DataType,

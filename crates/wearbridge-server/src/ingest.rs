@@ -6,7 +6,7 @@
 //! appends its outbox events in [`store_records`], next to the upserts that cause them.
 
 use serde_json::Value;
-use wearbridge_model::{RecordError, StoreParts, TerraRecord, store_parts};
+use wearbridge_model::{RecordError, TerraRecord, store_parts};
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewRecord, Store, StoreError, UpsertOutcome};
 
@@ -26,26 +26,10 @@ pub enum IngestError {
 /// error messages. Identity, time keys, the samples-free copy and the content hash come
 /// from [`store_parts`], the one implementation shared with provider ingest.
 pub fn prepare_record<T: TerraRecord>(record: &T, index: usize) -> Result<NewRecord, IngestError> {
-    store_parts(record)
-        .map(new_record)
-        .map_err(|error| match error {
-            RecordError::MissingIdentity(_) => IngestError::MissingIdentity { index },
-            RecordError::Serialize { source, .. } => IngestError::Serialize { index, source },
-        })
-}
-
-/// The store's row for computed [`StoreParts`].
-fn new_record(parts: StoreParts) -> NewRecord {
-    NewRecord {
-        data_type: parts.data_type,
-        identity: parts.identity,
-        start_ts: parts.start_ts,
-        end_ts: parts.end_ts,
-        local_date: parts.local_date,
-        payload: parts.payload,
-        payload_no_samples: parts.payload_no_samples,
-        content_hash: parts.content_hash,
-    }
+    store_parts(record).map_err(|error| match error {
+        RecordError::MissingIdentity(_) => IngestError::MissingIdentity { index },
+        RecordError::Serialize { source, .. } => IngestError::Serialize { index, source },
+    })
 }
 
 /// Upserts `records` for one user in a single transaction; outcomes in input order.
@@ -107,7 +91,7 @@ pub async fn ingest_records(
     let mut changed = Vec::new();
     let mut tx = store.begin().await?;
     for record in records {
-        let row = new_record(record.store_parts()?);
+        let row = record.store_parts()?;
         match tx.upsert_record(&user.developer_id, &user.id, &row).await? {
             UpsertOutcome::Inserted => summary.inserted += 1,
             UpsertOutcome::Updated => summary.updated += 1,

@@ -5,7 +5,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use wearbridge_model::DataType;
 
 use crate::error::StoreError;
 use crate::ids::{DeveloperId, EventId, JobId, UserId};
@@ -103,29 +102,13 @@ pub struct Page {
     pub per_page: u32,
 }
 
-/// A normalised data record to store. `payload` and `payload_no_samples` are the exact
-/// JSON texts the API will serve, so reads never parse them again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewRecord {
-    /// Terra data type; stored as its wire name ([`DataType::as_str`]) in the `data_type`
-    /// column, the text the indexes and the primary key are built on.
-    pub data_type: DataType,
-    /// Stable identity within (user, data type): `metadata.summary_id` or the type's
-    /// natural key. Upserts are keyed on it.
-    pub identity: String,
-    /// Start of the period the record covers, unix microseconds.
-    pub start_ts: i64,
-    /// End of the period, unix microseconds.
-    pub end_ts: i64,
-    /// The user's local calendar date of the record, `YYYY-MM-DD`.
-    pub local_date: String,
-    /// Full JSON, samples included.
-    pub payload: String,
-    /// The same JSON with sample arrays stripped (served when `with_samples=false`).
-    pub payload_no_samples: String,
-    /// Hash of the content; an upsert with an equal hash changes nothing.
-    pub content_hash: String,
-}
+/// A normalised data record to store: the model's [`wearbridge_model::StoreParts`], one
+/// type from the mapper to the upsert. `payload` and `payload_no_samples` are the exact
+/// JSON texts the API will serve, so reads never parse them again; the data type is
+/// stored as its wire name ([`wearbridge_model::DataType::as_str`]), the text the indexes
+/// and the primary key are built on; upserts are keyed on `identity`, and an upsert with
+/// an equal `content_hash` changes nothing.
+pub type NewRecord = wearbridge_model::StoreParts;
 
 /// What [`crate::StoreTx::upsert_record`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
