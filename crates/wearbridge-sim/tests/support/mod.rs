@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests. Each test file is its own crate and takes
-//! this module with `mod support;`.
+//! this module with `mod support;`; a test binary split into a directory (`tests/sim/`,
+//! `tests/oura/`) takes it from its `main.rs` with `#[path = "../support/mod.rs"]`.
 
 /// The `code` parameter of the redirect an authorize call answered with. Every OAuth flow
 /// test reads it, and reads it the same way, whatever the provider.
