@@ -1,0 +1,13 @@
+//! GARMIN tests: golden mappings of Health/Activity API payloads, unit and meaning checks,
+//! schema validation, robustness of the parsers and mappers against arbitrary JSON, and the
+//! adapter against the simulator. One binary on purpose (link time).
+
+#[path = "../support/golden.rs"]
+mod golden_support;
+
+#[path = "../support/json_props.rs"]
+mod json_props;
+
+mod golden;
+mod live;
+mod robustness;
