@@ -17,7 +17,7 @@ use super::{mapper, push, wire};
 use crate::error;
 use crate::http::get_json;
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
-use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::{
     FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
     PushAnswer, PushError, PushRequest, TerraRecordData,
@@ -72,11 +72,7 @@ pub const OURA: ProviderInfo = ProviderInfo {
 
 /// The registry's builder: Oura's real endpoints, or the same paths under `base`.
 pub fn build(base: Option<&Url>) -> Option<Arc<dyn Provider>> {
-    let provider = match base {
-        Some(base) => OuraProvider::with_base(base)?,
-        None => OuraProvider::production()?,
-    };
-    Some(Arc::new(provider))
+    Some(Arc::new(OuraProvider::new(base)?))
 }
 
 /// Oura's `heartrate` collection accepts at most 30 days per request.
@@ -96,39 +92,27 @@ pub struct OuraProvider {
 impl OuraProvider {
     /// The adapter for Oura's production OAuth endpoints.
     pub fn production() -> Option<OuraProvider> {
-        Some(Self::with_urls(
-            Url::parse(AUTHORIZE_URL).ok()?,
-            Url::parse(TOKEN_URL).ok()?,
-            Url::parse(REVOKE_URL).ok()?,
-        ))
+        Self::new(None)
     }
 
     /// The adapter with Oura's documented OAuth paths (`oauth/authorize`, `oauth/token`,
     /// `oauth/revoke`) under `base`, as the simulator serves them (`<sim>/oura/`).
     pub fn with_base(base: &Url) -> Option<OuraProvider> {
-        let base = crate::module::with_trailing_slash(base);
-        Some(Self::with_urls(
-            base.join("oauth/authorize").ok()?,
-            base.join("oauth/token").ok()?,
-            base.join("oauth/revoke").ok()?,
-        ))
+        Self::new(Some(base))
     }
 
-    fn with_urls(authorize_url: Url, token_url: Url, revoke_url: Url) -> OuraProvider {
-        OuraProvider {
+    fn new(base: Option<&Url>) -> Option<OuraProvider> {
+        let [authorize_url, token_url, revoke_url] = oauth::endpoints(
+            base,
+            [AUTHORIZE_URL, TOKEN_URL, REVOKE_URL],
+            ["oauth/authorize", "oauth/token", "oauth/revoke"],
+        )?;
+        Some(OuraProvider {
             info: OURA,
-            oauth: OAuthSettings {
-                authorize_url,
-                token_url,
-                revoke_url: Some(revoke_url),
-                scopes: SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
-                scope_separator: " ",
-                // Oura documents no PKCE; client credentials go in the form body.
-                pkce: false,
-                client_auth: ClientAuth::RequestBody,
-                extra_authorize_params: Vec::new(),
-            },
-        }
+            // Oura documents no PKCE; client credentials go in the form body.
+            oauth: OAuthSettings::new(authorize_url, token_url, ClientAuth::RequestBody, &SCOPES)
+                .with_revoke_url(revoke_url),
+        })
     }
 }
 
