@@ -76,3 +76,51 @@ pub(crate) async fn json_body<T: DeserializeOwned>(
     let body = checked_body(response, classify).await?;
     serde_json::from_slice(&body).map_err(|error| ProviderError::Malformed(error.to_string()))
 }
+
+/// Every item of a cursor-paged collection: requests `url` with `params`, then again with
+/// the answer's cursor as `cursor_param`, until the cursor is absent or empty, at most
+/// `max_pages` times. Oura and WHOOP page this way (a `next_token` in each answer) and
+/// guard the same way against a cursor that repeats or never ends, so the loop and its
+/// errors (named by `label`) live here once; `get_page` sends one request and returns the
+/// page's items and cursor.
+pub(crate) async fn follow_next_token<T, F, Fut>(
+    label: &str,
+    url: &Url,
+    params: &[(&str, String)],
+    cursor_param: &str,
+    max_pages: usize,
+    mut get_page: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: FnMut(Url) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), ProviderError>>,
+{
+    let mut items = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..max_pages {
+        let mut page_url = url.clone();
+        {
+            let mut query = page_url.query_pairs_mut();
+            for (key, value) in params {
+                query.append_pair(key, value);
+            }
+            if let Some(next) = &next {
+                query.append_pair(cursor_param, next);
+            }
+        }
+        let (page, cursor) = get_page(page_url).await?;
+        items.extend(page);
+        match cursor.filter(|cursor| !cursor.is_empty()) {
+            Some(cursor) if next.as_ref() == Some(&cursor) => {
+                return Err(ProviderError::Malformed(format!(
+                    "{label}: next_token repeats"
+                )));
+            }
+            Some(cursor) => next = Some(cursor),
+            None => return Ok(items),
+        }
+    }
+    Err(ProviderError::Malformed(format!(
+        "{label} returned more than {max_pages} pages"
+    )))
+}

@@ -297,11 +297,12 @@ pub async fn request_backfill(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<(), ProviderError> {
-    let mut from = start;
-    while from <= end {
-        let to = from
-            .checked_add_days(Days::new(BACKFILL_CHUNK_DAYS - 1))
-            .map_or(end, |to| to.min(end));
+    let days = FetchRange { start, end };
+    for FetchRange {
+        start: from,
+        end: to,
+    } in days.chunks(BACKFILL_CHUNK_DAYS)
+    {
         let mut url = rest_url(ctx, &format!("backfill/{kind}"))?;
         url.query_pairs_mut()
             .append_pair("summaryStartTimeInSeconds", &utc_midnight(from).to_string())
@@ -321,10 +322,6 @@ pub async fn request_backfill(
             let headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();
             return Err(error::from_status(status, &headers, &body));
-        }
-        match to.checked_add_days(Days::new(1)) {
-            Some(next) => from = next,
-            None => break,
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -15,7 +15,7 @@ use wearbridge_model::{DataType, ScoresData};
 use super::wire::OnDay;
 use super::{mapper, push, wire};
 use crate::error;
-use crate::http::get_json;
+use crate::http::{follow_next_token, get_json};
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::{
@@ -316,19 +316,11 @@ async fn body(
 
 /// `range` in consecutive windows of at most [`HEARTRATE_MAX_DAYS`] days.
 fn heartrate_windows(range: FetchRange) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut windows = Vec::new();
-    let mut start = range.start;
-    while start <= range.end {
-        let end = start
-            .checked_add_days(Days::new(HEARTRATE_MAX_DAYS - 1))
-            .map_or(range.end, |end| end.min(range.end));
-        windows.push((start, end));
-        match end.checked_add_days(Days::new(1)) {
-            Some(next) => start = next,
-            None => break,
-        }
-    }
-    windows
+    range
+        .chunks(HEARTRATE_MAX_DAYS)
+        .into_iter()
+        .map(|window| (window.start, window.end))
+        .collect()
 }
 
 async fn heartrate_window(
@@ -392,34 +384,20 @@ async fn paged<T: DeserializeOwned>(
     params: &[(&str, String)],
     max_pages: usize,
 ) -> Result<Vec<T>, ProviderError> {
-    let mut items = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..max_pages {
-        let mut url = collection_url(ctx, name)?;
-        {
-            let mut query = url.query_pairs_mut();
-            for (key, value) in params {
-                query.append_pair(key, value);
-            }
-            if let Some(next) = &next {
-                query.append_pair("next_token", next);
-            }
-        }
-        let page: wire::Page<T> = get_json(&ctx.http, url, token).await?;
-        items.extend(page.data);
-        match page.next_token.filter(|token| !token.is_empty()) {
-            Some(token) if next.as_ref() == Some(&token) => {
-                return Err(ProviderError::Malformed(format!(
-                    "OURA {name}: next_token repeats"
-                )));
-            }
-            Some(token) => next = Some(token),
-            None => return Ok(items),
-        }
-    }
-    Err(ProviderError::Malformed(format!(
-        "OURA {name} returned more than {max_pages} pages"
-    )))
+    let url = collection_url(ctx, name)?;
+    let label = format!("OURA {name}");
+    follow_next_token(
+        &label,
+        &url,
+        params,
+        "next_token",
+        max_pages,
+        |url| async move {
+            let page: wire::Page<T> = get_json(&ctx.http, url, token).await?;
+            Ok((page.data, page.next_token))
+        },
+    )
+    .await
 }
 
 /// `<api_base>/v2/usercollection/<name>`.

@@ -409,34 +409,20 @@ async fn paged<T: DeserializeOwned>(
     params: &[(&str, String)],
     max_pages: usize,
 ) -> Result<Vec<T>, ProviderError> {
-    let mut items = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..max_pages {
-        let mut url = data_url(ctx, name)?;
-        {
-            let mut query = url.query_pairs_mut();
-            for (key, value) in params {
-                query.append_pair(key, value);
-            }
-            if let Some(next) = &next {
-                query.append_pair("nextToken", next);
-            }
-        }
-        let page: wire::Page<T> = get(ctx, url, token).await?;
-        items.extend(page.records);
-        match page.next_token.filter(|token| !token.is_empty()) {
-            Some(token) if next.as_ref() == Some(&token) => {
-                return Err(ProviderError::Malformed(format!(
-                    "WHOOP {name}: next_token repeats"
-                )));
-            }
-            Some(token) => next = Some(token),
-            None => return Ok(items),
-        }
-    }
-    Err(ProviderError::Malformed(format!(
-        "WHOOP {name} returned more than {max_pages} pages"
-    )))
+    let url = data_url(ctx, name)?;
+    let label = format!("WHOOP {name}");
+    http::follow_next_token(
+        &label,
+        &url,
+        params,
+        "nextToken",
+        max_pages,
+        |url| async move {
+            let page: wire::Page<T> = get(ctx, url, token).await?;
+            Ok((page.records, page.next_token))
+        },
+    )
+    .await
 }
 
 /// `<api_base>developer/v2/<path>`.
