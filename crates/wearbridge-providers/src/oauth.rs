@@ -425,6 +425,31 @@ fn request_error<T: oauth2::ErrorResponseType + std::fmt::Display + 'static>(
     }
 }
 
+/// Test support for every adapter's "a base keeps the documented paths" test: builds the
+/// adapter below `base` and checks its authorize and token URLs are `base` joined with
+/// the given paths; returns the settings for any further checks.
+#[cfg(test)]
+pub(crate) fn settings_below_base<P: crate::Provider>(
+    base: &str,
+    build: impl Fn(&Url) -> Option<P>,
+    authorize_path: &str,
+    token_path: &str,
+) -> OAuthSettings {
+    let Ok(base_url) = Url::parse(base) else {
+        panic!("test URL parses");
+    };
+    let Some(provider) = build(&base_url) else {
+        panic!("base accepted");
+    };
+    let oauth = provider.oauth().clone();
+    assert_eq!(
+        oauth.authorize_url.as_str(),
+        format!("{base}/{authorize_path}")
+    );
+    assert_eq!(oauth.token_url.as_str(), format!("{base}/{token_path}"));
+    oauth
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -461,19 +461,11 @@ mod tests {
 
     #[test]
     fn simulator_base_keeps_garmin_paths() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/garmin") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = GarminProvider::with_auth_base(&base) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/garmin/di-oauth2-service/oauth/token"
-        );
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/garmin/oauth2Confirm"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/garmin",
+            GarminProvider::with_auth_base,
+            "oauth2Confirm",
+            "di-oauth2-service/oauth/token",
         );
     }
 }

@@ -426,20 +426,11 @@ mod tests {
 
     #[test]
     fn a_base_puts_oura_paths_under_it() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/oura") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = OuraProvider::with_base(&base) else {
-            panic!("base accepted");
-        };
-        let oauth = provider.oauth();
-        assert_eq!(
-            oauth.authorize_url.as_str(),
-            "http://127.0.0.1:4000/oura/oauth/authorize"
-        );
-        assert_eq!(
-            oauth.token_url.as_str(),
-            "http://127.0.0.1:4000/oura/oauth/token"
+        let oauth = oauth::settings_below_base(
+            "http://127.0.0.1:4000/oura",
+            OuraProvider::with_base,
+            "oauth/authorize",
+            "oauth/token",
         );
         assert_eq!(
             oauth.revoke_url.as_ref().map(Url::as_str),

@@ -486,19 +486,11 @@ mod tests {
 
     #[test]
     fn simulator_base_keeps_the_documented_paths() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/whoop") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = WhoopProvider::with_base(&base) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/whoop/oauth/oauth2/token"
-        );
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/whoop/oauth/oauth2/auth"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/whoop",
+            WhoopProvider::with_base,
+            "oauth/oauth2/auth",
+            "oauth/oauth2/token",
         );
     }
 

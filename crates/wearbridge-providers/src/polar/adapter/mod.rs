@@ -354,19 +354,11 @@ mod tests {
 
     #[test]
     fn simulator_base_keeps_the_documented_paths() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/polar") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = PolarProvider::build(Some(&base)) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/polar/oauth2/authorization"
-        );
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/polar/v2/oauth2/token"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/polar",
+            PolarProvider::with_auth_base,
+            "oauth2/authorization",
+            "v2/oauth2/token",
         );
     }
 

@@ -348,19 +348,11 @@ mod tests {
 
     #[test]
     fn a_base_puts_the_documented_paths_under_it() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/withings") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = WithingsProvider::with_base(&base) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/withings/oauth2_user/authorize2"
-        );
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/withings/v2/oauth2"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/withings",
+            WithingsProvider::with_base,
+            "oauth2_user/authorize2",
+            "v2/oauth2",
         );
     }
 
