@@ -116,6 +116,25 @@ impl FetchRange {
                 .unwrap_or(self.end),
         }
     }
+
+    /// This range cut into consecutive ranges of at most `max_days` days (none when the
+    /// range is empty). Providers cap the days one request may cover (Oura's heart rate,
+    /// Polar's date ranges, SANDBOX's windows, Garmin's backfill) and all cut the same way.
+    pub fn chunks(self, max_days: u64) -> Vec<FetchRange> {
+        let mut chunks = Vec::new();
+        let mut start = self.start;
+        while start <= self.end {
+            let end = start
+                .checked_add_days(chrono::Days::new(max_days.saturating_sub(1)))
+                .map_or(self.end, |end| end.min(self.end));
+            chunks.push(FetchRange { start, end });
+            match end.checked_add_days(chrono::Days::new(1)) {
+                Some(next) => start = next,
+                None => break,
+            }
+        }
+        chunks
+    }
 }
 
 /// Connect timeout of [`http_client`]: a provider that does not accept a connection in

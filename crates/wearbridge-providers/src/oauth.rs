@@ -52,6 +52,82 @@ pub struct OAuthSettings {
     pub extra_authorize_params: Vec<(String, String)>,
 }
 
+impl OAuthSettings {
+    /// Settings with the common defaults spelled out once (no revocation endpoint, scopes
+    /// joined with a space as RFC 6749 says, no PKCE, no extra authorize parameters), so
+    /// each adapter states only what is its own: the client authentication style here,
+    /// and PKCE, revocation and separator through the `with_*` methods.
+    pub fn new(
+        authorize_url: Url,
+        token_url: Url,
+        client_auth: ClientAuth,
+        scopes: &[&str],
+    ) -> OAuthSettings {
+        OAuthSettings {
+            authorize_url,
+            token_url,
+            revoke_url: None,
+            scopes: scopes.iter().map(|scope| (*scope).to_owned()).collect(),
+            scope_separator: " ",
+            pkce: false,
+            client_auth,
+            extra_authorize_params: Vec::new(),
+        }
+    }
+
+    /// These settings with a PKCE (S256) challenge on the authorize URL.
+    pub fn with_pkce(mut self) -> OAuthSettings {
+        self.pkce = true;
+        self
+    }
+
+    /// These settings with an RFC 7009 revocation endpoint.
+    pub fn with_revoke_url(mut self, revoke_url: Url) -> OAuthSettings {
+        self.revoke_url = Some(revoke_url);
+        self
+    }
+
+    /// These settings with scopes joined by `separator` instead of a space.
+    pub fn with_scope_separator(mut self, separator: &'static str) -> OAuthSettings {
+        self.scope_separator = separator;
+        self
+    }
+}
+
+/// A provider's OAuth endpoints, from its production URLs or from its documented paths
+/// below a base (the simulator's `<sim>/<provider>/`). Every adapter is built both ways,
+/// so the parse-or-join choice lives here once; `None` when a URL does not parse or the
+/// base cannot be a base.
+pub fn endpoints<const N: usize>(
+    base: Option<&Url>,
+    production: [&str; N],
+    paths: [&str; N],
+) -> Option<[Url; N]> {
+    let mut urls = Vec::with_capacity(N);
+    match base {
+        None => {
+            for url in production {
+                urls.push(Url::parse(url).ok()?);
+            }
+        }
+        Some(base) => {
+            let base = crate::module::with_trailing_slash(base);
+            for path in paths {
+                urls.push(base.join(path).ok()?);
+            }
+        }
+    }
+    urls.try_into().ok()
+}
+
+/// The instant a token issued now with a lifetime of `seconds` expires. Shared by the
+/// hand-read token answers (Polar, Withings, WHOOP), each of which first checks the
+/// `expires_in` it received by its own rules; `None` when out of range.
+pub fn expires_after(seconds: i64) -> Option<DateTime<Utc>> {
+    chrono::TimeDelta::try_seconds(seconds)
+        .and_then(|lifetime| Utc::now().checked_add_signed(lifetime))
+}
+
 /// Tokens from a code exchange or refresh.
 #[derive(Debug, Clone)]
 pub struct TokenSet {
@@ -189,33 +265,61 @@ pub async fn revoke(
         TokenKind::Access => "access_token",
         TokenKind::Refresh => "refresh_token",
     };
-    let mut form = vec![("token", token.expose_secret()), ("token_type_hint", hint)];
-    let mut request = http.post(revoke_url.clone());
-    match settings.client_auth {
-        ClientAuth::BasicAuth => {
-            request =
-                request.basic_auth(&creds.client_id, Some(creds.client_secret.expose_secret()));
-        }
-        ClientAuth::RequestBody => {
-            form.push(("client_id", &creds.client_id));
-            form.push(("client_secret", creds.client_secret.expose_secret()));
-        }
-    }
+    let form = vec![("token", token.expose_secret()), ("token_type_hint", hint)];
+    let request = with_client_auth(
+        http.post(revoke_url.clone()),
+        settings.client_auth,
+        creds,
+        form,
+    );
     let response = request
-        .form(&form)
         .send()
         .await
         .map_err(|error| error::from_transport(&error))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(());
+    crate::http::checked_body(response, error::from_status).await?;
+    Ok(())
+}
+
+/// A form POST authenticated as the client the way `client_auth` says: an HTTP Basic
+/// header, or `client_id` and `client_secret` appended to the form. Revocation and the
+/// hand-built token requests (providers whose answers `oauth2` cannot read) share it, so
+/// both authenticate exactly as the standard flows do.
+fn with_client_auth<'a>(
+    request: reqwest::RequestBuilder,
+    client_auth: ClientAuth,
+    creds: &'a ProviderCredentials,
+    mut form: Vec<(&'a str, &'a str)>,
+) -> reqwest::RequestBuilder {
+    match client_auth {
+        ClientAuth::BasicAuth => request
+            .basic_auth(&creds.client_id, Some(creds.client_secret.expose_secret()))
+            .form(&form),
+        ClientAuth::RequestBody => {
+            form.push(("client_id", &creds.client_id));
+            form.push(("client_secret", creds.client_secret.expose_secret()));
+            request.form(&form)
+        }
     }
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
+}
+
+/// POSTs a hand-built token request (`grant`: the grant's own fields) to the token
+/// endpoint of `settings`, asking for JSON and authenticating the client as configured.
+/// For providers whose token answer the standard flow cannot read (Polar's `x_user_id`,
+/// Withings's envelope) or whose refresh needs extra fields (WHOOP's `scope=offline`);
+/// each reads the answer itself.
+pub(crate) async fn post_token_request(
+    http: &reqwest::Client,
+    settings: &OAuthSettings,
+    creds: &ProviderCredentials,
+    grant: Vec<(&str, &str)>,
+) -> Result<reqwest::Response, ProviderError> {
+    let request = http
+        .post(settings.token_url.clone())
+        .header(reqwest::header::ACCEPT, "application/json");
+    with_client_auth(request, settings.client_auth, creds, grant)
+        .send()
         .await
-        .map_err(|error| error::from_transport(&error))?;
-    Err(error::from_status(status, &headers, &body))
+        .map_err(|error| error::from_transport(&error))
 }
 
 fn auth_type(client_auth: ClientAuth) -> AuthType {
@@ -279,12 +383,9 @@ async fn send(
         .execute(request)
         .await
         .map_err(|error| ClassifiedHttpError(error::from_transport(&error)))?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
+    let (status, headers, body) = crate::http::read(response)
         .await
-        .map_err(|error| ClassifiedHttpError(error::from_transport(&error)))?;
+        .map_err(ClassifiedHttpError)?;
     if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         return Err(ClassifiedHttpError(error::from_status(
             status, &headers, &body,
@@ -295,7 +396,7 @@ async fn send(
         builder = builder.header(name, value);
     }
     builder
-        .body(body.to_vec())
+        .body(body)
         .map_err(|_| ClassifiedHttpError(ProviderError::Malformed("bad token response".into())))
 }
 
@@ -322,6 +423,31 @@ fn request_error<T: oauth2::ErrorResponseType + std::fmt::Display + 'static>(
         }
         RequestTokenError::Other(message) => ProviderError::Malformed(message),
     }
+}
+
+/// Test support for every adapter's "a base keeps the documented paths" test: builds the
+/// adapter below `base` and checks its authorize and token URLs are `base` joined with
+/// the given paths; returns the settings for any further checks.
+#[cfg(test)]
+pub(crate) fn settings_below_base<P: crate::Provider>(
+    base: &str,
+    build: impl Fn(&Url) -> Option<P>,
+    authorize_path: &str,
+    token_path: &str,
+) -> OAuthSettings {
+    let Ok(base_url) = Url::parse(base) else {
+        panic!("test URL parses");
+    };
+    let Some(provider) = build(&base_url) else {
+        panic!("base accepted");
+    };
+    let oauth = provider.oauth().clone();
+    assert_eq!(
+        oauth.authorize_url.as_str(),
+        format!("{base}/{authorize_path}")
+    );
+    assert_eq!(oauth.token_url.as_str(), format!("{base}/{token_path}"));
+    oauth
 }
 
 #[cfg(test)]

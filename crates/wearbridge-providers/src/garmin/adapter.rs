@@ -23,7 +23,7 @@ use crate::config::ProviderCredentials;
 use crate::error;
 use crate::http::get_json;
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
-use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
@@ -89,48 +89,34 @@ pub struct GarminProvider {
 
 /// The registry's constructor: real URLs for `None`, Garmin's paths below `base` otherwise.
 pub fn build(auth_base: Option<&Url>) -> Option<Arc<dyn Provider>> {
-    let provider = match auth_base {
-        None => GarminProvider::production()?,
-        Some(base) => GarminProvider::with_auth_base(base)?,
-    };
-    Some(Arc::new(provider))
+    Some(Arc::new(GarminProvider::new(auth_base)?))
 }
 
 impl GarminProvider {
     /// The adapter for Garmin's production OAuth endpoints.
     pub fn production() -> Option<GarminProvider> {
-        Some(Self::with_urls(
-            Url::parse(AUTHORIZE_URL).ok()?,
-            Url::parse(TOKEN_URL).ok()?,
-        ))
+        Self::new(None)
     }
 
     /// The adapter for Garmin's OAuth paths below one base (`<base>/oauth2Confirm`,
     /// `<base>/di-oauth2-service/oauth/token`), as the simulator serves them.
     pub fn with_auth_base(auth_base: &Url) -> Option<GarminProvider> {
-        let base = crate::module::with_trailing_slash(auth_base);
-        Some(Self::with_urls(
-            base.join("oauth2Confirm").ok()?,
-            base.join("di-oauth2-service/oauth/token").ok()?,
-        ))
+        Self::new(Some(auth_base))
     }
 
-    fn with_urls(authorize_url: Url, token_url: Url) -> GarminProvider {
-        GarminProvider {
+    fn new(base: Option<&Url>) -> Option<GarminProvider> {
+        let [authorize_url, token_url] = oauth::endpoints(
+            base,
+            [AUTHORIZE_URL, TOKEN_URL],
+            ["oauth2Confirm", "di-oauth2-service/oauth/token"],
+        )?;
+        Some(GarminProvider {
             info: GARMIN,
-            oauth: OAuthSettings {
-                authorize_url,
-                token_url,
-                // Garmin has no RFC 7009 endpoint: revoking is deregistration (see `revoke`).
-                revoke_url: None,
-                // No scopes: permissions are set per app and toggled by the user on consent.
-                scopes: Vec::new(),
-                scope_separator: " ",
-                pkce: true,
-                client_auth: ClientAuth::RequestBody,
-                extra_authorize_params: Vec::new(),
-            },
-        }
+            // No scopes: permissions are set per app and toggled by the user on consent.
+            // No RFC 7009 endpoint: revoking is deregistration (see `revoke`).
+            oauth: OAuthSettings::new(authorize_url, token_url, ClientAuth::RequestBody, &[])
+                .with_pkce(),
+        })
     }
 }
 
@@ -311,11 +297,12 @@ pub async fn request_backfill(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<(), ProviderError> {
-    let mut from = start;
-    while from <= end {
-        let to = from
-            .checked_add_days(Days::new(BACKFILL_CHUNK_DAYS - 1))
-            .map_or(end, |to| to.min(end));
+    let days = FetchRange { start, end };
+    for FetchRange {
+        start: from,
+        end: to,
+    } in days.chunks(BACKFILL_CHUNK_DAYS)
+    {
         let mut url = rest_url(ctx, &format!("backfill/{kind}"))?;
         url.query_pairs_mut()
             .append_pair("summaryStartTimeInSeconds", &utc_midnight(from).to_string())
@@ -335,10 +322,6 @@ pub async fn request_backfill(
             let headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();
             return Err(error::from_status(status, &headers, &body));
-        }
-        match to.checked_add_days(Days::new(1)) {
-            Some(next) => from = next,
-            None => break,
         }
     }
     Ok(())
@@ -478,19 +461,11 @@ mod tests {
 
     #[test]
     fn simulator_base_keeps_garmin_paths() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/garmin") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = GarminProvider::with_auth_base(&base) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/garmin/di-oauth2-service/oauth/token"
-        );
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/garmin/oauth2Confirm"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/garmin",
+            GarminProvider::with_auth_base,
+            "oauth2Confirm",
+            "di-oauth2-service/oauth/token",
         );
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -15,9 +15,9 @@ use wearbridge_model::{DataType, ScoresData};
 use super::wire::OnDay;
 use super::{mapper, push, wire};
 use crate::error;
-use crate::http::get_json;
+use crate::http::{follow_next_token, get_json};
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
-use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::{
     FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
     PushAnswer, PushError, PushRequest, TerraRecordData,
@@ -72,11 +72,7 @@ pub const OURA: ProviderInfo = ProviderInfo {
 
 /// The registry's builder: Oura's real endpoints, or the same paths under `base`.
 pub fn build(base: Option<&Url>) -> Option<Arc<dyn Provider>> {
-    let provider = match base {
-        Some(base) => OuraProvider::with_base(base)?,
-        None => OuraProvider::production()?,
-    };
-    Some(Arc::new(provider))
+    Some(Arc::new(OuraProvider::new(base)?))
 }
 
 /// Oura's `heartrate` collection accepts at most 30 days per request.
@@ -96,39 +92,27 @@ pub struct OuraProvider {
 impl OuraProvider {
     /// The adapter for Oura's production OAuth endpoints.
     pub fn production() -> Option<OuraProvider> {
-        Some(Self::with_urls(
-            Url::parse(AUTHORIZE_URL).ok()?,
-            Url::parse(TOKEN_URL).ok()?,
-            Url::parse(REVOKE_URL).ok()?,
-        ))
+        Self::new(None)
     }
 
     /// The adapter with Oura's documented OAuth paths (`oauth/authorize`, `oauth/token`,
     /// `oauth/revoke`) under `base`, as the simulator serves them (`<sim>/oura/`).
     pub fn with_base(base: &Url) -> Option<OuraProvider> {
-        let base = crate::module::with_trailing_slash(base);
-        Some(Self::with_urls(
-            base.join("oauth/authorize").ok()?,
-            base.join("oauth/token").ok()?,
-            base.join("oauth/revoke").ok()?,
-        ))
+        Self::new(Some(base))
     }
 
-    fn with_urls(authorize_url: Url, token_url: Url, revoke_url: Url) -> OuraProvider {
-        OuraProvider {
+    fn new(base: Option<&Url>) -> Option<OuraProvider> {
+        let [authorize_url, token_url, revoke_url] = oauth::endpoints(
+            base,
+            [AUTHORIZE_URL, TOKEN_URL, REVOKE_URL],
+            ["oauth/authorize", "oauth/token", "oauth/revoke"],
+        )?;
+        Some(OuraProvider {
             info: OURA,
-            oauth: OAuthSettings {
-                authorize_url,
-                token_url,
-                revoke_url: Some(revoke_url),
-                scopes: SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
-                scope_separator: " ",
-                // Oura documents no PKCE; client credentials go in the form body.
-                pkce: false,
-                client_auth: ClientAuth::RequestBody,
-                extra_authorize_params: Vec::new(),
-            },
-        }
+            // Oura documents no PKCE; client credentials go in the form body.
+            oauth: OAuthSettings::new(authorize_url, token_url, ClientAuth::RequestBody, &SCOPES)
+                .with_revoke_url(revoke_url),
+        })
     }
 }
 
@@ -332,19 +316,11 @@ async fn body(
 
 /// `range` in consecutive windows of at most [`HEARTRATE_MAX_DAYS`] days.
 fn heartrate_windows(range: FetchRange) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut windows = Vec::new();
-    let mut start = range.start;
-    while start <= range.end {
-        let end = start
-            .checked_add_days(Days::new(HEARTRATE_MAX_DAYS - 1))
-            .map_or(range.end, |end| end.min(range.end));
-        windows.push((start, end));
-        match end.checked_add_days(Days::new(1)) {
-            Some(next) => start = next,
-            None => break,
-        }
-    }
-    windows
+    range
+        .chunks(HEARTRATE_MAX_DAYS)
+        .into_iter()
+        .map(|window| (window.start, window.end))
+        .collect()
 }
 
 async fn heartrate_window(
@@ -408,34 +384,20 @@ async fn paged<T: DeserializeOwned>(
     params: &[(&str, String)],
     max_pages: usize,
 ) -> Result<Vec<T>, ProviderError> {
-    let mut items = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..max_pages {
-        let mut url = collection_url(ctx, name)?;
-        {
-            let mut query = url.query_pairs_mut();
-            for (key, value) in params {
-                query.append_pair(key, value);
-            }
-            if let Some(next) = &next {
-                query.append_pair("next_token", next);
-            }
-        }
-        let page: wire::Page<T> = get_json(&ctx.http, url, token).await?;
-        items.extend(page.data);
-        match page.next_token.filter(|token| !token.is_empty()) {
-            Some(token) if next.as_ref() == Some(&token) => {
-                return Err(ProviderError::Malformed(format!(
-                    "OURA {name}: next_token repeats"
-                )));
-            }
-            Some(token) => next = Some(token),
-            None => return Ok(items),
-        }
-    }
-    Err(ProviderError::Malformed(format!(
-        "OURA {name} returned more than {max_pages} pages"
-    )))
+    let url = collection_url(ctx, name)?;
+    let label = format!("OURA {name}");
+    follow_next_token(
+        &label,
+        &url,
+        params,
+        "next_token",
+        max_pages,
+        |url| async move {
+            let page: wire::Page<T> = get_json(&ctx.http, url, token).await?;
+            Ok((page.data, page.next_token))
+        },
+    )
+    .await
 }
 
 /// `<api_base>/v2/usercollection/<name>`.
@@ -464,20 +426,11 @@ mod tests {
 
     #[test]
     fn a_base_puts_oura_paths_under_it() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/oura") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = OuraProvider::with_base(&base) else {
-            panic!("base accepted");
-        };
-        let oauth = provider.oauth();
-        assert_eq!(
-            oauth.authorize_url.as_str(),
-            "http://127.0.0.1:4000/oura/oauth/authorize"
-        );
-        assert_eq!(
-            oauth.token_url.as_str(),
-            "http://127.0.0.1:4000/oura/oauth/token"
+        let oauth = oauth::settings_below_base(
+            "http://127.0.0.1:4000/oura",
+            OuraProvider::with_base,
+            "oauth/authorize",
+            "oauth/token",
         );
         assert_eq!(
             oauth.revoke_url.as_ref().map(Url::as_str),

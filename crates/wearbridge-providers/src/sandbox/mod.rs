@@ -10,7 +10,7 @@ pub mod wire;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{Days, FixedOffset};
+use chrono::FixedOffset;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -277,19 +277,7 @@ const MAX_DAYS_PER_REQUEST: u64 = 366;
 
 /// `range` cut into consecutive windows of at most [`MAX_DAYS_PER_REQUEST`] days.
 fn windows(range: FetchRange) -> Vec<FetchRange> {
-    let mut windows = Vec::new();
-    let mut start = range.start;
-    while start <= range.end {
-        let end = start
-            .checked_add_days(Days::new(MAX_DAYS_PER_REQUEST - 1))
-            .map_or(range.end, |end| end.min(range.end));
-        windows.push(FetchRange { start, end });
-        match end.checked_add_days(Days::new(1)) {
-            Some(next) => start = next,
-            None => break,
-        }
-    }
-    windows
+    range.chunks(MAX_DAYS_PER_REQUEST)
 }
 
 /// Every element of `data_type`'s list endpoint over `range`: window by window, following
@@ -349,7 +337,7 @@ async fn list_window<T: DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
+    use chrono::{Days, NaiveDate};
 
     use super::*;
 

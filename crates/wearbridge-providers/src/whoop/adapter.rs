@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap};
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -15,8 +15,9 @@ use wearbridge_model::DataType;
 use super::{mapper, push, wire};
 use crate::ProviderCredentials;
 use crate::error;
+use crate::http;
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
-use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
@@ -98,22 +99,16 @@ impl WhoopProvider {
     /// The adapter with WHOOP's documented OAuth paths joined onto `base` (the real host,
     /// or the simulator's `<sim>/whoop/`).
     pub fn with_base(base: &Url) -> Option<WhoopProvider> {
-        let base = with_trailing_slash(base);
+        let [authorize_url, token_url] = oauth::endpoints(
+            Some(base),
+            [AUTHORIZE_URL, TOKEN_URL],
+            [AUTHORIZE_PATH, TOKEN_PATH],
+        )?;
         Some(WhoopProvider {
             info: WHOOP,
-            oauth: OAuthSettings {
-                authorize_url: base.join(AUTHORIZE_PATH).ok()?,
-                token_url: base.join(TOKEN_PATH).ok()?,
-                // WHOOP revokes with an authenticated DELETE on the data API (see `revoke`),
-                // not RFC 7009.
-                revoke_url: None,
-                scopes: SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
-                scope_separator: " ",
-                // WHOOP documents no PKCE; client credentials go in the form body.
-                pkce: false,
-                client_auth: ClientAuth::RequestBody,
-                extra_authorize_params: Vec::new(),
-            },
+            // WHOOP documents no PKCE; client credentials go in the form body. It revokes
+            // with an authenticated DELETE on the data API (see `revoke`), not RFC 7009.
+            oauth: OAuthSettings::new(authorize_url, token_url, ClientAuth::RequestBody, &SCOPES),
         })
     }
 }
@@ -179,34 +174,19 @@ impl Provider for WhoopProvider {
         ctx: &ProviderCtx,
         refresh_token: &SecretString,
     ) -> Result<TokenSet, ProviderError> {
-        let form = [
+        let grant = vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose_secret()),
-            ("client_id", ctx.creds.client_id.as_str()),
-            ("client_secret", ctx.creds.client_secret.expose_secret()),
             ("scope", "offline"),
         ];
-        let response = ctx
-            .http
-            .post(self.oauth.token_url.clone())
-            .header(ACCEPT, "application/json")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|error| error::from_transport(&error))?;
-        let (status, headers, body) = read(response).await?;
-        if !status.is_success() {
-            return Err(classify(status, &headers, &body));
-        }
+        let response = oauth::post_token_request(&ctx.http, &self.oauth, &ctx.creds, grant).await?;
+        let body = http::checked_body(response, classify).await?;
         let tokens: TokenBody = serde_json::from_slice(&body)
             .map_err(|_| ProviderError::Malformed("token response did not parse".into()))?;
         Ok(TokenSet {
             access_token: SecretString::from(tokens.access_token),
             refresh_token: tokens.refresh_token.map(SecretString::from),
-            expires_at: tokens
-                .expires_in
-                .and_then(chrono::TimeDelta::try_seconds)
-                .and_then(|lifetime| Utc::now().checked_add_signed(lifetime)),
+            expires_at: tokens.expires_in.and_then(oauth::expires_after),
             scopes: tokens.scope,
             provider_user_id: None,
         })
@@ -276,7 +256,7 @@ impl Provider for WhoopProvider {
             .send()
             .await
             .map_err(|error| error::from_transport(&error))?;
-        let (status, headers, body) = read(response).await?;
+        let (status, headers, body) = http::read(response).await?;
         // 401: the token is already revoked or expired, which is the goal.
         if status.is_success() || status == StatusCode::UNAUTHORIZED {
             return Ok(());
@@ -429,34 +409,20 @@ async fn paged<T: DeserializeOwned>(
     params: &[(&str, String)],
     max_pages: usize,
 ) -> Result<Vec<T>, ProviderError> {
-    let mut items = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..max_pages {
-        let mut url = data_url(ctx, name)?;
-        {
-            let mut query = url.query_pairs_mut();
-            for (key, value) in params {
-                query.append_pair(key, value);
-            }
-            if let Some(next) = &next {
-                query.append_pair("nextToken", next);
-            }
-        }
-        let page: wire::Page<T> = get(ctx, url, token).await?;
-        items.extend(page.records);
-        match page.next_token.filter(|token| !token.is_empty()) {
-            Some(token) if next.as_ref() == Some(&token) => {
-                return Err(ProviderError::Malformed(format!(
-                    "WHOOP {name}: next_token repeats"
-                )));
-            }
-            Some(token) => next = Some(token),
-            None => return Ok(items),
-        }
-    }
-    Err(ProviderError::Malformed(format!(
-        "WHOOP {name} returned more than {max_pages} pages"
-    )))
+    let url = data_url(ctx, name)?;
+    let label = format!("WHOOP {name}");
+    http::follow_next_token(
+        &label,
+        &url,
+        params,
+        "nextToken",
+        max_pages,
+        |url| async move {
+            let page: wire::Page<T> = get(ctx, url, token).await?;
+            Ok((page.records, page.next_token))
+        },
+    )
+    .await
 }
 
 /// `<api_base>developer/v2/<path>`.
@@ -466,37 +432,13 @@ fn data_url(ctx: &ProviderCtx, path: &str) -> Result<Url, ProviderError> {
         .map_err(|error| ProviderError::Malformed(format!("WHOOP API URL: {error}")))
 }
 
-/// Authenticated GET of one JSON document.
+/// Authenticated GET of one JSON document, failures read by [`classify`].
 async fn get<T: DeserializeOwned>(
     ctx: &ProviderCtx,
     url: Url,
     token: &SecretString,
 ) -> Result<T, ProviderError> {
-    let response = ctx
-        .http
-        .get(url)
-        .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
-        .header(ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    let (status, headers, body) = read(response).await?;
-    if !status.is_success() {
-        return Err(classify(status, &headers, &body));
-    }
-    serde_json::from_slice(&body).map_err(|error| ProviderError::Malformed(error.to_string()))
-}
-
-async fn read(
-    response: reqwest::Response,
-) -> Result<(StatusCode, HeaderMap, Vec<u8>), ProviderError> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    Ok((status, headers, body.to_vec()))
+    http::get_json_classified(&ctx.http, url, token, classify).await
 }
 
 /// [`error::from_status`], plus WHOOP's own rate-limit signal: a 429 says when the window
@@ -544,19 +486,11 @@ mod tests {
 
     #[test]
     fn simulator_base_keeps_the_documented_paths() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/whoop") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = WhoopProvider::with_base(&base) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/whoop/oauth/oauth2/token"
-        );
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/whoop/oauth/oauth2/auth"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/whoop",
+            WhoopProvider::with_base,
+            "oauth/oauth2/auth",
+            "oauth/oauth2/token",
         );
     }
 

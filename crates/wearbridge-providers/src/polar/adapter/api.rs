@@ -38,16 +38,7 @@ pub(super) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
 pub(super) async fn read_json<T: DeserializeOwned>(
     response: reqwest::Response,
 ) -> Result<T, ProviderError> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    if !status.is_success() {
-        return Err(classify(status, &headers, &body));
-    }
-    serde_json::from_slice(&body).map_err(|error| ProviderError::Malformed(error.to_string()))
+    crate::http::json_body(response, classify).await
 }
 
 /// Authenticated GETs against the data API.

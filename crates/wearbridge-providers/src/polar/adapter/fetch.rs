@@ -19,19 +19,15 @@ pub(super) fn windows(range: FetchRange, today: NaiveDate) -> Vec<(NaiveDate, Na
     let oldest = today
         .checked_sub_days(Days::new(MAX_AGE_DAYS - 1))
         .unwrap_or(today);
-    let mut start = range.start.max(oldest);
-    let mut out = Vec::new();
-    while start <= range.end {
-        let end = start
-            .checked_add_days(Days::new(MAX_RANGE_DAYS - 1))
-            .map_or(range.end, |end| end.min(range.end));
-        out.push((start, end));
-        match end.checked_add_days(Days::new(1)) {
-            Some(next) => start = next,
-            None => break,
-        }
-    }
-    out
+    let recent = FetchRange {
+        start: range.start.max(oldest),
+        end: range.end,
+    };
+    recent
+        .chunks(MAX_RANGE_DAYS)
+        .into_iter()
+        .map(|window| (window.start, window.end))
+        .collect()
 }
 
 /// Days of the range older than the 28-day lists, which need one request each.

@@ -31,16 +31,15 @@ mod users;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use reqwest::header::ACCEPT;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 use wearbridge_model::DataType;
 
 use super::{mapper, push, wire};
 use crate::config::ProviderCredentials;
-use crate::error::{self, ProviderError};
-use crate::module::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
-use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::error::ProviderError;
+use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
+use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushItem, PushRequest, check_notified_range};
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, TerraRecordData};
 
@@ -105,46 +104,28 @@ pub struct PolarProvider {
 impl PolarProvider {
     /// The adapter for Polar's production OAuth endpoints.
     pub fn production() -> Option<PolarProvider> {
-        Some(Self::with_urls(
-            Url::parse(AUTHORIZE_URL).ok()?,
-            Url::parse(TOKEN_URL).ok()?,
-        ))
+        Self::build(None)
     }
 
     /// The adapter for the documented OAuth paths under one base (the simulator's
     /// `<sim>/polar/`): `<base>/oauth2/authorization` and `<base>/v2/oauth2/token`.
     pub fn with_auth_base(auth_base: &Url) -> Option<PolarProvider> {
-        let base = with_trailing_slash(auth_base);
-        Some(Self::with_urls(
-            base.join(AUTHORIZE_PATH).ok()?,
-            base.join(TOKEN_PATH).ok()?,
-        ))
+        Self::build(Some(auth_base))
     }
 
     /// [`Self::production`] without a base, [`Self::with_auth_base`] with one: the
     /// registry's constructor.
     pub fn build(base: Option<&Url>) -> Option<PolarProvider> {
-        match base {
-            Some(base) => Self::with_auth_base(base),
-            None => Self::production(),
-        }
-    }
-
-    fn with_urls(authorize_url: Url, token_url: Url) -> PolarProvider {
-        PolarProvider {
+        let [authorize_url, token_url] = oauth::endpoints(
+            base,
+            [AUTHORIZE_URL, TOKEN_URL],
+            [AUTHORIZE_PATH, TOKEN_PATH],
+        )?;
+        Some(PolarProvider {
             info: POLAR,
-            oauth: OAuthSettings {
-                authorize_url,
-                token_url,
-                // Polar ends a grant by deregistering the user; see `revoke`.
-                revoke_url: None,
-                scopes: vec![SCOPE.to_owned()],
-                scope_separator: " ",
-                pkce: false,
-                client_auth: ClientAuth::BasicAuth,
-                extra_authorize_params: Vec::new(),
-            },
-        }
+            // No PKCE; Polar ends a grant by deregistering the user (see `revoke`).
+            oauth: OAuthSettings::new(authorize_url, token_url, ClientAuth::BasicAuth, &[SCOPE]),
+        })
     }
 }
 
@@ -167,30 +148,18 @@ impl Provider for PolarProvider {
         redirect_uri: &Url,
         _pkce_verifier: Option<&str>,
     ) -> Result<TokenSet, ProviderError> {
-        let form = [
+        let grant = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", redirect_uri.as_str()),
         ];
-        let response = ctx
-            .http
-            .post(self.oauth.token_url.clone())
-            .basic_auth(
-                &ctx.creds.client_id,
-                Some(ctx.creds.client_secret.expose_secret()),
-            )
-            .header(ACCEPT, "application/json")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|error| error::from_transport(&error))?;
+        let response = oauth::post_token_request(&ctx.http, &self.oauth, &ctx.creds, grant).await?;
         let answer: wire::TokenResponse = read_json(response).await?;
         let access_token = SecretString::from(answer.access_token);
         let expires_at = answer
             .expires_in
             .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e10)
-            .and_then(|seconds| chrono::TimeDelta::try_seconds(seconds as i64))
-            .and_then(|delta| Utc::now().checked_add_signed(delta));
+            .and_then(|seconds| oauth::expires_after(seconds as i64));
         Ok(TokenSet {
             access_token,
             refresh_token: None,
@@ -385,19 +354,11 @@ mod tests {
 
     #[test]
     fn simulator_base_keeps_the_documented_paths() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/polar") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = PolarProvider::build(Some(&base)) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/polar/oauth2/authorization"
-        );
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/polar/v2/oauth2/token"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/polar",
+            PolarProvider::with_auth_base,
+            "oauth2/authorization",
+            "v2/oauth2/token",
         );
     }
 

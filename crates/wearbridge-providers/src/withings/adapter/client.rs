@@ -35,16 +35,7 @@ pub(in crate::withings) fn data_error(error: EnvelopeError) -> ProviderError {
 pub(in crate::withings) async fn checked_body(
     response: reqwest::Response,
 ) -> Result<Vec<u8>, ProviderError> {
-    let http_status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| error::from_transport(&error))?;
-    if !http_status.is_success() {
-        return Err(error::from_status(http_status, &headers, &body));
-    }
-    Ok(body.to_vec())
+    crate::http::checked_body(response, error::from_status).await
 }
 
 /// One data call: `POST <api_base><path>` with `params` as a form and the Bearer token.

@@ -16,16 +16,13 @@ mod fetch;
 mod subscribe;
 
 use async_trait::async_trait;
-use chrono::Utc;
-use reqwest::header::ACCEPT;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 use wearbridge_model::DataType;
 
 use super::{EnvelopeError, parse_envelope, wire};
-use crate::error;
-use crate::module::{DataTypeSupport, ProviderInfo, SetupKind, with_trailing_slash};
-use crate::oauth::{ClientAuth, OAuthSettings, TokenSet};
+use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
+use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
 use crate::{
     FetchRange, Provider, ProviderAccount, ProviderCredentials, ProviderCtx, ProviderError,
@@ -107,59 +104,39 @@ pub struct WithingsProvider {
 impl WithingsProvider {
     /// The adapter for Withings's production OAuth endpoints.
     pub fn production() -> Option<WithingsProvider> {
-        Some(Self::with_urls(
-            Url::parse(AUTHORIZE_URL).ok()?,
-            Url::parse(TOKEN_URL).ok()?,
-        ))
+        Self::new(None)
     }
 
     /// The adapter with the documented OAuth paths joined onto one base, as the simulator
     /// serves them (`<sim>/withings/oauth2_user/authorize2`, `<sim>/withings/v2/oauth2`).
     pub fn with_base(base: &Url) -> Option<WithingsProvider> {
-        let base = with_trailing_slash(base);
-        Some(Self::with_urls(
-            base.join(AUTHORIZE_PATH).ok()?,
-            base.join(TOKEN_PATH).ok()?,
-        ))
+        Self::new(Some(base))
     }
 
-    fn with_urls(authorize_url: Url, token_url: Url) -> WithingsProvider {
-        WithingsProvider {
+    fn new(base: Option<&Url>) -> Option<WithingsProvider> {
+        let [authorize_url, token_url] = oauth::endpoints(
+            base,
+            [AUTHORIZE_URL, TOKEN_URL],
+            [AUTHORIZE_PATH, TOKEN_PATH],
+        )?;
+        Some(WithingsProvider {
             info: WITHINGS,
-            oauth: OAuthSettings {
-                authorize_url,
-                token_url,
-                // Revocation needs a signed nonce round trip; see `revoke`.
-                revoke_url: None,
-                scopes: SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
-                scope_separator: ",",
-                pkce: false,
-                client_auth: ClientAuth::RequestBody,
-                extra_authorize_params: Vec::new(),
-            },
-        }
+            // No PKCE; revocation needs a signed nonce round trip (see `revoke`).
+            oauth: OAuthSettings::new(authorize_url, token_url, ClientAuth::RequestBody, &SCOPES)
+                .with_scope_separator(","),
+        })
     }
 
-    /// `POST /v2/oauth2` with `action=requesttoken` and the grant's fields.
+    /// `POST /v2/oauth2` with `action=requesttoken` and the grant's fields (the client
+    /// credentials go in the form, as for every Withings call).
     async fn request_token(
         &self,
         ctx: &ProviderCtx,
         grant: &[(&str, &str)],
     ) -> Result<TokenSet, ProviderError> {
-        let mut form: Vec<(&str, &str)> = vec![
-            ("action", "requesttoken"),
-            ("client_id", &ctx.creds.client_id),
-            ("client_secret", ctx.creds.client_secret.expose_secret()),
-        ];
+        let mut form: Vec<(&str, &str)> = vec![("action", "requesttoken")];
         form.extend_from_slice(grant);
-        let response = ctx
-            .http
-            .post(self.oauth.token_url.clone())
-            .header(ACCEPT, "application/json")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|error| error::from_transport(&error))?;
+        let response = oauth::post_token_request(&ctx.http, &self.oauth, &ctx.creds, form).await?;
         let body = checked_body(response).await?;
         let token: wire::TokenBody = parse_envelope(&body).map_err(token_error)?;
         let user_id = token.user_id().ok_or_else(|| {
@@ -173,8 +150,7 @@ fn token_set(token: wire::TokenBody, user_id: String) -> TokenSet {
     let expires_at = token
         .expires_in
         .filter(|seconds| seconds.is_finite() && *seconds >= 0.0 && *seconds < 1e9)
-        .and_then(|seconds| chrono::Duration::try_seconds(seconds as i64))
-        .and_then(|lifetime| Utc::now().checked_add_signed(lifetime));
+        .and_then(|seconds| oauth::expires_after(seconds as i64));
     TokenSet {
         access_token: SecretString::from(token.access_token),
         refresh_token: Some(SecretString::from(token.refresh_token)),
@@ -372,19 +348,11 @@ mod tests {
 
     #[test]
     fn a_base_puts_the_documented_paths_under_it() {
-        let Ok(base) = Url::parse("http://127.0.0.1:4000/withings") else {
-            panic!("test URL parses");
-        };
-        let Some(provider) = WithingsProvider::with_base(&base) else {
-            panic!("base accepted");
-        };
-        assert_eq!(
-            provider.oauth().authorize_url.as_str(),
-            "http://127.0.0.1:4000/withings/oauth2_user/authorize2"
-        );
-        assert_eq!(
-            provider.oauth().token_url.as_str(),
-            "http://127.0.0.1:4000/withings/v2/oauth2"
+        oauth::settings_below_base(
+            "http://127.0.0.1:4000/withings",
+            WithingsProvider::with_base,
+            "oauth2_user/authorize2",
+            "v2/oauth2",
         );
     }
 
