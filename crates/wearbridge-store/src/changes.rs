@@ -11,7 +11,7 @@
 //! the number of users. An epoch invalidates everything at once.
 //!
 //! Across processes (PostgreSQL with several nodes) the same commit also sends
-//! `NOTIFY wearbridge_user_changes, '<user id>'`; [`crate::Store::follow_user_changes`]
+//! `NOTIFY wearbridge_user_changes, '<node id> <user id>'`; [`crate::Store::follow_user_changes`]
 //! applies other nodes' notifications here. While that listener is not connected,
 //! [`UserChanges::shared_safely`] is false on PostgreSQL and caches must not serve.
 
@@ -42,6 +42,10 @@ pub struct UserChanges {
     backend: Backend,
     /// PostgreSQL only: the cross-node listener is connected and listening.
     listening: AtomicBool,
+    /// This process's id in notifications, so its listener skips its own commits (already
+    /// applied at commit): hearing them again would only evict fresh cache entries, at a
+    /// moment that depends on notification latency.
+    node: String,
 }
 
 impl UserChanges {
@@ -56,6 +60,22 @@ impl UserChanges {
             epoch: AtomicU64::new(0),
             backend,
             listening: AtomicBool::new(false),
+            node: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+
+    /// The `NOTIFY` payload announcing a change of `user` by this process: `<node> <user>`.
+    pub(crate) fn notification(&self, user: &str) -> String {
+        format!("{} {user}", self.node)
+    }
+
+    /// Applies one notification: another process's change moves its user's version; this
+    /// process's own is skipped. A bare user id (a node of an older build) is applied.
+    pub(crate) fn apply_notification(&self, payload: &str) {
+        match payload.split_once(' ') {
+            Some((node, _)) if node == self.node => {}
+            Some((_, user)) => self.mark_changed(user),
+            None => self.mark_changed(payload),
         }
     }
 
@@ -109,7 +129,7 @@ pub(crate) async fn follow(url: &str, changes: &UserChanges) -> crate::Result<()
     changes.set_listening(true);
     loop {
         match listener.try_recv().await? {
-            Some(notification) => changes.mark_changed(notification.payload()),
+            Some(notification) => changes.apply_notification(notification.payload()),
             // The connection was lost; sqlx would reconnect on the next call, but what
             // was sent in between is gone, so hand control back to the caller.
             None => {
@@ -149,5 +169,31 @@ mod tests {
         changes.set_listening(true);
         assert!(changes.shared_safely());
         assert!(UserChanges::new(Backend::Sqlite).shared_safely());
+    }
+
+    #[test]
+    fn own_notifications_are_skipped_and_others_applied() {
+        let this = UserChanges::new(Backend::Postgres);
+        let other = UserChanges::new(Backend::Postgres);
+        let user = UserId::new();
+        let before = this.version(&user);
+        this.apply_notification(&this.notification(user.as_str()));
+        assert_eq!(
+            this.version(&user),
+            before,
+            "own change already applied at commit"
+        );
+        this.apply_notification(&other.notification(user.as_str()));
+        let after_other = this.version(&user);
+        assert_ne!(
+            after_other, before,
+            "another node's change moves the version"
+        );
+        this.apply_notification(user.as_str());
+        assert_ne!(
+            this.version(&user),
+            after_other,
+            "a bare user id still applies"
+        );
     }
 }

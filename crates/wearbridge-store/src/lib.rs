@@ -183,7 +183,8 @@ impl StoreTx<'_> {
         touched.dedup();
         if self.backend == Backend::Postgres {
             for user in &touched {
-                notify_change(&mut *self.tx, user).await?;
+                let payload = self.changes.notification(user);
+                notify_change(&mut *self.tx, &payload).await?;
             }
         }
         self.tx.commit().await?;
@@ -210,14 +211,15 @@ impl StoreTx<'_> {
     }
 }
 
-/// `NOTIFY` of a user change on PostgreSQL (inside a transaction it is sent at commit).
-async fn notify_change<'e, E>(executor: E, user: &str) -> Result<()>
+/// `NOTIFY` of a user change on PostgreSQL (inside a transaction it is sent at commit);
+/// `payload` is [`UserChanges::notification`](changes::UserChanges::notification).
+async fn notify_change<'e, E>(executor: E, payload: &str) -> Result<()>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(USER_CHANGES_CHANNEL)
-        .bind(user)
+        .bind(payload)
         .execute(executor)
         .await?;
     Ok(())
