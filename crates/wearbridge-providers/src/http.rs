@@ -124,3 +124,20 @@ where
         "{label} returned more than {max_pages} pages"
     )))
 }
+
+/// `Ok` for a 2xx answer or one of `also_fine` (a revocation's "already gone" 401, a
+/// backfill's "already requested" 409), else the classified error. For calls whose answer
+/// body matters only when classifying a failure, so an unreadable body is read as empty
+/// rather than failing on its own (Garmin's deregistration and backfill, Oura's revoke).
+pub(crate) async fn accept_status(
+    response: reqwest::Response,
+    also_fine: &[StatusCode],
+) -> Result<(), ProviderError> {
+    let status = response.status();
+    if status.is_success() || also_fine.contains(&status) {
+        return Ok(());
+    }
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    Err(error::from_status(status, &headers, &body))
+}

@@ -21,7 +21,7 @@ use wearbridge_model::DataType;
 use super::{mapper, push, wire};
 use crate::config::ProviderCredentials;
 use crate::error;
-use crate::http::get_json;
+use crate::http::{accept_status, get_json};
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
@@ -215,17 +215,12 @@ impl Provider for GarminProvider {
             .send()
             .await
             .map_err(|error| error::from_transport(&error))?;
-        let status = response.status();
         // 401/403: the user is already gone, which is the goal.
-        if status.is_success()
-            || status == reqwest::StatusCode::UNAUTHORIZED
-            || status == reqwest::StatusCode::FORBIDDEN
-        {
-            return Ok(());
-        }
-        let headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
-        Err(error::from_status(status, &headers, &body))
+        let gone = [
+            reqwest::StatusCode::UNAUTHORIZED,
+            reqwest::StatusCode::FORBIDDEN,
+        ];
+        accept_status(response, &gone).await
     }
 
     /// One request per summary endpoint of the type per upload window (see [`Pull::all`]);
@@ -317,12 +312,7 @@ pub async fn request_backfill(
             .send()
             .await
             .map_err(|error| error::from_transport(&error))?;
-        let status = response.status();
-        if !(status.is_success() || status == reqwest::StatusCode::CONFLICT) {
-            let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
-            return Err(error::from_status(status, &headers, &body));
-        }
+        accept_status(response, &[reqwest::StatusCode::CONFLICT]).await?;
     }
     Ok(())
 }

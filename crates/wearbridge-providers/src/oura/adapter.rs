@@ -15,7 +15,7 @@ use wearbridge_model::{DataType, ScoresData};
 use super::wire::OnDay;
 use super::{mapper, push, wire};
 use crate::error;
-use crate::http::{follow_next_token, get_json};
+use crate::http::{accept_status, follow_next_token, get_json};
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::{
@@ -202,14 +202,8 @@ impl Provider for OuraProvider {
             .send()
             .await
             .map_err(|error| error::from_transport(&error))?;
-        let status = response.status();
         // 401: the token is already revoked or expired, which is the goal.
-        if status.is_success() || status == reqwest::StatusCode::UNAUTHORIZED {
-            return Ok(());
-        }
-        let headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
-        Err(error::from_status(status, &headers, &body))
+        accept_status(response, &[reqwest::StatusCode::UNAUTHORIZED]).await
     }
 
     /// One request per collection read (Oura's pages hold a collection's documents of
