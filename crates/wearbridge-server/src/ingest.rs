@@ -59,13 +59,10 @@ pub struct IngestSummary {
     pub inserted: usize,
     pub updated: usize,
     pub unchanged: usize,
-    /// Data events appended (new and changed records, at most [`RECORDS_PER_EVENT`] each).
+    /// Data events appended (new and changed records, at most
+    /// [`RECORDS_PER_EVENT`](crate::events::RECORDS_PER_EVENT) each).
     pub events: usize,
 }
-
-/// Most records carried by one data event: keeps webhook bodies small (a week of 1 Hz
-/// workouts is megabytes) while batching the common case of a day's records.
-pub use crate::events::RECORDS_PER_EVENT;
 
 /// Why provider records could not be stored.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +77,7 @@ pub enum IngestRecordsError {
 
 /// The one place provider records become stored rows and data events: upserts every
 /// record by identity and, in the same transaction, appends data events for the new and
-/// changed ones only (grouped per type, [`RECORDS_PER_EVENT`] per event), so an
+/// changed ones only (grouped per type, [`RECORDS_PER_EVENT`](crate::events::RECORDS_PER_EVENT) per event), so an
 /// unchanged re-fetch stores nothing and sends nothing.
 pub async fn ingest_records(
     store: &Store,

@@ -17,7 +17,7 @@ use crate::jobs::new_job;
 use crate::state::AppState;
 use crate::wire::terra_user;
 
-pub use crate::jobs::data_request::{CHUNK_RECORDS, DataRequest, JOB_KIND};
+use crate::jobs::data_request::DataRequest;
 
 /// Whether `[start, end)` spans more than one calendar month (Terra's FAQ threshold).
 pub fn is_large(start: DateTime<Utc>, end: DateTime<Utc>) -> bool {

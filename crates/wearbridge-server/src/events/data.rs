@@ -7,7 +7,8 @@ use wearbridge_store::User;
 
 use crate::wire::terra_user;
 
-/// Records per data event (Terra: at most 10 objects per event or chunk).
+/// Records per data event (Terra: at most 10 objects per event or chunk): keeps webhook
+/// bodies small (a week of 1 Hz workouts is megabytes) while batching a day's records.
 pub const RECORDS_PER_EVENT: usize = 10;
 
 /// Data events for `records` (already stored): one event per type and chunk of at most

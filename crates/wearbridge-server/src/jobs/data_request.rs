@@ -20,8 +20,6 @@ use crate::state::AppState;
 
 /// Job kind on the durable queue.
 pub const JOB_KIND: &str = "data_request";
-/// Records per chunk of a large request (Terra: at most 10 objects per chunk).
-pub const CHUNK_RECORDS: usize = crate::events::RECORDS_PER_EVENT;
 
 /// Wakes the `data-requests` lane of this process after an enqueue.
 pub static QUEUED: Notify = Notify::const_new();
