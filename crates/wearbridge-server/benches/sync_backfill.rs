@@ -74,10 +74,12 @@ async fn connect(bench: &Bench, account: &str) -> Option<wearbridge_store::ids::
         providers: Some("SANDBOX".to_owned()),
         ..WidgetSessionRequest::default()
     };
-    let session = create_session(&bench.state, &bench.dev, request, None)
+    let session = create_session(&bench.state.services(), &bench.dev, request, None)
         .await
         .ok()?;
-    let authorize = oauth::begin(&bench.state, &session, "SANDBOX").await.ok()?;
+    let authorize = oauth::begin(&bench.state.services(), &session, "SANDBOX")
+        .await
+        .ok()?;
     let consent = format!("{authorize}&consent=allow&sim_user={account}");
     let answer = bench.http.get(consent).send().await.ok()?;
     let location = answer.headers().get("location")?.to_str().ok()?;
@@ -93,7 +95,7 @@ async fn connect(bench: &Bench, account: &str) -> Option<wearbridge_store::ids::
         state: param("state"),
         ..CallbackQuery::default()
     };
-    match oauth::complete(&bench.state, "sandbox", query).await {
+    match oauth::complete(&bench.state.services(), "sandbox", query).await {
         CallbackOutcome::Connected(connected) => Some(connected.user.id),
         CallbackOutcome::Failed { .. } => None,
     }
@@ -129,7 +131,9 @@ fn backfill_throughput(c: &mut Criterion) {
         // One backfill first, to know how many records an iteration stores.
         let per_backfill = runtime.block_on(async {
             let user = connect(&bench, "bench-warmup").await?;
-            backfill::run_pending(&bench.state, "bench").await.ok()?;
+            backfill::run_pending(&bench.state.services(), "bench")
+                .await
+                .ok()?;
             Some(records(&bench, &user).await)
         });
         let Some(per_backfill) = per_backfill else {
@@ -151,7 +155,7 @@ fn backfill_throughput(c: &mut Criterion) {
                             continue;
                         }
                         let started = Instant::now();
-                        let _ = backfill::run_pending(&bench.state, "bench").await;
+                        let _ = backfill::run_pending(&bench.state.services(), "bench").await;
                         spent += started.elapsed();
                     }
                     spent

@@ -9,13 +9,13 @@ use url::Url;
 use wearbridge_providers::{Provider, ProviderCtx};
 
 use crate::connect::ConnectError;
-use crate::state::AppState;
+use crate::services::Services;
 
 /// Where providers push for `provider_id`: `{public_url}/v2/providers/{ID}/webhook`.
-pub fn push_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectError> {
+pub fn push_url(services: &Services, provider_id: &str) -> Result<Url, ConnectError> {
     let text = format!(
         "{}/v2/providers/{}/webhook",
-        state.config.public_base_url(),
+        services.public_url,
         provider_id.to_ascii_uppercase()
     );
     Url::parse(&text).map_err(|error| ConnectError::InvalidRedirectUrl {
@@ -26,20 +26,20 @@ pub fn push_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectError
 
 /// The configured adapter and its call context.
 pub fn adapter(
-    state: &AppState,
+    services: &Services,
     provider_id: &str,
 ) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
-    let info = state
+    let info = services
         .providers
         .info(provider_id)
         .ok_or_else(|| ConnectError::UnknownProvider(provider_id.to_owned()))?;
-    let provider = state
+    let provider = services
         .providers
         .get(info.id)
         .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
-    let ctx = state
+    let ctx = services
         .providers
-        .ctx(info.id, state.http.clone())
+        .ctx(info.id, services.http.clone())
         .ok_or_else(|| ConnectError::ProviderNotEnabled(info.id.to_owned()))?;
     Ok((provider, ctx))
 }
@@ -47,11 +47,11 @@ pub fn adapter(
 /// The configured adapter of `provider_id` and its call context, with the sync
 /// engine's provider client when one is set ([`SyncSettings::set_provider_timeout`]).
 pub fn sync_adapter(
-    state: &AppState,
+    services: &Services,
     provider_id: &str,
 ) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
-    let (provider, mut ctx) = adapter(state, provider_id)?;
-    if let Some(http) = state.sync.provider_http() {
+    let (provider, mut ctx) = adapter(services, provider_id)?;
+    if let Some(http) = services.settings.provider_http() {
         ctx.http = http.clone();
     }
     Ok((provider, ctx))
@@ -60,9 +60,9 @@ pub fn sync_adapter(
 /// [`sync_adapter`] for calls on behalf of `user`: the context carries the user's provider
 /// account id, which Polar and Withings put in their requests.
 pub fn user_adapter(
-    state: &AppState,
+    services: &Services,
     user: &wearbridge_store::User,
 ) -> Result<(Arc<dyn Provider>, ProviderCtx), ConnectError> {
-    let (provider, ctx) = sync_adapter(state, &user.provider)?;
+    let (provider, ctx) = sync_adapter(services, &user.provider)?;
     Ok((provider, ctx.for_account(user.provider_user_id.clone())))
 }

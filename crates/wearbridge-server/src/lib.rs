@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod read_cache;
 pub mod routes;
 pub mod secrets;
+pub mod services;
 pub mod shutdown;
 pub mod state;
 pub mod sync;

@@ -9,6 +9,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::metrics::Metrics;
+use crate::services::Services;
 
 /// Shared application state; cheap to clone (everything is behind `Arc` or is a pool
 /// handle).
@@ -78,6 +79,22 @@ impl AppState {
     pub fn with_providers(mut self, providers: Registry) -> AppState {
         self.providers = Arc::new(providers);
         self
+    }
+}
+
+impl AppState {
+    /// What the background features take ([`Services`]): a handful of `Arc` clones.
+    pub fn services(&self) -> Services {
+        Services {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            cipher: self.cipher.clone(),
+            providers: self.providers.clone(),
+            http: self.http.clone(),
+            settings: self.sync.clone(),
+            public_url: Arc::from(self.config.public_base_url()),
+            webhook_lease: self.config.webhooks.lease(),
+        }
     }
 }
 

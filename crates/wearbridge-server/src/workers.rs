@@ -23,11 +23,11 @@ pub fn start_workers(state: &AppState) -> WorkerSet {
             continue;
         }
         workers.spawn(lane.name, |shutdown| {
-            crate::jobs::run_lane(state.clone(), shutdown, lane)
+            crate::jobs::run_lane(state.services(), shutdown, lane)
         });
     }
     workers.spawn("sync-schedule", |shutdown| {
-        crate::sync::schedule::run(state.clone(), shutdown)
+        crate::sync::schedule::run(state.services(), shutdown)
     });
     if state.store.backend() == wearbridge_store::Backend::Postgres {
         workers.spawn("user-changes", |shutdown| {
@@ -36,10 +36,14 @@ pub fn start_workers(state: &AppState) -> WorkerSet {
     }
     if state.config.webhooks.enabled {
         workers.spawn("webhook-delivery", |shutdown| {
-            crate::delivery::run(state.clone(), shutdown)
+            crate::delivery::run(state.services(), state.config.webhooks.clone(), shutdown)
         });
         workers.spawn("healthchecks", |shutdown| {
-            crate::delivery::healthcheck::run(state.clone(), shutdown)
+            crate::delivery::healthcheck::run(
+                state.services(),
+                Duration::from_secs(state.config.webhooks.healthcheck_interval_secs),
+                shutdown,
+            )
         });
     }
     workers

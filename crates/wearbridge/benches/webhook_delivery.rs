@@ -69,7 +69,9 @@ async fn append(store: &Store, dev: &DeveloperId, events: usize) {
 
 /// Delivers every event with `lanes` claim loops; returns events/s.
 async fn deliver_all(state: &AppState, events: usize, lanes: usize) -> f64 {
-    let deliverer = Arc::new(Deliverer::new(state).expect("deliverer"));
+    let deliverer = Arc::new(
+        Deliverer::new(&state.services(), state.config.webhooks.clone()).expect("deliverer"),
+    );
     let started = Instant::now();
     let delivered = futures::future::join_all((0..lanes).map(|_| {
         let deliverer = deliverer.clone();

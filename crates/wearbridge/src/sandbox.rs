@@ -48,11 +48,11 @@ pub async fn announce(
         providers: Some("SANDBOX".to_owned()),
         ..WidgetSessionRequest::default()
     };
-    let session = create_session(state, &dev, request, None).await?;
+    let session = create_session(&state.services(), &dev, request, None).await?;
     println!(
         "Sandbox: connect a synthetic wearable for developer {} (link valid 15 minutes; server on {local_addr}):",
         first.dev_id
     );
-    println!("  {}", widget_url(state, &session.id));
+    println!("  {}", widget_url(&state.services(), &session.id));
     Ok(())
 }

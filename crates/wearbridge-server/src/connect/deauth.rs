@@ -9,13 +9,13 @@ use super::ConnectError;
 use super::vault::open;
 use crate::adapters::adapter;
 use crate::events;
-use crate::state::AppState;
+use crate::services::Services;
 
 /// Deauthenticates `user` (already resolved for the calling developer).
-pub async fn deauthenticate(state: &AppState, user: &User) -> Result<(), ConnectError> {
-    revoke_at_provider(state, user).await;
+pub async fn deauthenticate(services: &Services, user: &User) -> Result<(), ConnectError> {
+    revoke_at_provider(services, user).await;
     let dev = &user.developer_id;
-    let mut tx = state.store.begin().await?;
+    let mut tx = services.store.begin().await?;
     tx.delete_connection(dev, &user.id).await?;
     tx.delete_user_records(dev, &user.id).await?;
     if tx.mark_deauthenticated(dev, &user.id).await? {
@@ -32,18 +32,18 @@ pub async fn deauthenticate(state: &AppState, user: &User) -> Result<(), Connect
     skip_all,
     fields(provider = %user.provider, user.id = %user.id)
 )]
-async fn revoke_at_provider(state: &AppState, user: &User) {
+async fn revoke_at_provider(services: &Services, user: &User) {
     let result = async {
-        let Some(connection) = state
+        let Some(connection) = services
             .store
             .get_connection(&user.developer_id, &user.id)
             .await?
         else {
             return Ok(());
         };
-        let (provider, ctx) = adapter(state, &user.provider)?;
+        let (provider, ctx) = adapter(services, &user.provider)?;
         let ctx = ctx.for_account(user.provider_user_id.clone());
-        let tokens = open(&state.cipher, &connection)?;
+        let tokens = open(&services.cipher, &connection)?;
         provider.revoke(&ctx, &tokens).await?;
         Ok::<(), ConnectError>(())
     }

@@ -20,8 +20,7 @@ use crate::clock::micros;
 use crate::events;
 use crate::jobs::backfill::enqueue_backfill;
 use crate::secrets::{random_secret, secret_hash};
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 
 /// The query a provider redirects back with (RFC 6749 §4.1.2 and §4.1.2.1).
 #[derive(Debug, Default, Deserialize)]
@@ -88,10 +87,10 @@ pub enum CallbackOutcome {
 
 /// The callback URL registered with providers: `{public_url}/v2/auth/callback/{id}`
 /// (lowercase id; the route accepts any case).
-pub fn callback_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectError> {
+pub fn callback_url(services: &Services, provider_id: &str) -> Result<Url, ConnectError> {
     let text = format!(
         "{}/v2/auth/callback/{}",
-        state.config.public_base_url(),
+        services.public_url,
         provider_id.to_ascii_lowercase()
     );
     Url::parse(&text).map_err(|error| ConnectError::InvalidRedirectUrl {
@@ -103,11 +102,11 @@ pub fn callback_url(state: &AppState, provider_id: &str) -> Result<Url, ConnectE
 /// Stores a fresh `state` (and PKCE verifier) for `session` and `provider_id`, and returns
 /// the provider's authorize URL to send the browser to.
 pub async fn begin(
-    state: &AppState,
+    services: &Services,
     session: &ConnectSession,
     provider_id: &str,
 ) -> Result<Url, ConnectError> {
-    let (provider, ctx) = adapter(state, provider_id)?;
+    let (provider, ctx) = adapter(services, provider_id)?;
     let id = provider.info().id;
     if !session_offers(session, id) {
         return Err(ConnectError::ProviderNotInSession(id.to_owned()));
@@ -115,21 +114,21 @@ pub async fn begin(
     let settings = provider.oauth();
     let pkce = settings.pkce.then(new_pkce_pair);
     let state_value = random_secret();
-    let redirect_uri = callback_url(state, id)?;
-    let now = now_micros(state);
+    let redirect_uri = callback_url(services, id)?;
+    let now = services.now_micros();
     let stored = OAuthState {
         state_hash: secret_hash(&state_value),
         session_id: session.id.clone(),
         provider: id.to_owned(),
         pkce_verifier_enc: pkce
             .as_ref()
-            .map(|pair| state.cipher.encrypt_str(pair.verifier.expose_secret()))
+            .map(|pair| services.cipher.encrypt_str(pair.verifier.expose_secret()))
             .transpose()?,
         redirect_uri: redirect_uri.to_string(),
         created_at: now,
         expires_at: now.saturating_add(micros(OAUTH_STATE_TTL)),
     };
-    state.store.insert_oauth_state(&stored).await?;
+    services.store.insert_oauth_state(&stored).await?;
     let challenge = pkce.as_ref().map(|pair| pair.challenge.as_str());
     Ok(authorize_url(
         settings,
@@ -144,18 +143,19 @@ pub async fn begin(
 /// [`CallbackOutcome::Failed`] (with an `auth` error event when the session is known).
 #[tracing::instrument(name = "connect.complete", skip_all, fields(provider = %provider_path))]
 pub async fn complete(
-    state: &AppState,
+    services: &Services,
     provider_path: &str,
     query: CallbackQuery,
 ) -> CallbackOutcome {
     let provider = provider_path.to_ascii_uppercase();
-    let (stored, session) = match verified_state(state, &provider, query.state.as_deref()).await {
+    let (stored, session) = match verified_state(services, &provider, query.state.as_deref()).await
+    {
         Ok(found) => found,
-        Err((session, reason)) => return failed(state, session, provider, reason).await,
+        Err((session, reason)) => return failed(services, session, provider, reason).await,
     };
-    match connect(state, &stored, &session, &query).await {
+    match connect(services, &stored, &session, &query).await {
         Ok(outcome) => outcome,
-        Err(reason) => failed(state, Some(session), stored.provider, reason).await,
+        Err(reason) => failed(services, Some(session), stored.provider, reason).await,
     }
 }
 
@@ -163,7 +163,7 @@ type Rejection = (Option<ConnectSession>, FailureReason);
 
 /// Consumes the presented `state` and loads its session.
 async fn verified_state(
-    state: &AppState,
+    services: &Services,
     provider: &str,
     presented: Option<&str>,
 ) -> Result<(OAuthState, ConnectSession), Rejection> {
@@ -171,7 +171,7 @@ async fn verified_state(
     let Some(presented) = presented else {
         return Err((None, FailureReason::InvalidState));
     };
-    let consumed = state
+    let consumed = services
         .store
         .consume_oauth_state(&secret_hash(presented))
         .await;
@@ -180,7 +180,7 @@ async fn verified_state(
         Ok(None) => return Err((None, FailureReason::InvalidState)),
         Err(error) => return Err((None, internal(&error))),
     };
-    let session = match state.store.get_connect_session(&stored.session_id).await {
+    let session = match services.store.get_connect_session(&stored.session_id).await {
         Ok(Some(session)) => session,
         Ok(None) => return Err((None, FailureReason::InvalidState)),
         Err(error) => return Err((None, internal(&error))),
@@ -188,7 +188,7 @@ async fn verified_state(
     if !stored.provider.eq_ignore_ascii_case(provider) {
         return Err((Some(session), FailureReason::InvalidState));
     }
-    if stored.expires_at <= now_micros(state) {
+    if stored.expires_at <= services.now_micros() {
         return Err((Some(session), FailureReason::StateExpired));
     }
     Ok((stored, session))
@@ -201,7 +201,7 @@ fn internal(error: &dyn std::fmt::Display) -> FailureReason {
 
 /// Exchanges the code, looks the account up, and stores the connection.
 async fn connect(
-    state: &AppState,
+    services: &Services,
     stored: &OAuthState,
     session: &ConnectSession,
     query: &CallbackQuery,
@@ -219,11 +219,11 @@ async fn connect(
         .as_deref()
         .filter(|code| !code.is_empty())
         .ok_or(FailureReason::ProviderError)?;
-    let (provider, ctx) = adapter(state, &stored.provider).map_err(|error| internal(&error))?;
+    let (provider, ctx) = adapter(services, &stored.provider).map_err(|error| internal(&error))?;
     let verifier = stored
         .pkce_verifier_enc
         .as_deref()
-        .map(|enc| state.cipher.decrypt_str(enc))
+        .map(|enc| services.cipher.decrypt_str(enc))
         .transpose()
         .map_err(|error| internal(&error))?;
     let redirect_uri = Url::parse(&stored.redirect_uri).map_err(|error| internal(&error))?;
@@ -236,8 +236,8 @@ async fn connect(
         .fetch_account(&ctx, &tokens.access_token)
         .await
         .map_err(|error| exchange_failed(&error))?;
-    let push_url =
-        crate::adapters::push_url(state, provider.info().id).map_err(|error| internal(&error))?;
+    let push_url = crate::adapters::push_url(services, provider.info().id)
+        .map_err(|error| internal(&error))?;
     provider
         .on_connect(&ctx, &tokens.access_token, &account, &push_url)
         .await
@@ -248,9 +248,9 @@ async fn connect(
         reference_id: session.reference_id.clone(),
         scopes: account.scopes.or_else(|| tokens.scopes.clone()),
     };
-    let sealed = seal(&state.cipher, &tokens).map_err(|error| internal(&error))?;
-    let backfill_days = state.sync.backfill_days(provider.as_ref());
-    persist(state, session, new_user, &sealed, backfill_days)
+    let sealed = seal(&services.cipher, &tokens).map_err(|error| internal(&error))?;
+    let backfill_days = services.settings.backfill_days(provider.as_ref());
+    persist(services, session, new_user, &sealed, backfill_days)
         .await
         .map_err(|error| internal(&error))
 }
@@ -264,7 +264,7 @@ fn exchange_failed(error: &wearbridge_providers::ProviderError) -> FailureReason
 /// replaced user of the same account (Terra C: new id, old one gone), the `auth` and
 /// `user_reauth` events, and the backfill job.
 async fn persist(
-    state: &AppState,
+    services: &Services,
     session: &ConnectSession,
     new_user: NewUser,
     tokens: &wearbridge_store::connections::NewTokens,
@@ -273,14 +273,14 @@ async fn persist(
     let dev = &session.developer_id;
     let previous = match &new_user.provider_user_id {
         Some(account) => {
-            state
+            services
                 .store
                 .find_user_by_provider_account(dev, &new_user.provider, account)
                 .await?
         }
         None => None,
     };
-    let mut tx = state.store.begin().await?;
+    let mut tx = services.store.begin().await?;
     let provider = new_user.provider.clone();
     let user = match &session.reserved_user_id {
         Some(id) => tx.create_user_with_id(dev, id, new_user).await,
@@ -302,7 +302,7 @@ async fn persist(
         &mut tx,
         &user,
         backfill_days,
-        state.clock.now().date_naive(),
+        services.clock.now().date_naive(),
     )
     .await?;
     tx.commit().await?;
@@ -315,14 +315,14 @@ async fn persist(
 
 /// Records a failure (an `auth` error event when the developer is known).
 async fn failed(
-    state: &AppState,
+    services: &Services,
     session: Option<ConnectSession>,
     provider: String,
     reason: FailureReason,
 ) -> CallbackOutcome {
     if let Some(session) = &session {
         let appended = match events::auth_failure(session, &provider, reason.as_str()) {
-            Ok(event) => state.store.append_event(&event).await.map(|_| ()),
+            Ok(event) => services.store.append_event(&event).await.map(|_| ()),
             Err(error) => {
                 tracing::error!(error = %error, "cannot encode the auth error event");
                 Ok(())

@@ -10,8 +10,7 @@ use super::{ConnectError, SDK_TOKEN_TTL};
 use crate::clock::micros;
 use crate::events;
 use crate::secrets::{random_secret, secret_hash};
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 
 /// Terra's ids of the providers reachable only through the mobile SDKs (terra-api-notes F).
 pub const SDK_PROVIDERS: [&str; 3] = ["APPLE", "SAMSUNG", "HEALTH_CONNECT"];
@@ -29,12 +28,12 @@ pub enum SdkConnectError {
 
 /// Issues a token for `dev`; returns it with its lifetime in seconds.
 pub async fn generate_token(
-    state: &AppState,
+    services: &Services,
     dev: &DeveloperId,
 ) -> Result<(String, u64), ConnectError> {
     let token = random_secret();
-    let now = now_micros(state);
-    state
+    let now = services.now_micros();
+    services
         .store
         .insert_sdk_auth_token(
             &secret_hash(&token),
@@ -48,7 +47,7 @@ pub async fn generate_token(
 
 /// Consumes `token` and creates the device's user, with an `auth` success event.
 pub async fn connect_device(
-    state: &AppState,
+    services: &Services,
     token: &str,
     provider: &str,
     reference_id: Option<String>,
@@ -57,15 +56,15 @@ pub async fn connect_device(
         .into_iter()
         .find(|known| known.eq_ignore_ascii_case(provider))
         .ok_or_else(|| SdkConnectError::NotAnSdkProvider(provider.to_owned()))?;
-    let consumed = state
+    let consumed = services
         .store
         .consume_sdk_auth_token(&secret_hash(token))
         .await
         .map_err(ConnectError::from)?
-        .filter(|found| found.expires_at > now_micros(state))
+        .filter(|found| found.expires_at > services.now_micros())
         .ok_or(SdkConnectError::InvalidToken)?;
     let dev = consumed.developer_id;
-    let mut tx = state.store.begin().await.map_err(ConnectError::from)?;
+    let mut tx = services.store.begin().await.map_err(ConnectError::from)?;
     let user = tx
         .create_user(
             &dev,

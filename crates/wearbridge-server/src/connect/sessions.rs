@@ -10,8 +10,7 @@ use wearbridge_store::sessions::ConnectSession;
 
 use super::{ConnectError, SESSION_TTL};
 use crate::clock::micros;
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 
 /// What a session can be when a browser presents its id.
 #[derive(Debug)]
@@ -24,13 +23,13 @@ pub enum SessionLookup {
 /// Validates the request and stores a session for `dev`. `reserved_user` is the user id
 /// `authenticateUser` hands out before the provider login.
 pub async fn create_session(
-    state: &AppState,
+    services: &Services,
     dev: &DeveloperId,
     request: WidgetSessionRequest,
     reserved_user: Option<UserId>,
 ) -> Result<ConnectSession, ConnectError> {
-    let providers = normalise_providers(state, request.providers.as_deref())?;
-    let now = now_micros(state);
+    let providers = normalise_providers(services, request.providers.as_deref())?;
+    let now = services.now_micros();
     let session = ConnectSession {
         id: Uuid::new_v4().to_string(),
         developer_id: dev.clone(),
@@ -49,16 +48,16 @@ pub async fn create_session(
         created_at: now,
         expires_at: now.saturating_add(micros(SESSION_TTL)),
     };
-    state.store.create_connect_session(&session).await?;
+    services.store.create_connect_session(&session).await?;
     Ok(session)
 }
 
 /// The session with this id, classified by expiry.
-pub async fn find_session(state: &AppState, id: &str) -> Result<SessionLookup, ConnectError> {
-    let Some(session) = state.store.get_connect_session(id).await? else {
+pub async fn find_session(services: &Services, id: &str) -> Result<SessionLookup, ConnectError> {
+    let Some(session) = services.store.get_connect_session(id).await? else {
         return Ok(SessionLookup::Unknown);
     };
-    if session.expires_at <= now_micros(state) {
+    if session.expires_at <= services.now_micros() {
         Ok(SessionLookup::Expired(session))
     } else {
         Ok(SessionLookup::Active(session))
@@ -66,20 +65,17 @@ pub async fn find_session(state: &AppState, id: &str) -> Result<SessionLookup, C
 }
 
 /// The widget page URL of a session.
-pub fn widget_url(state: &AppState, session_id: &str) -> String {
-    format!(
-        "{}/widget/session/{session_id}",
-        state.config.public_base_url()
-    )
+pub fn widget_url(services: &Services, session_id: &str) -> String {
+    format!("{}/widget/session/{session_id}", services.public_url)
 }
 
 /// The providers the session's page lists: those it names (or every enabled one), in
 /// registry order, that this deployment can connect through OAuth.
 pub fn offered_providers<'a>(
-    state: &'a AppState,
+    services: &'a Services,
     session: &ConnectSession,
 ) -> Vec<&'a ProviderInfo> {
-    state
+    services
         .providers
         .enabled()
         .into_iter()
@@ -101,7 +97,7 @@ pub fn session_offers(session: &ConnectSession, provider_id: &str) -> bool {
 /// Uppercases, trims and de-duplicates a comma-separated provider list; every entry must
 /// be a provider this build knows. `None` or an empty list means "all enabled".
 fn normalise_providers(
-    state: &AppState,
+    services: &Services,
     list: Option<&str>,
 ) -> Result<Option<String>, ConnectError> {
     let mut ids: Vec<&'static str> = Vec::new();
@@ -109,7 +105,7 @@ fn normalise_providers(
         if entry.is_empty() {
             continue;
         }
-        let info = state
+        let info = services
             .providers
             .info(entry)
             .ok_or_else(|| ConnectError::UnknownProviderInList(entry.to_owned()))?;

@@ -19,8 +19,7 @@ use wearbridge_store::ids::{DeveloperId, UserId};
 use super::ConnectError;
 use crate::clock::micros;
 use crate::crypto::Cipher;
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 
 /// An access token this close to expiry is refreshed before use, so it does not expire
 /// in flight.
@@ -76,7 +75,7 @@ pub fn open(cipher: &Cipher, connection: &Connection) -> Result<TokenSet, Connec
 /// not about to expire and was not `rejected` (the version a provider refused), else a
 /// refreshed one.
 pub async fn access_token(
-    state: &AppState,
+    services: &Services,
     provider: &dyn Provider,
     ctx: &ProviderCtx,
     dev: &DeveloperId,
@@ -84,19 +83,19 @@ pub async fn access_token(
     rejected: Option<i64>,
 ) -> Result<AccessToken, ConnectError> {
     for _ in 0..REFRESH_POLLS {
-        let connection = state
+        let connection = services
             .store
             .get_connection(dev, user)
             .await?
             .ok_or_else(|| ProviderError::InvalidGrant("no stored tokens".to_owned()))?;
-        if !needs_refresh(state, &connection, rejected) {
-            let tokens = open(&state.cipher, &connection)?;
+        if !needs_refresh(services, &connection, rejected) {
+            let tokens = open(&services.cipher, &connection)?;
             return Ok(AccessToken {
                 token: tokens.access_token,
                 version: connection.version,
             });
         }
-        if let Some(fresh) = try_refresh(state, provider, ctx, &connection).await? {
+        if let Some(fresh) = try_refresh(services, provider, ctx, &connection).await? {
             return Ok(fresh);
         }
         tokio::time::sleep(REFRESH_POLL).await;
@@ -107,11 +106,11 @@ pub async fn access_token(
     )
 }
 
-fn needs_refresh(state: &AppState, connection: &Connection, rejected: Option<i64>) -> bool {
+fn needs_refresh(services: &Services, connection: &Connection, rejected: Option<i64>) -> bool {
     if rejected.is_some_and(|version| connection.version <= version) {
         return true;
     }
-    let deadline = now_micros(state).saturating_add(micros(EXPIRY_MARGIN));
+    let deadline = services.now_micros().saturating_add(micros(EXPIRY_MARGIN));
     connection
         .expires_at
         .is_some_and(|expires| expires <= deadline)
@@ -125,7 +124,7 @@ fn needs_refresh(state: &AppState, connection: &Connection, rejected: Option<i64
     fields(provider = %provider.info().id, user.id = %connection.user_id)
 )]
 async fn try_refresh(
-    state: &AppState,
+    services: &Services,
     provider: &dyn Provider,
     ctx: &ProviderCtx,
     connection: &Connection,
@@ -139,23 +138,31 @@ async fn try_refresh(
         .into());
     };
     let user = &connection.user_id;
-    let locked = state
+    let locked = services
         .store
-        .try_lock_refresh(user, connection.version, REFRESH_LEASE, now_micros(state))
+        .try_lock_refresh(
+            user,
+            connection.version,
+            REFRESH_LEASE,
+            services.now_micros(),
+        )
         .await?;
     if !locked {
         return Ok(None);
     }
-    let refresh_token = SecretString::from(state.cipher.decrypt_str(refresh_enc)?);
+    let refresh_token = SecretString::from(services.cipher.decrypt_str(refresh_enc)?);
     let fresh = match provider.refresh(ctx, &refresh_token).await {
         Ok(fresh) => fresh,
         Err(error) => {
-            state.store.unlock_refresh(user, connection.version).await?;
+            services
+                .store
+                .unlock_refresh(user, connection.version)
+                .await?;
             return Err(error.into());
         }
     };
-    let sealed = seal(&state.cipher, &fresh)?;
-    if !state
+    let sealed = seal(&services.cipher, &fresh)?;
+    if !services
         .store
         .store_refreshed_tokens(user, connection.version, &sealed)
         .await?

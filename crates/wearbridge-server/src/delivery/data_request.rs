@@ -14,7 +14,7 @@ use crate::dates::DateRange;
 use crate::error::ApiError;
 use crate::jobs::data_request::DataRequestJob;
 use crate::jobs::new_job;
-use crate::state::AppState;
+use crate::services::Services;
 use crate::wire::terra_user;
 
 use crate::jobs::data_request::DataRequest;
@@ -29,13 +29,13 @@ pub fn is_large(start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
 /// Accepts a `to_webhook=true` read: enqueues the job and returns the acknowledgement
 /// body. Without a webhook URL, answers Terra's "no destinations" body and queues nothing.
 pub async fn accept(
-    state: &AppState,
+    services: &Services,
     user: &User,
     data_type: DataType,
     range: Option<&DateRange>,
     with_samples: bool,
 ) -> Result<String, ApiError> {
-    let destination = state.store.destination(&user.developer_id).await?;
+    let destination = services.store.destination(&user.developer_id).await?;
     if destination.and_then(|d| d.webhook_url).is_none() {
         return Ok(no_destination_body(data_type));
     }
@@ -53,10 +53,10 @@ pub async fn accept(
     let job = new_job::<DataRequestJob>(
         &request,
         None,
-        state.clock.now().timestamp_micros(),
+        services.clock.now().timestamp_micros(),
         Some((&user.developer_id, &user.id)),
     )?;
-    state.store.enqueue_job(&job).await?;
+    services.store.enqueue_job(&job).await?;
     crate::jobs::data_request::QUEUED.notify_waiters();
     acknowledgement(user, &request)
 }

@@ -10,8 +10,8 @@ use wearbridge_store::Store;
 use wearbridge_store::ids::DeveloperId;
 
 use super::DeliveryError;
+use crate::services::Services;
 use crate::shutdown::ShutdownSignal;
-use crate::state::AppState;
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 /// How often the producer checks whether a healthcheck is due.
@@ -36,16 +36,17 @@ async fn delivered_counts(
 
 /// Appends a healthcheck for every developer with a webhook URL whose last one is at
 /// least `interval` old; returns how many were appended.
-pub async fn produce_due(state: &AppState, interval: Duration) -> Result<usize, DeliveryError> {
-    let now = state.clock.now();
+pub async fn produce_due(services: &Services, interval: Duration) -> Result<usize, DeliveryError> {
+    let now = services.clock.now();
     let mut appended = 0;
-    for developer in state.store.list_developers().await? {
+    for developer in services.store.list_developers().await? {
         if developer.webhook_url.is_none() {
             continue;
         }
-        let (last_hour, hour_before) = delivered_counts(&state.store, &developer.id, now).await?;
+        let (last_hour, hour_before) =
+            delivered_counts(&services.store, &developer.id, now).await?;
         let event = crate::events::healthcheck(&developer.id, now, last_hour, hour_before);
-        if state
+        if services
             .store
             .append_healthcheck_if_due(&event, interval, now.timestamp_micros())
             .await?
@@ -60,13 +61,16 @@ pub async fn produce_due(state: &AppState, interval: Duration) -> Result<usize, 
 }
 
 /// The background producer; does nothing when the interval is 0.
-pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
-    let interval = Duration::from_secs(state.config.webhooks.healthcheck_interval_secs);
+pub async fn run(
+    services: Services,
+    interval: Duration,
+    mut shutdown: ShutdownSignal,
+) -> anyhow::Result<()> {
     if interval.is_zero() {
         return Ok(());
     }
     while !shutdown.is_shutting_down() {
-        if let Err(error) = produce_due(&state, interval).await {
+        if let Err(error) = produce_due(&services, interval).await {
             tracing::error!(error = %error, "healthcheck producer failed");
         }
         tokio::select! {

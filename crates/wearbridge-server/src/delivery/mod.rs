@@ -33,8 +33,8 @@ use wearbridge_store::{EventRow, Store, StoreError};
 
 use crate::clock::SharedClock;
 use crate::crypto::{Cipher, CryptoError};
+use crate::services::Services;
 use crate::shutdown::ShutdownSignal;
-use crate::state::AppState;
 use schedule::RetrySchedule;
 use sender::{OutgoingEvent, SendReport};
 
@@ -100,14 +100,13 @@ impl std::fmt::Debug for Deliverer {
 }
 
 impl Deliverer {
-    /// An engine for `state`'s store, clock and `[webhooks]` configuration, with
-    /// OS-seeded jitter.
-    pub fn new(state: &AppState) -> Result<Deliverer, DeliveryError> {
-        let config = state.config.webhooks.clone();
+    /// An engine for the store, cipher and clock of `services` and the `[webhooks]`
+    /// configuration, with OS-seeded jitter.
+    pub fn new(services: &Services, config: DeliveryConfig) -> Result<Deliverer, DeliveryError> {
         Ok(Deliverer {
-            store: state.store.clone(),
-            cipher: state.cipher.clone(),
-            clock: state.clock.clone(),
+            store: services.store.clone(),
+            cipher: services.cipher.clone(),
+            clock: services.clock.clone(),
             client: sender::build_client(config.timeout())?,
             schedule: RetrySchedule::from_delays(&config.retry_delays_secs, 0.2),
             rng: Mutex::new(StdRng::from_entropy()),
@@ -309,15 +308,14 @@ fn add(instant: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
 }
 
 /// The background delivery worker: `lanes` claim loops sharing one engine.
-pub async fn run(state: AppState, shutdown: ShutdownSignal) -> anyhow::Result<()> {
-    let deliverer = Arc::new(Deliverer::new(&state)?);
-    let lanes = (0..state.config.webhooks.lanes).map(|_| {
-        lane(
-            deliverer.clone(),
-            state.config.webhooks.clone(),
-            shutdown.clone(),
-        )
-    });
+pub async fn run(
+    services: Services,
+    config: DeliveryConfig,
+    shutdown: ShutdownSignal,
+) -> anyhow::Result<()> {
+    let deliverer = Arc::new(Deliverer::new(&services, config.clone())?);
+    let lanes =
+        (0..config.lanes).map(|_| lane(deliverer.clone(), config.clone(), shutdown.clone()));
     futures::future::join_all(lanes).await;
     Ok(())
 }

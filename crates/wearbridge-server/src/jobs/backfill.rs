@@ -14,8 +14,7 @@ use wearbridge_store::ids::UserId;
 use wearbridge_store::{StoreError, StoreTx, User};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 use crate::sync::plan::{self, PlanEnd};
 
 /// Job kind on the jobs table.
@@ -49,12 +48,12 @@ impl Job for Backfill {
     type Payload = Payload;
 
     async fn run(run: &JobRun<'_>, payload: Payload) -> Result<Outcome, JobError> {
-        let state = run.state;
-        let Some(user) = plan::job_user(state, run.job, &payload.user_id).await? else {
+        let services = run.services;
+        let Some(user) = plan::job_user(services, run.job, &payload.user_id).await? else {
             // Deauthenticated or replaced since the job was queued: nothing to fetch.
             return Ok(Outcome::Done);
         };
-        let (provider, _) = crate::adapters::sync_adapter(state, &user.provider)?;
+        let (provider, _) = crate::adapters::sync_adapter(services, &user.provider)?;
         let chunks = plan::chunks(payload.start, payload.end, provider.supported_types());
         let progress: Progress = run
             .job
@@ -65,9 +64,9 @@ impl Job for Backfill {
         let save = |chunks_done| Progress { chunks_done };
         let end = plan::run_plan(run, &user, &chunks, progress.chunks_done, save).await?;
         if end == PlanEnd::Finished {
-            state
+            services
                 .store
-                .touch_last_polled_at(&user.developer_id, &user.id, now_micros(state))
+                .touch_last_polled_at(&user.developer_id, &user.id, services.now_micros())
                 .await?;
         }
         Ok(Outcome::Done)
@@ -100,6 +99,6 @@ pub async fn enqueue_backfill(
 }
 
 /// Runs every due backfill job now (tests, benchmarks); the number of jobs run.
-pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
-    super::run_pending(state, worker_id, &[super::entry::<Backfill>()]).await
+pub async fn run_pending(services: &Services, worker_id: &str) -> Result<usize, StoreError> {
+    super::run_pending(services, worker_id, &[super::entry::<Backfill>()]).await
 }

@@ -16,7 +16,7 @@ use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewEvent, RecordQuery, Store};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
-use crate::state::AppState;
+use crate::services::Services;
 
 /// Job kind on the durable queue.
 pub const JOB_KIND: &str = "data_request";
@@ -61,13 +61,13 @@ impl Job for DataRequestJob {
     type Payload = DataRequest;
 
     async fn run(run: &JobRun<'_>, request: DataRequest) -> Result<Outcome, JobError> {
-        let appended = append_events(&run.state.store, &request).await?;
+        let appended = append_events(&run.services.store, &request).await?;
         tracing::debug!(events = appended, "data request delivered to the outbox");
         Ok(Outcome::Done)
     }
 
-    fn lease(state: &AppState) -> Duration {
-        state.config.webhooks.lease()
+    fn lease(services: &Services) -> Duration {
+        services.webhook_lease
     }
 }
 
@@ -120,8 +120,8 @@ pub async fn append_events(store: &Store, request: &DataRequest) -> Result<usize
 
 /// Runs every due data request now (tests); the number run.
 pub async fn run_pending(
-    state: &AppState,
+    services: &Services,
     worker_id: &str,
 ) -> Result<usize, wearbridge_store::StoreError> {
-    super::run_pending(state, worker_id, &[super::entry::<DataRequestJob>()]).await
+    super::run_pending(services, worker_id, &[super::entry::<DataRequestJob>()]).await
 }

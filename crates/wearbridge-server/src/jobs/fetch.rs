@@ -15,8 +15,7 @@ use wearbridge_store::{StoreError, User};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
 use crate::ingest::ingest_records;
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 use crate::sync::plan::{Chunk, admit, fetch_chunk, interrupted, job_user, revoke_access};
 
 /// Job kind on the jobs table.
@@ -47,11 +46,11 @@ impl Job for Fetch {
     type Payload = FetchPayload;
 
     async fn run(run: &JobRun<'_>, payload: FetchPayload) -> Result<Outcome, JobError> {
-        let state = run.state;
-        let Some(user) = job_user(state, run.job, &payload.user_id).await? else {
+        let services = run.services;
+        let Some(user) = job_user(services, run.job, &payload.user_id).await? else {
             return Ok(Outcome::Done);
         };
-        let (provider, ctx) = crate::adapters::user_adapter(state, &user)?;
+        let (provider, ctx) = crate::adapters::user_adapter(services, &user)?;
         let chunk = Chunk {
             data_type: payload.data_type,
             range: FetchRange {
@@ -59,25 +58,34 @@ impl Job for Fetch {
                 end: payload.end,
             },
         };
-        admit(state, provider.as_ref(), &user, chunk, 0).await?;
+        admit(services, provider.as_ref(), &user, chunk, 0).await?;
         let mut rejected = None;
-        match fetch_chunk(state, provider.as_ref(), &ctx, &user, chunk, &mut rejected).await {
+        match fetch_chunk(
+            services,
+            provider.as_ref(),
+            &ctx,
+            &user,
+            chunk,
+            &mut rejected,
+        )
+        .await
+        {
             Ok(records) => {
-                ingest_records(&state.store, &user, records).await?;
+                ingest_records(&services.store, &user, records).await?;
                 Ok(Outcome::Done)
             }
             Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
-                revoke_access(state, &user).await?;
+                revoke_access(services, &user).await?;
                 Ok(Outcome::Done)
             }
-            Err(error) => Err(interrupted(state, &user, error, false).await?),
+            Err(error) => Err(interrupted(services, &user, error, false).await?),
         }
     }
 }
 
 /// Queues a fetch; `false` when the same fetch is already queued or running.
 pub async fn enqueue_fetch(
-    state: &AppState,
+    services: &Services,
     user: &User,
     data_type: DataType,
     range: FetchRange,
@@ -98,14 +106,14 @@ pub async fn enqueue_fetch(
     let job = new_job::<Fetch>(
         &payload,
         Some(dedup_key),
-        now_micros(state),
+        services.now_micros(),
         Some((&user.developer_id, &user.id)),
     )?;
-    Ok(state.store.enqueue_job(&job).await?.is_some())
+    Ok(services.store.enqueue_job(&job).await?.is_some())
 }
 
 /// Runs every due fetch job now (tests); the number of jobs run.
-pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
+pub async fn run_pending(services: &Services, worker_id: &str) -> Result<usize, StoreError> {
     let fetch = [super::entry::<Fetch>()];
-    super::run_pending(state, worker_id, &fetch).await
+    super::run_pending(services, worker_id, &fetch).await
 }

@@ -19,7 +19,7 @@ use wearbridge_store::{NewJob, StoreError};
 
 use crate::connect::ConnectError;
 use crate::ingest::IngestRecordsError;
-use crate::state::AppState;
+use crate::services::Services;
 
 pub mod backfill;
 pub mod data_request;
@@ -52,7 +52,7 @@ pub trait Job: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Outcome, JobError>> + Send;
 
     /// The lease per claim; a kind whose lease is configured overrides this.
-    fn lease(_state: &AppState) -> Duration {
+    fn lease(_services: &Services) -> Duration {
         Self::POLICY.lease
     }
 }
@@ -80,7 +80,7 @@ pub enum Retry {
 
 /// One claimed job as its kind sees it.
 pub struct JobRun<'a> {
-    pub state: &'a AppState,
+    pub services: &'a Services,
     pub job: &'a wearbridge_store::Job,
     /// Holds the job's lease.
     pub worker_id: &'a str,
@@ -185,7 +185,7 @@ pub fn retry_with_backoff(error: &ProviderError) -> bool {
 pub struct JobEntry {
     pub kind: &'static str,
     pub policy: SettlePolicy,
-    pub lease: fn(&AppState) -> Duration,
+    pub lease: fn(&Services) -> Duration,
     pub run: for<'a> fn(&'a JobRun<'a>) -> JobFuture<'a>,
 }
 

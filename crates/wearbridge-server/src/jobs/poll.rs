@@ -18,8 +18,7 @@ use wearbridge_store::ids::UserId;
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
 use crate::clock::micros;
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 use crate::sync::plan::{self, PlanEnd};
 
 /// Job kind of the periodic poll.
@@ -76,12 +75,12 @@ impl Job for Poll {
     /// user is gone or inactive, or polling was turned off; the sweep starts a new one if
     /// the user reconnects.
     async fn run(run: &JobRun<'_>, payload: PollPayload) -> Result<Outcome, JobError> {
-        let state = run.state;
-        let Some(user) = plan::job_user(state, run.job, &payload.user_id).await? else {
+        let services = run.services;
+        let Some(user) = plan::job_user(services, run.job, &payload.user_id).await? else {
             return Ok(Outcome::Done);
         };
-        let (provider, _) = crate::adapters::sync_adapter(state, &user.provider)?;
-        let interval = state.sync.poll_interval(provider.as_ref());
+        let (provider, _) = crate::adapters::sync_adapter(services, &user.provider)?;
+        let interval = services.settings.poll_interval(provider.as_ref());
         let Some(interval) = interval.filter(|_| user.active) else {
             return Ok(Outcome::Done);
         };
@@ -96,8 +95,8 @@ impl Job for Poll {
         if end == PlanEnd::Revoked {
             return Ok(Outcome::Done);
         }
-        let now = now_micros(state);
-        state
+        let now = services.now_micros();
+        services
             .store
             .touch_last_polled_at(&user.developer_id, &user.id, now)
             .await?;
@@ -119,12 +118,12 @@ async fn progress(run: &JobRun<'_>) -> Result<PollProgress, JobError> {
         return Ok(progress);
     }
     let fresh = PollProgress {
-        window: poll_window(run.state),
+        window: poll_window(run.services),
         chunks_done: 0,
     };
     let text = serde_json::to_string(&fresh)
         .map_err(|error| StoreError::InvalidInput(error.to_string()))?;
-    run.state
+    run.services
         .store
         .update_job_progress(&run.job.id, &text)
         .await?;
@@ -132,9 +131,9 @@ async fn progress(run: &JobRun<'_>) -> Result<PollProgress, JobError> {
 }
 
 /// Today and the days before it, `poll_window_days` in all.
-fn poll_window(state: &AppState) -> PollWindow {
-    let end = state.clock.now().date_naive();
-    let back = u64::from(state.sync.poll_window_days.max(1) - 1);
+fn poll_window(services: &Services) -> PollWindow {
+    let end = services.clock.now().date_naive();
+    let back = u64::from(services.settings.poll_window_days.max(1) - 1);
     PollWindow {
         start: end.checked_sub_days(Days::new(back)).unwrap_or(end),
         end,

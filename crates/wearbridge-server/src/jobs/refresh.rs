@@ -13,7 +13,6 @@ use wearbridge_store::ids::UserId;
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
 use crate::clock::micros;
 use crate::connect::vault::access_token;
-use crate::state::now_micros;
 use crate::sync::plan::{job_user, revoke_access};
 
 /// Job kind of the token refresh-ahead.
@@ -44,27 +43,29 @@ impl Job for Refresh {
     /// Refreshes the user's tokens when they still expire within the margin (another
     /// node or a fetch may have refreshed them since the job was queued).
     async fn run(run: &JobRun<'_>, payload: RefreshPayload) -> Result<Outcome, JobError> {
-        let state = run.state;
-        let Some(user) = job_user(state, run.job, &payload.user_id).await? else {
+        let services = run.services;
+        let Some(user) = job_user(services, run.job, &payload.user_id).await? else {
             return Ok(Outcome::Done);
         };
-        let Some(connection) = state
+        let Some(connection) = services
             .store
             .get_connection(&user.developer_id, &user.id)
             .await?
         else {
             return Ok(Outcome::Done);
         };
-        let deadline = now_micros(state).saturating_add(micros(state.sync.refresh_ahead));
+        let deadline = services
+            .now_micros()
+            .saturating_add(micros(services.settings.refresh_ahead));
         let due = connection.expires_at.is_some_and(|at| at <= deadline);
         if !user.active || !due {
             return Ok(Outcome::Done);
         }
-        let (provider, ctx) = crate::adapters::user_adapter(state, &user)?;
+        let (provider, ctx) = crate::adapters::user_adapter(services, &user)?;
         // Passing the stored version as "rejected" makes the vault refresh it (once,
         // under the connection's lease) unless a newer version is already stored.
         let refreshed = access_token(
-            state,
+            services,
             provider.as_ref(),
             &ctx,
             &user.developer_id,
@@ -75,7 +76,7 @@ impl Job for Refresh {
         match refreshed {
             Ok(_) => Ok(Outcome::Done),
             Err(crate::connect::ConnectError::Provider(ProviderError::InvalidGrant(_))) => {
-                revoke_access(state, &user).await?;
+                revoke_access(services, &user).await?;
                 Ok(Outcome::Done)
             }
             Err(error) => Err(error.into()),

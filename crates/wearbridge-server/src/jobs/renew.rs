@@ -12,8 +12,7 @@ use wearbridge_store::StoreError;
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
 use crate::adapters::push_url;
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 
 /// Job kind of the provider subscription renewal.
 pub const KIND: &str = "renew_subscriptions";
@@ -41,8 +40,8 @@ impl Job for Renew {
     type Payload = RenewPayload;
 
     async fn run(run: &JobRun<'_>, payload: RenewPayload) -> Result<Outcome, JobError> {
-        let (provider, ctx) = crate::adapters::sync_adapter(run.state, &payload.provider)?;
-        let url = push_url(run.state, provider.info().id)?;
+        let (provider, ctx) = crate::adapters::sync_adapter(run.services, &payload.provider)?;
+        let url = push_url(run.services, provider.info().id)?;
         let renewed = provider.renew_subscriptions(&ctx, &url).await;
         renewal_outcome(renewed, &run.job.payload)
     }
@@ -50,18 +49,18 @@ impl Job for Renew {
 
 /// Queues (once across nodes, by dedup key) the subscription renewal of every enabled
 /// provider, due now; returns how many were queued.
-pub async fn enqueue_renewals(state: &AppState) -> Result<usize, StoreError> {
+pub async fn enqueue_renewals(services: &Services) -> Result<usize, StoreError> {
     let mut queued = 0;
-    for info in state.providers.enabled() {
-        if state.providers.get(info.id).is_none() {
+    for info in services.providers.enabled() {
+        if services.providers.get(info.id).is_none() {
             continue;
         }
         let payload = RenewPayload {
             provider: info.id.to_owned(),
         };
         let key = Some(format!("{KEY}{}", info.id));
-        let job = new_job::<Renew>(&payload, key, now_micros(state), None)?;
-        queued += usize::from(state.store.enqueue_job(&job).await?.is_some());
+        let job = new_job::<Renew>(&payload, key, services.now_micros(), None)?;
+        queued += usize::from(services.store.enqueue_job(&job).await?.is_some());
     }
     Ok(queued)
 }

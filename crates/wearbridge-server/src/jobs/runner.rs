@@ -12,9 +12,8 @@ use super::{
     JobEntry, JobError, JobRun, Lane, Outcome, Retry, SettlePolicy, backoff, retry_with_backoff,
 };
 use crate::clock::micros;
+use crate::services::Services;
 use crate::shutdown::ShutdownSignal;
-use crate::state::AppState;
-use crate::state::now_micros;
 
 /// Idle pause of a lane when no job is due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -22,19 +21,19 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Claims one due job of `kinds`, runs it and settles the result; false when none was
 /// due.
 pub async fn run_one(
-    state: &AppState,
+    services: &Services,
     worker_id: &str,
     kinds: &[JobEntry],
 ) -> Result<bool, StoreError> {
     let names: Vec<&str> = kinds.iter().map(|kind| kind.kind).collect();
     let lease = kinds
         .iter()
-        .map(|kind| (kind.lease)(state))
+        .map(|kind| (kind.lease)(services))
         .max()
         .unwrap_or(Duration::from_secs(60));
-    let Some(job) = state
+    let Some(job) = services
         .store
-        .claim_job(worker_id, &names, lease, now_micros(state))
+        .claim_job(worker_id, &names, lease, services.now_micros())
         .await?
     else {
         return Ok(false);
@@ -49,16 +48,16 @@ pub async fn run_one(
     async {
         let Some(entry) = kinds.iter().find(|kind| kind.kind == job.kind) else {
             let error = JobError::Payload(format!("no handler for kind {}", job.kind));
-            return settle(state, &job, worker_id, None, Err(error)).await;
+            return settle(services, &job, worker_id, None, Err(error)).await;
         };
         let run = JobRun {
-            state,
+            services,
             job: &job,
             worker_id,
             lease,
         };
         let result = (entry.run)(&run).await;
-        settle(state, &job, worker_id, Some(entry.policy), result).await
+        settle(services, &job, worker_id, Some(entry.policy), result).await
     }
     .instrument(span)
     .await?;
@@ -67,12 +66,12 @@ pub async fn run_one(
 
 /// Runs every due job of `kinds` now (tests, benchmarks); the number of jobs run.
 pub async fn run_pending(
-    state: &AppState,
+    services: &Services,
     worker_id: &str,
     kinds: &[JobEntry],
 ) -> Result<usize, StoreError> {
     let mut ran = 0;
-    while run_one(state, worker_id, kinds).await? {
+    while run_one(services, worker_id, kinds).await? {
         ran += 1;
     }
     Ok(ran)
@@ -81,7 +80,7 @@ pub async fn run_pending(
 /// A lane's loop: claims and runs due jobs until shutdown, pausing [`IDLE_POLL`] (or
 /// until the lane's wake signal) whenever none is due.
 pub async fn run_lane(
-    state: AppState,
+    services: Services,
     mut shutdown: ShutdownSignal,
     lane: &'static Lane,
 ) -> anyhow::Result<()> {
@@ -91,7 +90,7 @@ pub async fn run_lane(
             return Ok(());
         }
         let woken = lane.wake.map(tokio::sync::Notify::notified);
-        let ran = run_one(&state, &worker_id, lane.kinds)
+        let ran = run_one(&services, &worker_id, lane.kinds)
             .await
             .unwrap_or_else(|error| {
                 tracing::error!(worker.name = lane.name, error = %error, "job lane: store error");
@@ -116,7 +115,7 @@ pub async fn run_lane(
 
 /// Completes, re-queues, retries or fails the job after a run.
 async fn settle(
-    state: &AppState,
+    services: &Services,
     job: &Job,
     worker_id: &str,
     policy: Option<SettlePolicy>,
@@ -124,11 +123,11 @@ async fn settle(
 ) -> Result<(), StoreError> {
     let error = match result {
         Ok(Outcome::Done) => {
-            state.store.complete_job(&job.id, worker_id).await?;
+            services.store.complete_job(&job.id, worker_id).await?;
             return Ok(());
         }
         Ok(Outcome::Again { run_at, payload }) => {
-            state
+            services
                 .store
                 .reschedule_job(&job.id, worker_id, run_at, &payload)
                 .await?;
@@ -151,7 +150,7 @@ async fn settle(
             job.attempts.saturating_sub(1)
         };
         let note = note.as_deref();
-        state
+        services
             .store
             .yield_job(&job.id, worker_id, *run_at, attempts, note)
             .await?;
@@ -159,9 +158,9 @@ async fn settle(
     }
     let retry_at = policy
         .and_then(|policy| retry_delay(policy.retry, &error, job.attempts))
-        .map(|wait| now_micros(state).saturating_add(micros(wait)));
+        .map(|wait| services.now_micros().saturating_add(micros(wait)));
     tracing::warn!(error = %error, retry = retry_at.is_some(), "job attempt failed");
-    state
+    services
         .store
         .fail_job(&job.id, worker_id, &error.to_string(), retry_at)
         .await?;

@@ -109,9 +109,9 @@ pub async fn generate_widget_session(
     body: Bytes,
 ) -> Result<Json<WidgetSessionResponse>, ApiError> {
     let request: WidgetSessionRequest = optional_json(&body)?;
-    let session = create_session(&state, developer.id(), request, None).await?;
+    let session = create_session(&state.services(), developer.id(), request, None).await?;
     Ok(Json(WidgetSessionResponse {
-        url: Some(widget_url(&state, &session.id)),
+        url: Some(widget_url(&state.services(), &session.id)),
         session_id: Some(session.id),
         status: Some(ResponseStatus::Success),
         // Whole seconds; Terra's schema types it as a number.
@@ -164,13 +164,13 @@ async fn authenticate_user(
         auth_failure_redirect_url: request.auth_failure_redirect_url,
     };
     let session = create_session(
-        &state,
+        &state.services(),
         developer.id(),
         session_request,
         Some(reserved.clone()),
     )
     .await?;
-    let auth_url = begin(&state, &session, info.id).await?;
+    let auth_url = begin(&state.services(), &session, info.id).await?;
     Ok(Json(AuthenticateUserResponse {
         status: Some(ResponseStatus::Success),
         user_id: Some(reserved.to_string()),
@@ -206,7 +206,7 @@ async fn deauthenticate_user(
 ) -> Result<Json<DeauthenticateUserResponse>, ApiError> {
     let user_id = require(query.user_id.as_deref(), "user_id")?;
     let user = lookup_user(&state, &developer, user_id).await?;
-    deauth::deauthenticate(&state, &user).await?;
+    deauth::deauthenticate(&state.services(), &user).await?;
     Ok(Json(DeauthenticateUserResponse {
         status: Some(ResponseStatus::Success),
     }))
@@ -228,7 +228,7 @@ async fn generate_auth_token(
     State(state): State<AppState>,
     developer: AuthDeveloper,
 ) -> Result<Json<GenerateAuthTokenResponse>, ApiError> {
-    let (token, expires_in) = generate_token(&state, developer.id()).await?;
+    let (token, expires_in) = generate_token(&state.services(), developer.id()).await?;
     Ok(Json(GenerateAuthTokenResponse {
         status: Some("success".to_owned()),
         token: Some(token),
@@ -275,7 +275,7 @@ async fn sdk_connect(
     let request: SdkConnectRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;
     let user = connect_device(
-        &state,
+        &state.services(),
         &request.token,
         &request.resource,
         request.reference_id,
@@ -310,7 +310,7 @@ async fn callback(
     PathParams(provider): PathParams<String>,
     QueryParams(query): QueryParams<CallbackQuery>,
 ) -> Response {
-    let outcome = complete(&state, &provider, query).await;
+    let outcome = complete(&state.services(), &provider, query).await;
     Redirect::to(&outcome_location(&state, &outcome)).into_response()
 }
 

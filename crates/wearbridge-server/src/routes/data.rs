@@ -55,9 +55,15 @@ async fn fetch_records(
     let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
     if to_webhook {
         let user = lookup_user(state, developer, user_id).await?;
-        return data_request::accept(state, &user, data_type, Some(&range), with_samples)
-            .await
-            .map(RawJson::from);
+        return data_request::accept(
+            &state.services(),
+            &user,
+            data_type,
+            Some(&range),
+            with_samples,
+        )
+        .await
+        .map(RawJson::from);
     }
     // A body read before is served while the user is unchanged (`read_cache.rs`); else
     // one statement reads it (`read_records`).
@@ -124,7 +130,7 @@ async fn fetch_athlete(
     let to_webhook = parse_bool(query.to_webhook.as_deref(), "to_webhook", true)?;
     let user = lookup_user(state, developer, user_id).await?;
     if to_webhook {
-        return data_request::accept(state, &user, DataType::Athlete, None, true)
+        return data_request::accept(&state.services(), &user, DataType::Athlete, None, true)
             .await
             .map(RawJson::from);
     }

@@ -65,7 +65,7 @@ async fn answer(
         query,
         body,
     };
-    match push::handle(state, provider, &request)
+    match push::handle(&state.services(), provider, &request)
         .await
         .map_err(api_error)?
     {

@@ -144,14 +144,14 @@ async fn session_page(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
 ) -> Response {
-    let session = match find_session(&state, &id).await {
+    let session = match find_session(&state.services(), &id).await {
         Ok(SessionLookup::Active(session)) => session,
         Ok(lookup) => return dead_link(&lookup),
         Err(error) => return failure_page(&error),
     };
     let t = texts(session.language.as_deref());
     let base = state.config.public_base_url();
-    let providers = offered_providers(&state, &session)
+    let providers = offered_providers(&state.services(), &session)
         .into_iter()
         .map(|provider| ProviderButton {
             name: provider.name,
@@ -215,12 +215,12 @@ async fn connect(
     State(state): State<AppState>,
     PathParams((id, provider)): PathParams<(String, String)>,
 ) -> Response {
-    let session = match find_session(&state, &id).await {
+    let session = match find_session(&state.services(), &id).await {
         Ok(SessionLookup::Active(session)) => session,
         Ok(lookup) => return dead_link(&lookup),
         Err(error) => return failure_page(&error),
     };
-    match begin(&state, &session, &provider).await {
+    match begin(&state.services(), &session, &provider).await {
         Ok(url) => Redirect::to(url.as_str()).into_response(),
         Err(error) => failure_page(&error),
     }

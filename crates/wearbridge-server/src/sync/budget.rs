@@ -22,8 +22,7 @@ use wearbridge_store::ids::UserId;
 use wearbridge_store::sync::{BudgetDecision, BudgetShape};
 
 use crate::clock::micros;
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 
 /// The limit types are declared with the providers (each provider module states its own
 /// published limits); re-exported here, where the server has always named them.
@@ -87,24 +86,30 @@ fn user_key(provider: &str, user: &UserId) -> String {
 /// when to try again. Both budgets are consulted even when unconfigured, so pauses always
 /// apply.
 pub async fn acquire(
-    state: &AppState,
+    services: &Services,
     adapter: &dyn Provider,
     user: &UserId,
     data_type: DataType,
     range: FetchRange,
 ) -> Result<Admission, StoreError> {
     let provider = adapter.info().id;
-    let budget = state.sync.budget(provider).copied().unwrap_or_default();
+    let budget = services
+        .settings
+        .budget(provider)
+        .copied()
+        .unwrap_or_default();
     let cost = i64::from(adapter.request_cost(data_type, range));
-    let now = now_micros(state);
+    let now = services.now_micros();
     let keys = [
         (user_key(provider, user), budget.user),
         (app_key(provider), budget.app),
     ];
     for (key, rate) in keys {
         let shape = rate.map_or(UNLIMITED, |rate| rate.shape());
-        if let BudgetDecision::RetryAt(at) =
-            state.store.acquire_budget(&key, shape, cost, now).await?
+        if let BudgetDecision::RetryAt(at) = services
+            .store
+            .acquire_budget(&key, shape, cost, now)
+            .await?
         {
             return Ok(Admission::WaitUntil(at));
         }
@@ -116,19 +121,25 @@ pub async fn acquire(
 /// user's when the provider limits per user, else the app's) until `retry_after` (or
 /// [`DEFAULT_PAUSE`]); returns the end of the pause (unix µs).
 pub async fn pause(
-    state: &AppState,
+    services: &Services,
     provider: &str,
     user: &UserId,
     retry_after: Option<Duration>,
 ) -> Result<i64, StoreError> {
-    let budget = state.sync.budget(provider).copied().unwrap_or_default();
-    let until = now_micros(state).saturating_add(micros(retry_after.unwrap_or(DEFAULT_PAUSE)));
+    let budget = services
+        .settings
+        .budget(provider)
+        .copied()
+        .unwrap_or_default();
+    let until = services
+        .now_micros()
+        .saturating_add(micros(retry_after.unwrap_or(DEFAULT_PAUSE)));
     let (key, rate) = match (budget.user, budget.app) {
         (Some(rate), _) => (user_key(provider, user), Some(rate)),
         (None, rate) => (app_key(provider), rate),
     };
     let shape = rate.map_or(UNLIMITED, |rate| rate.shape());
-    state.store.pause_budget(&key, shape, until).await?;
+    services.store.pause_budget(&key, shape, until).await?;
     tracing::info!(provider, budget = %key, retry_after = ?retry_after, "provider rate limit: budget paused");
     Ok(until)
 }

@@ -20,8 +20,7 @@ use crate::connect::ConnectError;
 use crate::connect::vault::access_token;
 use crate::ingest::ingest_records;
 use crate::jobs::{JobError, JobRun, backoff, retry_with_backoff};
-use crate::state::AppState;
-use crate::state::now_micros;
+use crate::services::Services;
 use crate::sync::budget::{self, Admission};
 
 /// Days per fetch: small enough that a chunk (one provider page or two) finishes well
@@ -73,7 +72,7 @@ pub fn chunks(start: NaiveDate, end: NaiveDate, types: &[DataType]) -> Vec<Chunk
 
 /// The job's user, looked up in the job's developer; `None` when gone.
 pub async fn job_user(
-    state: &AppState,
+    services: &Services,
     job: &Job,
     user_id: &UserId,
 ) -> Result<Option<User>, JobError> {
@@ -81,7 +80,7 @@ pub async fn job_user(
         .developer_id
         .as_ref()
         .ok_or_else(|| JobError::Payload("job has no developer".to_owned()))?;
-    Ok(state.store.get_user(dev, user_id).await?)
+    Ok(services.store.get_user(dev, user_id).await?)
 }
 
 /// Fetches and stores `plan` from chunk `done` on, through the budgets, writing
@@ -93,21 +92,30 @@ pub async fn run_plan<P: Serialize>(
     mut done: usize,
     save: impl Fn(usize) -> P,
 ) -> Result<PlanEnd, JobError> {
-    let state = run.state;
-    let (provider, ctx) = crate::adapters::user_adapter(state, user)?;
+    let services = run.services;
+    let (provider, ctx) = crate::adapters::user_adapter(services, user)?;
     let mut rejected = None;
     let mut done_now = 0;
     while let Some(chunk) = plan.get(done) {
-        admit(state, provider.as_ref(), user, *chunk, done_now).await?;
-        match fetch_chunk(state, provider.as_ref(), &ctx, user, *chunk, &mut rejected).await {
+        admit(services, provider.as_ref(), user, *chunk, done_now).await?;
+        match fetch_chunk(
+            services,
+            provider.as_ref(),
+            &ctx,
+            user,
+            *chunk,
+            &mut rejected,
+        )
+        .await
+        {
             Ok(records) => {
-                ingest_records(&state.store, user, records).await?;
+                ingest_records(&services.store, user, records).await?;
             }
             Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
-                revoke_access(state, user).await?;
+                revoke_access(services, user).await?;
                 return Ok(PlanEnd::Revoked);
             }
-            Err(error) => return Err(interrupted(state, user, error, done_now > 0).await?),
+            Err(error) => return Err(interrupted(services, user, error, done_now > 0).await?),
         }
         done += 1;
         done_now += 1;
@@ -119,21 +127,21 @@ pub async fn run_plan<P: Serialize>(
 /// Lets the next chunk go when this claim's slice is not used up and the provider's rate
 /// budgets allow it; otherwise the job waits (see [`JobError::Wait`]).
 pub async fn admit(
-    state: &AppState,
+    services: &Services,
     provider: &dyn Provider,
     user: &User,
     chunk: Chunk,
     done_now: usize,
 ) -> Result<(), JobError> {
-    if done_now >= state.sync.slice_chunks.max(1) {
+    if done_now >= services.settings.slice_chunks.max(1) {
         return Err(JobError::Wait {
-            run_at: now_micros(state),
+            run_at: services.now_micros(),
             progressed: true,
             note: None,
         });
     }
     let admission =
-        budget::acquire(state, provider, &user.id, chunk.data_type, chunk.range).await?;
+        budget::acquire(services, provider, &user.id, chunk.data_type, chunk.range).await?;
     match admission {
         Admission::Go => Ok(()),
         Admission::WaitUntil(run_at) => Err(JobError::Wait {
@@ -150,14 +158,14 @@ pub async fn admit(
 /// [`fetch_chunk`]) appends `connection_error`; anything else stays an error for the
 /// runner to settle.
 pub async fn interrupted(
-    state: &AppState,
+    services: &Services,
     user: &User,
     error: JobError,
     progressed: bool,
 ) -> Result<JobError, JobError> {
     match error.provider() {
         Some(ProviderError::RateLimited { retry_after }) => {
-            let run_at = budget::pause(state, &user.provider, &user.id, *retry_after).await?;
+            let run_at = budget::pause(services, &user.provider, &user.id, *retry_after).await?;
             Ok(JobError::Wait {
                 run_at,
                 progressed,
@@ -165,13 +173,13 @@ pub async fn interrupted(
             })
         }
         Some(provider) if progressed && retry_with_backoff(provider) => Ok(JobError::Wait {
-            run_at: now_micros(state).saturating_add(micros(backoff(1))),
+            run_at: services.now_micros().saturating_add(micros(backoff(1))),
             progressed,
             note: Some(error.to_string()),
         }),
         Some(ProviderError::Unauthorized(_)) => {
             let event = crate::events::connection_error(user).map_err(ConnectError::from)?;
-            state.store.append_event(&event).await?;
+            services.store.append_event(&event).await?;
             Ok(error)
         }
         _ => Ok(error),
@@ -181,7 +189,7 @@ pub async fn interrupted(
 /// Fetches one chunk with a usable token; when the provider rejects the token, refreshes
 /// once and tries again (an access token can expire in the middle of a backfill).
 pub async fn fetch_chunk(
-    state: &AppState,
+    services: &Services,
     provider: &dyn Provider,
     ctx: &ProviderCtx,
     user: &User,
@@ -198,14 +206,14 @@ pub async fn fetch_chunk(
     );
     async {
         let dev = &user.developer_id;
-        let token = access_token(state, provider, ctx, dev, &user.id, *rejected).await?;
+        let token = access_token(services, provider, ctx, dev, &user.id, *rejected).await?;
         match provider
             .fetch(ctx, &token.token, chunk.data_type, chunk.range)
             .await
         {
             Err(ProviderError::Unauthorized(_)) => {
                 *rejected = Some(token.version);
-                let fresh = access_token(state, provider, ctx, dev, &user.id, *rejected).await?;
+                let fresh = access_token(services, provider, ctx, dev, &user.id, *rejected).await?;
                 Ok(provider
                     .fetch(ctx, &fresh.token, chunk.data_type, chunk.range)
                     .await?)
@@ -218,8 +226,8 @@ pub async fn fetch_chunk(
 }
 
 /// The provider no longer accepts the grant: the user is inactive until they reconnect.
-pub async fn revoke_access(state: &AppState, user: &User) -> Result<(), JobError> {
-    let mut tx = state.store.begin().await?;
+pub async fn revoke_access(services: &Services, user: &User) -> Result<(), JobError> {
+    let mut tx = services.store.begin().await?;
     let patch = UserPatch {
         active: Some(false),
         ..UserPatch::default()
@@ -235,13 +243,16 @@ pub async fn revoke_access(state: &AppState, user: &User) -> Result<(), JobError
 /// Writes the checkpoint and extends the lease; [`JobError::LeaseLost`] when another
 /// worker took the job over meanwhile.
 async fn checkpoint<P: Serialize>(run: &JobRun<'_>, progress: &P) -> Result<(), JobError> {
-    let state = run.state;
+    let services = run.services;
     let text =
         serde_json::to_string(progress).map_err(|error| JobError::Payload(error.to_string()))?;
-    state.store.update_job_progress(&run.job.id, &text).await?;
-    if !state
+    services
         .store
-        .extend_lease(&run.job.id, run.worker_id, run.lease, now_micros(state))
+        .update_job_progress(&run.job.id, &text)
+        .await?;
+    if !services
+        .store
+        .extend_lease(&run.job.id, run.worker_id, run.lease, services.now_micros())
         .await?
     {
         return Err(JobError::LeaseLost);

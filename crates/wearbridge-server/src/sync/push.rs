@@ -14,7 +14,7 @@ use crate::adapters::adapter;
 use crate::events;
 use crate::ingest::{IngestRecordsError, ingest_records};
 use crate::jobs::fetch::enqueue_fetch;
-use crate::state::AppState;
+use crate::services::Services;
 use crate::sync::plan::revoke_access;
 
 /// Why a push was refused.
@@ -57,16 +57,16 @@ pub struct PushOutcome {
 /// Handles one request to `/v2/providers/{provider}/webhook`.
 #[tracing::instrument(name = "provider.push", skip_all, fields(provider = %provider_id))]
 pub async fn handle(
-    state: &AppState,
+    services: &Services,
     provider_id: &str,
     request: &PushRequest<'_>,
 ) -> Result<PushReply, PushError> {
-    let info = state
+    let info = services
         .providers
         .info(provider_id)
         .ok_or_else(|| PushError::UnknownProvider(provider_id.to_owned()))?;
     let (provider, ctx) =
-        adapter(state, info.id).map_err(|_| PushError::NotEnabled(info.id.to_owned()))?;
+        adapter(services, info.id).map_err(|_| PushError::NotEnabled(info.id.to_owned()))?;
     match provider.push(&ctx.creds, request)? {
         PushAnswer::Handshake {
             status,
@@ -81,7 +81,7 @@ pub async fn handle(
             let mut outcome = PushOutcome::default();
             for item in items {
                 outcome.notifications += 1;
-                act(state, info.id, item, &mut outcome).await?;
+                act(services, info.id, item, &mut outcome).await?;
             }
             Ok(PushReply::Accepted(outcome))
         }
@@ -89,7 +89,7 @@ pub async fn handle(
 }
 
 async fn act(
-    state: &AppState,
+    services: &Services,
     provider: &str,
     item: PushItem,
     outcome: &mut PushOutcome,
@@ -100,8 +100,8 @@ async fn act(
             data_type,
             range,
         } => {
-            for user in active_users(state, provider, &provider_user_id).await? {
-                if enqueue_fetch(state, &user, data_type, range).await? {
+            for user in active_users(services, provider, &provider_user_id).await? {
+                if enqueue_fetch(services, &user, data_type, range).await? {
                     outcome.queued += 1;
                 }
             }
@@ -110,8 +110,8 @@ async fn act(
             provider_user_id,
             records,
         } => {
-            for user in active_users(state, provider, &provider_user_id).await? {
-                let summary = ingest_records(&state.store, &user, records.clone())
+            for user in active_users(services, provider, &provider_user_id).await? {
+                let summary = ingest_records(&services.store, &user, records.clone())
                     .await
                     .map_err(|error| match error {
                         IngestRecordsError::Store(store) => PushError::Store(store),
@@ -121,8 +121,8 @@ async fn act(
             }
         }
         PushItem::Deauthorized { provider_user_id } => {
-            for user in active_users(state, provider, &provider_user_id).await? {
-                revoke_access(state, &user)
+            for user in active_users(services, provider, &provider_user_id).await? {
+                revoke_access(services, &user)
                     .await
                     .map_err(|error| PushError::Ingest(error.to_string()))?;
             }
@@ -131,8 +131,8 @@ async fn act(
             provider_user_id,
             scopes,
         } => {
-            for user in active_users(state, provider, &provider_user_id).await? {
-                change_scopes(state, &user, &scopes).await?;
+            for user in active_users(services, provider, &provider_user_id).await? {
+                change_scopes(services, &user, &scopes).await?;
             }
         }
     }
@@ -149,7 +149,7 @@ const SCOPE_SWAP_TRIES: usize = 3;
 /// compare-and-swap against the scopes the diff was computed from: a concurrent change
 /// makes it re-read, so each change is announced exactly once. True when it changed.
 async fn change_scopes(
-    state: &AppState,
+    services: &Services,
     user: &User,
     granted: &[String],
 ) -> Result<bool, PushError> {
@@ -165,10 +165,14 @@ async fn change_scopes(
             added,
             removed,
         };
-        if swap_scopes(state, user, &change).await? {
+        if swap_scopes(services, user, &change).await? {
             return Ok(true);
         }
-        match state.store.get_user(&user.developer_id, &user.id).await? {
+        match services
+            .store
+            .get_user(&user.developer_id, &user.id)
+            .await?
+        {
             Some(fresh) => current = fresh.scopes,
             None => return Ok(false),
         }
@@ -191,11 +195,11 @@ struct ScopeChange<'a> {
 /// Applies `change` with its event in one transaction; false when the stored scopes are no
 /// longer `change.expected` (nothing written).
 async fn swap_scopes(
-    state: &AppState,
+    services: &Services,
     user: &User,
     change: &ScopeChange<'_>,
 ) -> Result<bool, PushError> {
-    let mut tx = state.store.begin().await?;
+    let mut tx = services.store.begin().await?;
     let Some(updated) = tx
         .swap_user_scopes(
             &user.developer_id,
@@ -239,11 +243,11 @@ fn scope_list(text: &str) -> Vec<String> {
 /// The active users of this deployment connected to `account` at `provider` (one per
 /// developer that connected the same account).
 async fn active_users(
-    state: &AppState,
+    services: &Services,
     provider: &str,
     account: &str,
 ) -> Result<Vec<User>, StoreError> {
-    let users = state
+    let users = services
         .store
         .users_for_provider_account(provider, account)
         .await?;

@@ -19,9 +19,8 @@ use wearbridge_store::ids::UserId;
 use crate::clock::micros;
 use crate::jobs::renew::enqueue_renewals;
 use crate::jobs::{new_job, poll, refresh};
+use crate::services::Services;
 use crate::shutdown::ShutdownSignal;
-use crate::state::AppState;
-use crate::state::now_micros;
 
 /// How often each node looks for connections that lack their poll or refresh job: new
 /// connections start polling within this, and refresh jobs are queued this far ahead.
@@ -35,17 +34,17 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// [`SWEEP_EVERY`] until shutdown. The jobs themselves run in the `sync-jobs` lane. It
 /// also clears expired connect-flow state every [`PURGE_EVERY`]: periodic housekeeping
 /// of the same kind, not worth a worker of its own.
-pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
-    if let Err(error) = enqueue_renewals(&state).await {
+pub async fn run(services: Services, mut shutdown: ShutdownSignal) -> anyhow::Result<()> {
+    if let Err(error) = enqueue_renewals(&services).await {
         tracing::error!(error = %error, "cannot queue subscription renewals");
     }
     let mut next_purge = tokio::time::Instant::now();
     loop {
         if tokio::time::Instant::now() >= next_purge {
-            purge_expired(&state).await;
+            purge_expired(&services).await;
             next_purge = tokio::time::Instant::now() + PURGE_EVERY;
         }
-        match sweep(&state).await {
+        match sweep(&services).await {
             Ok(swept) if swept.polls + swept.refreshes > 0 => {
                 tracing::debug!(
                     polls = swept.polls,
@@ -63,10 +62,10 @@ pub async fn run(state: AppState, mut shutdown: ShutdownSignal) -> anyhow::Resul
     }
 }
 
-async fn purge_expired(state: &AppState) {
-    match state
+async fn purge_expired(services: &Services) {
+    match services
         .store
-        .purge_expired_connect_state(now_micros(state))
+        .purge_expired_connect_state(services.now_micros())
         .await
     {
         Ok(0) => {}
@@ -76,8 +75,8 @@ async fn purge_expired(state: &AppState) {
 }
 
 /// Runs every due fetch, poll, refresh and renewal job now (tests); the number run.
-pub async fn run_pending(state: &AppState, worker_id: &str) -> Result<usize, StoreError> {
-    crate::jobs::run_pending(state, worker_id, crate::jobs::registry::SYNC.kinds).await
+pub async fn run_pending(services: &Services, worker_id: &str) -> Result<usize, StoreError> {
+    crate::jobs::run_pending(services, worker_id, crate::jobs::registry::SYNC.kinds).await
 }
 
 /// Jobs a [`sweep`] queued.
@@ -90,30 +89,30 @@ pub struct Swept {
 /// Queues the poll job of every active connection that needs one and lacks it, and a
 /// refresh job for every token expiring within the refresh-ahead margin (plus two sweep
 /// periods, so the job is queued before it is due).
-pub async fn sweep(state: &AppState) -> Result<Swept, StoreError> {
+pub async fn sweep(services: &Services) -> Result<Swept, StoreError> {
     Ok(Swept {
-        polls: enqueue_polls(state).await?,
-        refreshes: enqueue_refreshes(state).await?,
+        polls: enqueue_polls(services).await?,
+        refreshes: enqueue_refreshes(services).await?,
     })
 }
 
-async fn enqueue_polls(state: &AppState) -> Result<usize, StoreError> {
+async fn enqueue_polls(services: &Services) -> Result<usize, StoreError> {
     let mut queued = 0;
-    for info in state.providers.enabled() {
-        let Some(provider) = state.providers.get(info.id) else {
+    for info in services.providers.enabled() {
+        let Some(provider) = services.providers.get(info.id) else {
             continue;
         };
-        let Some(interval) = state.sync.poll_interval(provider.as_ref()) else {
+        let Some(interval) = services.settings.poll_interval(provider.as_ref()) else {
             continue;
         };
         let mut after: Option<UserId> = None;
         loop {
-            let page = state
+            let page = services
                 .store
                 .connected_users_without_job(info.id, poll::KEY, after.as_ref(), SWEEP_PAGE)
                 .await?;
             for user in &page {
-                queued += usize::from(enqueue_poll(state, user, interval).await?);
+                queued += usize::from(enqueue_poll(services, user, interval).await?);
             }
             match page.last() {
                 Some(last) if page.len() == SWEEP_PAGE as usize => {
@@ -127,7 +126,7 @@ async fn enqueue_polls(state: &AppState) -> Result<usize, StoreError> {
 }
 
 async fn enqueue_poll(
-    state: &AppState,
+    services: &Services,
     user: &wearbridge_store::schedule::ConnectedUser,
     interval: Duration,
 ) -> Result<bool, StoreError> {
@@ -137,28 +136,30 @@ async fn enqueue_poll(
     let job = new_job::<poll::Poll>(
         &payload,
         Some(format!("{}{}", poll::KEY, user.user_id)),
-        now_micros(state).saturating_add(micros(poll::jittered(interval))),
+        services
+            .now_micros()
+            .saturating_add(micros(poll::jittered(interval))),
         Some((&user.developer_id, &user.user_id)),
     )?;
-    Ok(state.store.enqueue_job(&job).await?.is_some())
+    Ok(services.store.enqueue_job(&job).await?.is_some())
 }
 
-async fn enqueue_refreshes(state: &AppState) -> Result<usize, StoreError> {
-    let now = now_micros(state);
-    let margin = micros(state.sync.refresh_ahead);
+async fn enqueue_refreshes(services: &Services) -> Result<usize, StoreError> {
+    let now = services.now_micros();
+    let margin = micros(services.settings.refresh_ahead);
     let horizon = now
         .saturating_add(margin)
         .saturating_add(micros(SWEEP_EVERY * 2));
     let mut queued = 0;
     loop {
-        let page = state
+        let page = services
             .store
             .expiring_tokens_without_job(horizon, refresh::KEY, SWEEP_PAGE)
             .await?;
         let mut added = 0;
         for token in &page {
             // A provider this node cannot talk to would only produce failing jobs.
-            if state.providers.get(&token.provider).is_none() {
+            if services.providers.get(&token.provider).is_none() {
                 continue;
             }
             let payload = refresh::RefreshPayload {
@@ -170,7 +171,7 @@ async fn enqueue_refreshes(state: &AppState) -> Result<usize, StoreError> {
                 token.expires_at.saturating_sub(margin).max(now),
                 Some((&token.developer_id, &token.user_id)),
             )?;
-            added += usize::from(state.store.enqueue_job(&job).await?.is_some());
+            added += usize::from(services.store.enqueue_job(&job).await?.is_some());
         }
         queued += added;
         // Skipped rows come back on every page: stop when a page adds nothing new.

@@ -126,7 +126,7 @@ impl Env {
 
     /// Runs queued push-triggered fetch jobs until none is left.
     pub(crate) async fn run_fetches(&self) {
-        wearbridge_server::jobs::fetch::run_pending(self.state(), "test-worker")
+        wearbridge_server::jobs::fetch::run_pending(&self.state().services(), "test-worker")
             .await
             .expect("fetch jobs");
     }

@@ -20,8 +20,8 @@ crate::connect_test!(oura_connects_backfills_subscribes_and_takes_a_push, |env| 
     assert_eq!(athlete[0]["provider_user_id"], "oura-flo");
 
     // Subscriptions: the simulator verifies the callback through the server's push route.
-    let (provider, ctx) =
-        wearbridge_server::adapters::adapter(env.state(), "OURA").expect("OURA adapter");
+    let (provider, ctx) = wearbridge_server::adapters::adapter(&env.state().services(), "OURA")
+        .expect("OURA adapter");
     let push_url = env.push_url("OURA");
     let next = provider
         .renew_subscriptions(&ctx, &push_url)

@@ -90,9 +90,9 @@ connect_test!(widget_flow_connects_and_backfills_all_types, |env| {
         .expect("user")
         .expect("exists");
     let (provider, ctx) =
-        wearbridge_server::adapters::adapter(&env.state, "SANDBOX").expect("adapter");
+        wearbridge_server::adapters::adapter(&env.state.services(), "SANDBOX").expect("adapter");
     let token = wearbridge_server::connect::vault::access_token(
-        &env.state,
+        &env.state.services(),
         provider.as_ref(),
         &ctx,
         &dev_id,

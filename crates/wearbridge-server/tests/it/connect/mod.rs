@@ -245,7 +245,7 @@ impl Env {
     }
 
     pub(crate) async fn run_backfill(&self) {
-        backfill::run_pending(&self.state, "test-worker")
+        backfill::run_pending(&self.state.services(), "test-worker")
             .await
             .expect("backfill");
     }

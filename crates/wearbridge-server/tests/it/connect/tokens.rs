@@ -216,12 +216,13 @@ connect_test!(concurrent_refreshes_call_the_provider_once, |env| {
             .count()
     };
     let before = token_calls();
+    let services = env.state.services();
     let (provider, ctx) =
-        wearbridge_server::adapters::adapter(&env.state, "SANDBOX").expect("adapter");
+        wearbridge_server::adapters::adapter(&services, "SANDBOX").expect("adapter");
     // Four workers find the same access token rejected at once.
     let attempts = (0..4).map(|_| {
         wearbridge_server::connect::vault::access_token(
-            &env.state,
+            &services,
             provider.as_ref(),
             &ctx,
             &dev_id,

@@ -78,7 +78,7 @@ sync_test!(
         let state = env.state.clone();
         let mut workers = WorkerSet::new();
         workers.spawn("backfill", |shutdown| {
-            run_lane(state, shutdown, &lanes::BACKFILL)
+            run_lane(state.services(), shutdown, &lanes::BACKFILL)
         });
         while faults.pending("sandbox") > 0 {
             let job = env.backfill_job(&user).await;

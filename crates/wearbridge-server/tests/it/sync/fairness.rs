@@ -125,7 +125,9 @@ sync_test!(
         let mut workers = WorkerSet::new();
         for name in ["backfill-1", "backfill-2", "backfill-3", "backfill-4"] {
             let state = env.state.clone();
-            workers.spawn(name, |shutdown| run_lane(state, shutdown, &lanes::BACKFILL));
+            workers.spawn(name, |shutdown| {
+                run_lane(state.services(), shutdown, &lanes::BACKFILL)
+            });
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(600);
         while env.next_wake().await.is_some() {

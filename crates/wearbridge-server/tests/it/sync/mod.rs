@@ -156,10 +156,10 @@ impl Env {
             providers: Some("SANDBOX".to_owned()),
             ..WidgetSessionRequest::default()
         };
-        let session = create_session(&self.state, &self.dev, request, None)
+        let session = create_session(&self.state.services(), &self.dev, request, None)
             .await
             .expect("session");
-        let authorize = oauth::begin(&self.state, &session, "SANDBOX")
+        let authorize = oauth::begin(&self.state.services(), &session, "SANDBOX")
             .await
             .expect("begin");
         let consent = format!("{authorize}&consent=allow&sim_user={sim_user}");
@@ -181,7 +181,7 @@ impl Env {
             state: param("state"),
             ..CallbackQuery::default()
         };
-        match oauth::complete(&self.state, "sandbox", query).await {
+        match oauth::complete(&self.state.services(), "sandbox", query).await {
             CallbackOutcome::Connected(connected) => connected.user,
             CallbackOutcome::Failed { reason, .. } => panic!("connect failed: {reason:?}"),
         }
@@ -198,7 +198,7 @@ impl Env {
         const ROUNDS: u32 = 100_000;
         let mut stalls = 0;
         for _ in 0..ROUNDS {
-            let ran = backfill::run_pending(&self.state, "sync-test")
+            let ran = backfill::run_pending(&self.state.services(), "sync-test")
                 .await
                 .expect("run");
             let Some(next) = self.next_wake().await else {

@@ -34,9 +34,10 @@ impl Env {
 
     /// Runs the sync job kinds as two nodes at once; the jobs run in total.
     async fn run_on_two_nodes(&self) -> usize {
+        let services = self.state.services();
         let (a, b) = tokio::join!(
-            schedule::run_pending(&self.state, "node-a"),
-            schedule::run_pending(&self.state, "node-b")
+            schedule::run_pending(&services, "node-a"),
+            schedule::run_pending(&services, "node-b")
         );
         a.expect("node a") + b.expect("node b")
     }
@@ -75,8 +76,8 @@ sync_test!(
             .expect("deactivate");
 
         // Two nodes sweeping: one job, for the active connection only.
-        let first = schedule::sweep(&env.state).await.expect("sweep");
-        let second = schedule::sweep(&env.state).await.expect("sweep");
+        let first = schedule::sweep(&env.state.services()).await.expect("sweep");
+        let second = schedule::sweep(&env.state.services()).await.expect("sweep");
         assert_eq!((first.polls, second.polls), (1, 0));
         assert!(env.jobs_of(poll::KIND, Some(&bob)).await.is_empty());
         let jobs = env.jobs_of(poll::KIND, Some(&alice)).await;
@@ -108,7 +109,13 @@ sync_test!(
             (hour * 8 / 10 - 1_000_000..=hour * 12 / 10).contains(&next),
             "next poll {next} µs ahead"
         );
-        assert_eq!(schedule::sweep(&env.state).await.expect("sweep").polls, 0);
+        assert_eq!(
+            schedule::sweep(&env.state.services())
+                .await
+                .expect("sweep")
+                .polls,
+            0
+        );
 
         // The poll fetched today and yesterday (of the moved clock); each day once.
         let today = env.clock.now().date_naive();
@@ -152,7 +159,7 @@ sync_test!(
     |env| {
         env.connect("no-poll").await;
         env.drain().await;
-        let swept = schedule::sweep(&env.state).await.expect("sweep");
+        let swept = schedule::sweep(&env.state.services()).await.expect("sweep");
         assert_eq!(swept.polls, 0);
         assert!(env.jobs_of(poll::KIND, None).await.is_empty());
     }
@@ -173,17 +180,26 @@ sync_test!(
 
         // An hour from expiry: nothing to do.
         assert_eq!(
-            schedule::sweep(&env.state).await.expect("sweep").refreshes,
+            schedule::sweep(&env.state.services())
+                .await
+                .expect("sweep")
+                .refreshes,
             0
         );
         // Eleven minutes before: queued for ten minutes before, once.
         env.clock.jump_to(expires - margin - 60_000_000);
         assert_eq!(
-            schedule::sweep(&env.state).await.expect("sweep").refreshes,
+            schedule::sweep(&env.state.services())
+                .await
+                .expect("sweep")
+                .refreshes,
             2
         );
         assert_eq!(
-            schedule::sweep(&env.state).await.expect("sweep").refreshes,
+            schedule::sweep(&env.state.services())
+                .await
+                .expect("sweep")
+                .refreshes,
             0
         );
         let job = env.jobs_of(refresh::KIND, Some(&alice)).await;
@@ -232,7 +248,7 @@ sync_test!(
         assert_eq!(env.events("access_revoked", Some(&bob)).await.len(), 1);
         // An inactive user gets no further refresh jobs.
         env.clock.jump_to(bob_expires);
-        schedule::sweep(&env.state).await.expect("sweep");
+        schedule::sweep(&env.state.services()).await.expect("sweep");
         assert_eq!(env.jobs_of(refresh::KIND, Some(&bob)).await.len(), 1);
     }
 );
@@ -244,8 +260,12 @@ sync_test!(
         // Two nodes start: one renewal job per enabled provider.
         let providers = env.state.providers.enabled().len();
         assert!(providers >= 1, "sandbox mode enables SANDBOX at least");
-        let first = renew::enqueue_renewals(&env.state).await.expect("renewals");
-        let second = renew::enqueue_renewals(&env.state).await.expect("renewals");
+        let first = renew::enqueue_renewals(&env.state.services())
+            .await
+            .expect("renewals");
+        let second = renew::enqueue_renewals(&env.state.services())
+            .await
+            .expect("renewals");
         assert_eq!((first, second), (providers, 0));
         env.sim.requests().clear();
         assert_eq!(env.run_on_two_nodes().await, providers);
@@ -269,7 +289,9 @@ sync_test!(
             "only OURA was called: {calls:?}"
         );
         // The next start-up renews again, except OURA, whose next renewal is already queued.
-        let restart = renew::enqueue_renewals(&env.state).await.expect("renewals");
+        let restart = renew::enqueue_renewals(&env.state.services())
+            .await
+            .expect("renewals");
         assert_eq!(restart, providers - 1);
     }
 );

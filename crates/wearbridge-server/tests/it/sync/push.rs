@@ -58,13 +58,13 @@ sync_test!(
             queued.push(ack["queued"].as_u64());
         }
         assert_eq!(queued, [Some(1), Some(0)]);
-        fetch::run_pending(&env.state, "push-test")
+        fetch::run_pending(&env.state.services(), "push-test")
             .await
             .expect("fetch");
         // Delivered again, late: fetched again, but nothing changed, so nothing is stored or sent.
         let late = post(signed.clone()).await.expect("post");
         assert_eq!(late.status(), 200);
-        fetch::run_pending(&env.state, "push-test")
+        fetch::run_pending(&env.state.services(), "push-test")
             .await
             .expect("fetch");
 

@@ -14,7 +14,7 @@ use crate::harness::{assert_valid, assert_valid_sdk_user_shape};
 
 /// Runs every queued data-request job, then delivers everything due.
 async fn run_requests(s: &Setup) {
-    data_request::run_pending(&s.state, "test-jobs")
+    data_request::run_pending(&s.state.services(), "test-jobs")
         .await
         .expect("job");
     s.exact().drain_due().await.expect("deliver");

@@ -55,9 +55,16 @@ webhook_test!(the_delivery_api_lists_and_resends, 15, |s| {
 webhook_test!(one_healthcheck_per_interval, 15, |s| {
     use wearbridge_server::delivery::healthcheck::produce_due;
     let hour = Duration::from_secs(3600);
-    assert_eq!(produce_due(&s.state, hour).await.expect("produce"), 1);
     assert_eq!(
-        produce_due(&s.state, hour).await.expect("produce"),
+        produce_due(&s.state.services(), hour)
+            .await
+            .expect("produce"),
+        1
+    );
+    assert_eq!(
+        produce_due(&s.state.services(), hour)
+            .await
+            .expect("produce"),
         0,
         "not due again within the hour"
     );
@@ -69,7 +76,12 @@ webhook_test!(one_healthcheck_per_interval, 15, |s| {
     assert_eq!(body["sent_webhooks_last_hour"], 0);
 
     s.clock.advance(chrono::Duration::minutes(61));
-    assert_eq!(produce_due(&s.state, hour).await.expect("produce"), 1);
+    assert_eq!(
+        produce_due(&s.state.services(), hour)
+            .await
+            .expect("produce"),
+        1
+    );
     s.exact().drain_due().await.expect("deliver");
     let body: Value = serde_json::from_slice(&s.receiver.requests()[1].body).expect("json");
     // The first healthcheck was delivered 61 minutes ago (by the manual clock): in the

@@ -236,7 +236,7 @@ impl Setup {
 
     /// A deliverer with exact (un-jittered) delays.
     fn exact(&self) -> Deliverer {
-        Deliverer::new(&self.state)
+        Deliverer::new(&self.state.services(), self.state.config.webhooks.clone())
             .expect("deliverer")
             .with_schedule(RetrySchedule::with_jitter(0.0))
     }

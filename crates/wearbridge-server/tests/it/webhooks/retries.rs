@@ -97,7 +97,7 @@ fn url_encode(text: &str) -> String {
 
 webhook_test!(jitter_keeps_each_delay_within_twenty_percent, 15, |s| {
     s.receiver.answer(503, &[], Duration::ZERO);
-    let deliverer = Deliverer::new(&s.state)
+    let deliverer = Deliverer::new(&s.state.services(), s.state.config.webhooks.clone())
         .expect("deliverer")
         .with_rng(StdRng::seed_from_u64(99));
     let id = s
