@@ -182,6 +182,14 @@ fn configure(module: &ProviderModule, config: &ProvidersConfig) -> Option<Adapte
     })
 }
 
+/// The declaration of provider `id` (Terra id, any case) in this build.
+pub fn module(id: &str) -> Option<&'static ProviderModule> {
+    MODULES
+        .iter()
+        .copied()
+        .find(|module| module.info.id.eq_ignore_ascii_case(id))
+}
+
 fn mappable_list() -> String {
     let ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
     ids.join(", ")
@@ -195,10 +203,7 @@ pub fn map_source(
     path: &str,
     body: &str,
 ) -> Result<Vec<crate::TerraRecordData>, MapSourceError> {
-    if let Some(module) = MODULES
-        .iter()
-        .find(|module| module.info.id.eq_ignore_ascii_case(provider))
-    {
+    if let Some(module) = module(provider) {
         (module.map_source)(path, body)
     } else {
         Err(MapSourceError::UnknownProvider {

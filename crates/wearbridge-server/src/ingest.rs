@@ -5,8 +5,9 @@
 //! computed one way. Storing happens in one transaction per batch; the webhook issue
 //! appends its outbox events in [`store_records`], next to the upserts that cause them.
 
+use chrono::NaiveDate;
 use serde_json::Value;
-use wearbridge_model::{RecordError, TerraRecord, store_parts};
+use wearbridge_model::{DataType, RecordError, TerraRecord, store_parts};
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewRecord, Store, StoreError, UpsertOutcome};
 
@@ -75,18 +76,42 @@ pub enum IngestRecordsError {
     Encode(#[from] serde_json::Error),
 }
 
+/// A provider window whose records are being stored: its days become covered in the
+/// coverage ledger in the same transaction (see `wearbridge_store::coverage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchedWindow {
+    pub data_type: DataType,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// When it was fetched, unix microseconds.
+    pub at: i64,
+}
+
 /// The one place provider records become stored rows and data events: upserts every
 /// record by identity and, in the same transaction, appends data events for the new and
 /// changed ones only (grouped per type, [`RECORDS_PER_EVENT`](crate::events::RECORDS_PER_EVENT) per event), so an
-/// unchanged re-fetch stores nothing and sends nothing.
+/// unchanged re-fetch stores nothing and sends nothing. `fetched` is the provider window
+/// the records answer (`None` for pushed records, which cover no window): its days are
+/// recorded as covered with the records, so a read never fetches them again.
 pub async fn ingest_records(
     store: &Store,
     user: &wearbridge_store::User,
     records: Vec<wearbridge_providers::TerraRecordData>,
+    fetched: Option<FetchedWindow>,
 ) -> Result<IngestSummary, IngestRecordsError> {
     let mut summary = IngestSummary::default();
     let mut changed = Vec::new();
     let mut tx = store.begin().await?;
+    if let Some(window) = fetched {
+        tx.record_coverage(
+            &user.id,
+            window.data_type,
+            window.first,
+            window.last,
+            window.at,
+        )
+        .await?;
+    }
     for record in records {
         let row = record.store_parts()?;
         match tx.upsert_record(&user.developer_id, &user.id, &row).await? {

@@ -21,6 +21,7 @@ pub mod events;
 pub mod extract;
 pub mod ingest;
 pub mod jobs;
+pub mod keyed_locks;
 pub mod metrics;
 pub mod openapi;
 pub mod read_cache;

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    auth, data, deliveries, integrations, ops, provider_push, sync_status, users, writes,
+    auth, backfill, data, deliveries, integrations, ops, provider_push, sync_status, users, writes,
 };
 
 #[derive(OpenApi)]
@@ -57,5 +57,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(deliveries::DeliveriesApi::openapi());
     document.merge(provider_push::ProviderPushApi::openapi());
     document.merge(sync_status::SyncStatusApi::openapi());
+    document.merge(backfill::RepullApi::openapi());
     document
 }

@@ -11,12 +11,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use wearbridge_model::DataType;
 use wearbridge_providers::Registry;
 use wearbridge_store::Store;
+use wearbridge_store::ids::UserId;
 
 use crate::clock::SharedClock;
 use crate::config::SyncSettings;
 use crate::crypto::Cipher;
+use crate::keyed_locks::KeyedLocks;
 
 /// The narrow context of the background features; cheap to clone.
 #[derive(Clone, Debug)]
@@ -36,7 +39,13 @@ pub struct Services {
     pub public_url: Arc<str>,
     /// The webhook lease (`webhooks.lease_secs`), which the data-request job also holds.
     pub webhook_lease: Duration,
+    /// One lock per (user, data type) around provider fetches, so concurrent reads,
+    /// backfills and data requests of this process never fetch the same days twice.
+    pub fetch_locks: Arc<FetchLocks>,
 }
+
+/// The locks of [`Services::fetch_locks`].
+pub type FetchLocks = KeyedLocks<(UserId, DataType)>;
 
 impl Services {
     /// "Now" as unix microseconds (the store's unit).

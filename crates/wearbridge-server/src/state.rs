@@ -33,6 +33,8 @@ pub struct AppState {
     pub auth_cache: Arc<crate::auth_cache::AuthCache>,
     /// Finished data-read bodies ([`crate::read_cache::ReadCache`]).
     pub read_cache: Arc<crate::read_cache::ReadCache>,
+    /// Per (user, data type) provider-fetch locks ([`Services::fetch_locks`]).
+    pub fetch_locks: Arc<crate::services::FetchLocks>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             sync: Arc::new(sync),
             auth_cache: Arc::new(crate::auth_cache::AuthCache::default()),
             read_cache,
+            fetch_locks: Arc::default(),
         }
     }
 
@@ -94,6 +97,7 @@ impl AppState {
             settings: self.sync.clone(),
             public_url: Arc::from(self.config.public_base_url()),
             webhook_lease: self.config.webhooks.lease(),
+            fetch_locks: self.fetch_locks.clone(),
         }
     }
 }

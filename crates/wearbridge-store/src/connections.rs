@@ -204,6 +204,9 @@ impl StoreTx<'_> {
     /// data); the number of records removed.
     pub async fn delete_user_records(&mut self, dev: &DeveloperId, user: &UserId) -> Result<u64> {
         self.touch(user);
+        // Coverage says "fetched and stored": with the records gone it would keep reads
+        // from ever fetching these days again.
+        self.forget_coverage(user).await?;
         let done = sqlx::query(DELETE_RECORDS)
             .bind(dev.as_str())
             .bind(user.as_str())

@@ -25,6 +25,7 @@
 pub mod changes;
 mod connect;
 pub mod connections;
+pub mod coverage;
 pub mod delivery;
 mod developers;
 mod error;

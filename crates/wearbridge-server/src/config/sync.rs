@@ -34,6 +34,11 @@ pub struct SyncConfig {
     pub slice_chunks: usize,
     /// Rate budgets by provider, replacing the published limits scope by scope.
     pub budgets: BTreeMap<String, BudgetConfig>,
+    /// A read refetches today and yesterday when their last fetch is older than this.
+    pub read_freshness_secs: u64,
+    /// How long a `to_webhook=false` read waits for its gap fill before it answers
+    /// `processing` and delivers by webhook.
+    pub read_wait_secs: u64,
 }
 
 /// One provider's budget override: a scope whose `*_requests` is set gets
@@ -67,6 +72,8 @@ impl Default for SyncConfig {
             backfill_days: BTreeMap::new(),
             slice_chunks: DEFAULT_SLICE_CHUNKS,
             budgets: BTreeMap::new(),
+            read_freshness_secs: DEFAULT_READ_FRESHNESS.as_secs(),
+            read_wait_secs: DEFAULT_READ_WAIT.as_secs(),
         }
     }
 }
@@ -85,6 +92,18 @@ impl SyncConfig {
             return Err(ConfigError::new(
                 "sync.slice_chunks",
                 "must be between 1 and 10000",
+            ));
+        }
+        if self.read_freshness_secs > MAX_SYNC_SECS {
+            return Err(ConfigError::new(
+                "sync.read_freshness_secs",
+                format!("must be between 0 and {MAX_SYNC_SECS}"),
+            ));
+        }
+        if self.read_wait_secs > 600 {
+            return Err(ConfigError::new(
+                "sync.read_wait_secs",
+                "must be between 0 and 600",
             ));
         }
         for (provider, secs) in &self.poll_interval_secs {
@@ -170,10 +189,19 @@ pub struct SyncSettings {
     /// Access tokens expiring within this margin are refreshed ahead by a job, so fetches
     /// rarely wait for a refresh (or meet a 401) on the hot path.
     pub refresh_ahead: Duration,
+    /// A read refetches today and yesterday when their last fetch is older than this.
+    pub read_freshness: Duration,
+    /// How long a `to_webhook=false` read waits for its gap fill.
+    pub read_wait: Duration,
     /// Whole-request timeout of provider calls made by sync jobs, when it should differ
     /// from the shared client's [`wearbridge_providers::REQUEST_TIMEOUT`] (tests).
     provider_http: Option<reqwest::Client>,
 }
+
+/// Freshness of today's and yesterday's data for reads: 15 minutes.
+pub const DEFAULT_READ_FRESHNESS: Duration = Duration::from_secs(900);
+/// A read waits this long for its gap fill, then answers `processing`.
+pub const DEFAULT_READ_WAIT: Duration = Duration::from_secs(30);
 
 /// Poll window: today and yesterday.
 pub const DEFAULT_POLL_WINDOW_DAYS: u32 = 2;
@@ -187,6 +215,8 @@ impl Default for SyncSettings {
             poll_intervals: BTreeMap::new(),
             poll_window_days: DEFAULT_POLL_WINDOW_DAYS,
             refresh_ahead: DEFAULT_REFRESH_AHEAD,
+            read_freshness: DEFAULT_READ_FRESHNESS,
+            read_wait: DEFAULT_READ_WAIT,
             provider_http: None,
         }
     }
@@ -198,6 +228,8 @@ impl SyncSettings {
         let mut settings = SyncSettings {
             refresh_ahead: Duration::from_secs(config.refresh_ahead_secs),
             slice_chunks: config.slice_chunks,
+            read_freshness: Duration::from_secs(config.read_freshness_secs),
+            read_wait: Duration::from_secs(config.read_wait_secs),
             ..SyncSettings::default()
         };
         for (provider, secs) in &config.poll_interval_secs {

@@ -35,10 +35,28 @@ pub async fn accept(
     range: Option<&DateRange>,
     with_samples: bool,
 ) -> Result<String, ApiError> {
-    let destination = services.store.destination(&user.developer_id).await?;
-    if destination.and_then(|d| d.webhook_url).is_none() {
+    if !has_destination(services, user).await? {
         return Ok(no_destination_body(data_type));
     }
+    let request = enqueue(services, user, data_type, range, with_samples).await?;
+    acknowledgement(user, &request)
+}
+
+/// Whether `user`'s developer has a webhook URL to deliver to.
+pub async fn has_destination(services: &Services, user: &User) -> Result<bool, ApiError> {
+    let destination = services.store.destination(&user.developer_id).await?;
+    Ok(destination.and_then(|d| d.webhook_url).is_some())
+}
+
+/// Queues the durable `data_request` job for a read of `range`; the request it runs,
+/// with its fresh `reference`.
+pub async fn enqueue(
+    services: &Services,
+    user: &User,
+    data_type: DataType,
+    range: Option<&DateRange>,
+    with_samples: bool,
+) -> Result<DataRequest, ApiError> {
     let request = DataRequest {
         developer_id: user.developer_id.clone(),
         user_id: user.id.clone(),
@@ -58,7 +76,7 @@ pub async fn accept(
     )?;
     services.store.enqueue_job(&job).await?;
     crate::jobs::data_request::QUEUED.notify_waiters();
-    acknowledgement(user, &request)
+    Ok(request)
 }
 
 /// `DataSentToWebhook` (`{user, reference, message, type}`), or for a large request the

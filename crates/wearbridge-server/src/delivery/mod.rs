@@ -12,6 +12,7 @@
 //!   the periodic `healthcheck` event.
 
 pub mod data_request;
+pub mod deferred;
 pub mod healthcheck;
 pub mod manage;
 pub mod schedule;

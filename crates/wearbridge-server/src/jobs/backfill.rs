@@ -1,7 +1,10 @@
 //! The backfill job: on connect, fetch the provider's last `backfill_days` days so reads
-//! return data at once.
+//! return data at once; on a re-pull (`POST /wearbridge/v1/users/{id}/backfill`, `wearbridge
+//! users backfill`), fetch a given range again.
 //!
-//! One job per user (dedup key `backfill:<user id>`). Its plan is
+//! The connect backfill is one job per user (dedup key `backfill:<user id>`) and skips
+//! the chunks a read already fetched; a re-pull (dedup key `repull:<user>:<range>:<types>`)
+//! fetches every chunk. Its plan is
 //! [`sync::plan::chunks`](crate::sync::plan::chunks) over the range; the number of
 //! finished chunks is the job's `progress` after each one. A worker that crashes leaves
 //! the job `running` until its lease expires; the next claim resumes at the checkpoint.
@@ -10,15 +13,19 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
-use wearbridge_store::ids::UserId;
-use wearbridge_store::{StoreError, StoreTx, User};
+use wearbridge_model::DataType;
+use wearbridge_store::ids::{JobId, UserId};
+use wearbridge_store::{Store, StoreError, StoreTx, User};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
 use crate::services::Services;
-use crate::sync::plan::{self, PlanEnd};
+use crate::sync::plan::{self, PlanEnd, PlanMode};
 
 /// Job kind on the jobs table.
 pub const KIND: &str = "backfill";
+
+/// Wakes the `backfill` lane of this process after a re-pull is queued.
+pub static QUEUED: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 /// The backfill job kind.
 pub struct Backfill;
@@ -29,6 +36,27 @@ pub struct Payload {
     pub user_id: UserId,
     pub start: NaiveDate,
     pub end: NaiveDate,
+    /// The data types to fetch; `None`: every type the provider supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<Vec<DataType>>,
+    /// Fetch every chunk again (a re-pull) instead of only what is not covered yet.
+    #[serde(default)]
+    pub refresh: bool,
+}
+
+impl Payload {
+    /// The types this backfill fetches, in the provider's order (which, with the range,
+    /// fixes the chunk plan): the requested ones the provider supports, or all of them.
+    pub fn types_of(&self, supported: &[DataType]) -> Vec<DataType> {
+        match &self.types {
+            Some(wanted) => supported
+                .iter()
+                .copied()
+                .filter(|data_type| wanted.contains(data_type))
+                .collect(),
+            None => supported.to_vec(),
+        }
+    }
 }
 
 /// The checkpoint: chunks finished.
@@ -54,7 +82,13 @@ impl Job for Backfill {
             return Ok(Outcome::Done);
         };
         let (provider, _) = crate::adapters::sync_adapter(services, &user.provider)?;
-        let chunks = plan::chunks(payload.start, payload.end, provider.supported_types());
+        let types = payload.types_of(provider.supported_types());
+        let chunks = plan::chunks(payload.start, payload.end, &types);
+        let mode = if payload.refresh {
+            PlanMode::Refresh
+        } else {
+            PlanMode::FillGaps
+        };
         let progress: Progress = run
             .job
             .progress
@@ -62,7 +96,7 @@ impl Job for Backfill {
             .and_then(|text| serde_json::from_str(text).ok())
             .unwrap_or_default();
         let save = |chunks_done| Progress { chunks_done };
-        let end = plan::run_plan(run, &user, &chunks, progress.chunks_done, save).await?;
+        let end = plan::run_plan(run, &user, &chunks, mode, progress.chunks_done, save).await?;
         if end == PlanEnd::Finished {
             services
                 .store
@@ -87,6 +121,8 @@ pub async fn enqueue_backfill(
         user_id: user.id.clone(),
         start,
         end: today,
+        types: None,
+        refresh: false,
     };
     let job = new_job::<Backfill>(
         &payload,
@@ -96,6 +132,39 @@ pub async fn enqueue_backfill(
     )?;
     tx.enqueue_job(&job).await?;
     Ok(())
+}
+
+/// Queues a re-pull of `start..=end` (`types`: `None` for every supported type); the
+/// job's id, or `None` when the same re-pull is already queued or running.
+pub async fn enqueue_repull(
+    store: &Store,
+    user: &User,
+    (start, end): (NaiveDate, NaiveDate),
+    types: Option<Vec<DataType>>,
+    now: i64,
+) -> Result<Option<JobId>, StoreError> {
+    let type_key = types.as_ref().map_or_else(
+        || "all".to_owned(),
+        |types| {
+            let names: Vec<&str> = types.iter().map(|data_type| data_type.as_str()).collect();
+            names.join(",")
+        },
+    );
+    let payload = Payload {
+        user_id: user.id.clone(),
+        start,
+        end,
+        types,
+        refresh: true,
+    };
+    let dedup = format!("repull:{}:{start}:{end}:{type_key}", user.id);
+    let job = new_job::<Backfill>(
+        &payload,
+        Some(dedup),
+        now,
+        Some((&user.developer_id, &user.id)),
+    )?;
+    store.enqueue_job(&job).await
 }
 
 /// Runs every due backfill job now (tests, benchmarks); the number of jobs run.

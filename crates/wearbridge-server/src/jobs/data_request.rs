@@ -1,5 +1,6 @@
-//! The `data_request` job behind `to_webhook=true` reads: reads the range from the store
-//! and appends its events (bodies from [`crate::events::data_request_bodies`]) tagged
+//! The `data_request` job behind `to_webhook=true` reads: fetches from the provider what
+//! the range lacks (the same fill as a `to_webhook=false` read, [`crate::sync::fill`]),
+//! then reads the range from the store and appends its events (bodies from [`crate::events::data_request_bodies`]) tagged
 //! with the acknowledgement's reference, in one transaction.
 //!
 //! At-least-once: if the process dies after the events commit but before the job is
@@ -17,6 +18,8 @@ use wearbridge_store::{NewEvent, RecordQuery, Store};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
 use crate::services::Services;
+use crate::sync::coverage::{self, DaySpan};
+use crate::sync::fill::{FillStop, fill};
 
 /// Job kind on the durable queue.
 pub const JOB_KIND: &str = "data_request";
@@ -61,6 +64,7 @@ impl Job for DataRequestJob {
     type Payload = DataRequest;
 
     async fn run(run: &JobRun<'_>, request: DataRequest) -> Result<Outcome, JobError> {
+        fill_first(run, &request).await?;
         let appended = append_events(&run.services.store, &request).await?;
         tracing::debug!(events = appended, "data request delivered to the outbox");
         Ok(Outcome::Done)
@@ -68,6 +72,63 @@ impl Job for DataRequestJob {
 
     fn lease(services: &Services) -> Duration {
         services.webhook_lease
+    }
+}
+
+/// Fetches what the request's range lacks. A rate limit makes the job wait for it
+/// (`rate_limit_hit` tells the app, with the request's reference); a provider failure is
+/// retried while attempts remain, then the stored part is delivered.
+async fn fill_first(run: &JobRun<'_>, request: &DataRequest) -> Result<(), JobError> {
+    let services = run.services;
+    let Some(user) = services
+        .store
+        .get_user(&request.developer_id, &request.user_id)
+        .await?
+    else {
+        return Ok(());
+    };
+    let days = request_days(services, request);
+    match fill(services, &user, request.data_type, days, Some(run)).await {
+        Ok(_) => Ok(()),
+        Err(FillStop::RateLimited { retry_at }) => {
+            let event = crate::events::rate_limit_hit(
+                &user,
+                (days.first, days.last),
+                retry_at,
+                Some(&request.reference),
+            )
+            .map_err(|error| JobError::Payload(error.to_string()))?;
+            services.store.append_event(&event).await?;
+            crate::delivery::wake();
+            Err(JobError::Wait {
+                run_at: retry_at,
+                progressed: true,
+                note: Some("waiting for the provider rate limit".to_owned()),
+            })
+        }
+        Err(FillStop::Failed(error)) if run.job.attempts < run.job.max_attempts => Err(error),
+        Err(FillStop::Failed(error)) => {
+            tracing::warn!(error = %error, "data request fill failed; delivering what is stored");
+            Ok(())
+        }
+    }
+}
+
+/// The provider days the request covers: its local days, or the days its instants can
+/// touch; today for an athlete request (a profile has no period).
+fn request_days(services: &Services, request: &DataRequest) -> DaySpan {
+    if let Some((first, last)) = request.local_days {
+        return DaySpan { first, last };
+    }
+    match (request.start_ts, request.end_ts) {
+        (Some(start), Some(end)) => coverage::instant_days(start, end),
+        _ => {
+            let today = services.clock.now().date_naive();
+            DaySpan {
+                first: today,
+                last: today,
+            }
+        }
     }
 }
 

@@ -9,14 +9,15 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use wearbridge_model::DataType;
-use wearbridge_providers::{FetchRange, ProviderError};
+use wearbridge_providers::FetchRange;
 use wearbridge_store::ids::UserId;
 use wearbridge_store::{StoreError, User};
 
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy, new_job};
-use crate::ingest::ingest_records;
 use crate::services::Services;
-use crate::sync::plan::{Chunk, admit, fetch_chunk, interrupted, job_user, revoke_access};
+use crate::sync::plan::{
+    Chunk, admit, fetch_and_store, interrupted, is_revoked, job_user, revoke_access,
+};
 
 /// Job kind on the jobs table.
 pub const KIND: &str = "fetch";
@@ -58,9 +59,13 @@ impl Job for Fetch {
                 end: payload.end,
             },
         };
+        let _fetching = services
+            .fetch_locks
+            .lock((user.id.clone(), chunk.data_type))
+            .await;
         admit(services, provider.as_ref(), &user, chunk, 0).await?;
         let mut rejected = None;
-        match fetch_chunk(
+        match fetch_and_store(
             services,
             provider.as_ref(),
             &ctx,
@@ -70,11 +75,8 @@ impl Job for Fetch {
         )
         .await
         {
-            Ok(records) => {
-                ingest_records(&services.store, &user, records).await?;
-                Ok(Outcome::Done)
-            }
-            Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
+            Ok(()) => Ok(Outcome::Done),
+            Err(error) if is_revoked(&error) => {
                 revoke_access(services, &user).await?;
                 Ok(Outcome::Done)
             }

@@ -19,7 +19,7 @@ use wearbridge_store::ids::UserId;
 use super::{Job, JobError, JobRun, Outcome, Retry, SettlePolicy};
 use crate::clock::micros;
 use crate::services::Services;
-use crate::sync::plan::{self, PlanEnd};
+use crate::sync::plan::{self, PlanEnd, PlanMode};
 
 /// Job kind of the periodic poll.
 pub const KIND: &str = "poll";
@@ -91,7 +91,15 @@ impl Job for Poll {
             window,
             chunks_done,
         };
-        let end = plan::run_plan(run, &user, &chunks, progress.chunks_done, save).await?;
+        let end = plan::run_plan(
+            run,
+            &user,
+            &chunks,
+            PlanMode::Refresh,
+            progress.chunks_done,
+            save,
+        )
+        .await?;
         if end == PlanEnd::Revoked {
             return Ok(Outcome::Done);
         }

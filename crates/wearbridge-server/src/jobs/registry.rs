@@ -10,7 +10,7 @@ use super::{Lane, entry};
 pub const BACKFILL: Lane = Lane {
     name: "backfill",
     kinds: &[entry::<super::backfill::Backfill>()],
-    wake: None,
+    wake: Some(&super::backfill::QUEUED),
     needs_webhooks: false,
 };
 

@@ -17,12 +17,16 @@ use wearbridge_store::{RecordQuery, User};
 use crate::auth::AuthDeveloper;
 use crate::dates::DateRange;
 use crate::delivery::data_request;
+use crate::delivery::deferred::{self, Deferral};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
 use crate::read_cache::ReadKey;
 use crate::routes::params::{USER_NOT_FOUND, lookup_user, parse_bool, parse_user_id, require};
 use crate::state::AppState;
+use crate::sync::coverage::{self, DaySpan};
+use crate::sync::reads::{self, ReadReady};
 use crate::wire::{RawJson, data_response_body, terra_user};
+use wearbridge_store::coverage::shift_day;
 
 /// Query parameters of the data endpoints. Everything arrives as text so that each bad
 /// value gets a message naming its parameter.
@@ -65,9 +69,11 @@ async fn fetch_records(
         .await
         .map(RawJson::from);
     }
-    // A body read before is served while the user is unchanged (`read_cache.rs`); else
-    // one statement reads it (`read_records`).
+    // A body read before is served while the user is unchanged (`read_cache.rs`) and
+    // no day of it can still change at the provider; else the read fills its gaps from
+    // the provider (`sync::reads`) and one statement reads it (`read_records`).
     let user_id = parse_user_id(user_id, "user_id")?;
+    let days = coverage::read_days(&range);
     let query = RecordQuery {
         start_ts: range.start_micros(),
         end_ts: range.end_micros(),
@@ -85,16 +91,62 @@ async fn fetch_records(
     };
     let changes = state.store.changes();
     let cacheable = state.read_cache.enabled() && changes.shared_safely();
+    let settled = days.last < shift_day(state.clock.now().date_naive(), -1);
+    if cacheable
+        && settled
+        && let Some(body) = state.read_cache.get(&key, changes.version(&key.user))
+    {
+        return Ok(RawJson(body));
+    }
+    let user = lookup_user(state, developer, key.user.as_str()).await?;
+    let complete =
+        match fill_read(state, &user, (data_type, Some(&range), days), with_samples).await? {
+            ReadFill::Serve { complete } => complete,
+            ReadFill::Answer(body) => return Ok(body),
+        };
     // Read before the query: a commit after this point moves it (read_cache.rs).
     let version = changes.version(&key.user);
     if cacheable && let Some(body) = state.read_cache.get(&key, version) {
         return Ok(RawJson(body));
     }
     let body = read_records(state, &key, query).await?;
-    if cacheable {
+    if cacheable && complete {
         state.read_cache.insert(key, version, body.clone());
     }
     Ok(RawJson(body))
+}
+
+/// What a `to_webhook=false` read does after its fill.
+enum ReadFill {
+    /// Serve from the store (`complete`: the body may be cached).
+    Serve { complete: bool },
+    /// The fetch goes on without the read: this `processing` / `rate_limit` answer.
+    Answer(RawJson),
+}
+
+/// Fills the read's provider days `days` first (`sync::reads`), waiting at most the
+/// configured read wait.
+async fn fill_read(
+    state: &AppState,
+    user: &User,
+    (data_type, range, days): (DataType, Option<&DateRange>, DaySpan),
+    with_samples: bool,
+) -> Result<ReadFill, ApiError> {
+    let services = state.services();
+    let deferral = match reads::prepare_read(&services, user, data_type, days).await {
+        ReadReady::Serve { complete } => return Ok(ReadFill::Serve { complete }),
+        ReadReady::StillFetching { retry_after } => Deferral::StillFetching { retry_after },
+        ReadReady::RateLimited { retry_at } => Deferral::RateLimited { retry_at },
+    };
+    let body = deferred::defer(
+        &services,
+        user,
+        (data_type, range, days),
+        with_samples,
+        deferral,
+    )
+    .await?;
+    Ok(ReadFill::Answer(RawJson::from(body)))
 }
 
 /// The response body for `key` from the store: the user and every record in one
@@ -133,6 +185,16 @@ async fn fetch_athlete(
         return data_request::accept(&state.services(), &user, DataType::Athlete, None, true)
             .await
             .map(RawJson::from);
+    }
+    // A profile has no period: today's fetch is the profile as it is now.
+    let today = state.clock.now().date_naive();
+    let today = DaySpan {
+        first: today,
+        last: today,
+    };
+    let request = (DataType::Athlete, None, today);
+    if let ReadFill::Answer(body) = fill_read(state, &user, request, true).await? {
+        return Ok(body);
     }
     let athlete = latest_athlete(state, developer, &user.id).await?;
     athlete_body(&user, athlete.as_deref()).map(RawJson::from)

@@ -2,6 +2,7 @@
 //! [`router`] merges them here, in one place. A new resource adds a module and one line.
 
 pub mod auth;
+pub mod backfill;
 pub mod data;
 pub mod deliveries;
 pub mod integrations;
@@ -30,4 +31,5 @@ pub fn router() -> Router<AppState> {
         .merge(widget::router())
         .merge(provider_push::router())
         .merge(sync_status::router())
+        .merge(backfill::router())
 }

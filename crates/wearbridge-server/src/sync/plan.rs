@@ -18,10 +18,11 @@ use wearbridge_store::{Job, User, UserPatch};
 use crate::clock::micros;
 use crate::connect::ConnectError;
 use crate::connect::vault::access_token;
-use crate::ingest::ingest_records;
+use crate::ingest::{FetchedWindow, ingest_records};
 use crate::jobs::{JobError, JobRun, backoff, retry_with_backoff};
 use crate::services::Services;
 use crate::sync::budget::{self, Admission};
+use crate::sync::coverage::{self, DaySpan, Horizon};
 
 /// Days per fetch: small enough that a chunk (one provider page or two) finishes well
 /// inside the lease, large enough to keep the request count low.
@@ -32,6 +33,16 @@ pub const CHUNK_DAYS: u64 = 7;
 pub struct Chunk {
     pub data_type: DataType,
     pub range: FetchRange,
+}
+
+/// Whether a plan fetches every chunk or only what the coverage ledger lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanMode {
+    /// Fetch every chunk (polls, re-pulls: the point is to fetch again).
+    Refresh,
+    /// Skip a chunk whose days are all covered and fresh (the connect-time backfill: a
+    /// read may have fetched them first).
+    FillGaps,
 }
 
 /// How a run over a chunk plan ended.
@@ -89,6 +100,7 @@ pub async fn run_plan<P: Serialize>(
     run: &JobRun<'_>,
     user: &User,
     plan: &[Chunk],
+    mode: PlanMode,
     mut done: usize,
     save: impl Fn(usize) -> P,
 ) -> Result<PlanEnd, JobError> {
@@ -97,31 +109,82 @@ pub async fn run_plan<P: Serialize>(
     let mut rejected = None;
     let mut done_now = 0;
     while let Some(chunk) = plan.get(done) {
-        admit(services, provider.as_ref(), user, *chunk, done_now).await?;
-        match fetch_chunk(
-            services,
-            provider.as_ref(),
-            &ctx,
-            user,
-            *chunk,
-            &mut rejected,
-        )
-        .await
-        {
-            Ok(records) => {
-                ingest_records(&services.store, user, records).await?;
+        let _fetching = services
+            .fetch_locks
+            .lock((user.id.clone(), chunk.data_type))
+            .await;
+        if mode == PlanMode::Refresh || !chunk_covered(services, user, *chunk).await? {
+            admit(services, provider.as_ref(), user, *chunk, done_now).await?;
+            let fetched = fetch_and_store(
+                services,
+                provider.as_ref(),
+                &ctx,
+                user,
+                *chunk,
+                &mut rejected,
+            )
+            .await;
+            match fetched {
+                Ok(()) => {}
+                Err(error) if is_revoked(&error) => {
+                    revoke_access(services, user).await?;
+                    return Ok(PlanEnd::Revoked);
+                }
+                Err(error) => return Err(interrupted(services, user, error, done_now > 0).await?),
             }
-            Err(error) if matches!(error.provider(), Some(ProviderError::InvalidGrant(_))) => {
-                revoke_access(services, user).await?;
-                return Ok(PlanEnd::Revoked);
-            }
-            Err(error) => return Err(interrupted(services, user, error, done_now > 0).await?),
         }
         done += 1;
         done_now += 1;
         checkpoint(run, &save(done)).await?;
     }
     Ok(PlanEnd::Finished)
+}
+
+/// Whether every day of `chunk` is covered and fresh in the ledger (see
+/// [`crate::sync::coverage`]).
+async fn chunk_covered(services: &Services, user: &User, chunk: Chunk) -> Result<bool, JobError> {
+    let days = DaySpan {
+        first: chunk.range.start,
+        last: chunk.range.end,
+    };
+    let covered = services
+        .store
+        .coverage(&user.id, chunk.data_type, days.first, days.last)
+        .await?;
+    let horizon = Horizon {
+        now: services.clock.now(),
+        history_days: None,
+        freshness: services.settings.read_freshness,
+    };
+    Ok(coverage::gaps(days, &covered, &horizon).is_empty())
+}
+
+/// Whether a fetch failed because the provider no longer accepts the grant.
+pub fn is_revoked(error: &JobError) -> bool {
+    matches!(error.provider(), Some(ProviderError::InvalidGrant(_)))
+}
+
+/// Fetches `chunk` with a usable token and stores its records, the chunk's days
+/// recorded as covered in the same transaction. Callers hold the fetch lock of
+/// `(user, chunk.data_type)` and have passed the budgets.
+pub async fn fetch_and_store(
+    services: &Services,
+    provider: &dyn Provider,
+    ctx: &ProviderCtx,
+    user: &User,
+    chunk: Chunk,
+    rejected: &mut Option<i64>,
+) -> Result<(), JobError> {
+    let at = services.now_micros();
+    let records = fetch_chunk(services, provider, ctx, user, chunk, rejected).await?;
+    let window = FetchedWindow {
+        data_type: chunk.data_type,
+        first: chunk.range.start,
+        last: chunk.range.end,
+        at,
+    };
+    ingest_records(&services.store, user, records, Some(window)).await?;
+    Ok(())
 }
 
 /// Lets the next chunk go when this claim's slice is not used up and the provider's rate
@@ -250,6 +313,13 @@ async fn checkpoint<P: Serialize>(run: &JobRun<'_>, progress: &P) -> Result<(), 
         .store
         .update_job_progress(&run.job.id, &text)
         .await?;
+    extend_lease(run).await
+}
+
+/// Extends the job's lease by another lease period; [`JobError::LeaseLost`] when another
+/// worker took the job over meanwhile.
+pub async fn extend_lease(run: &JobRun<'_>) -> Result<(), JobError> {
+    let services = run.services;
     if !services
         .store
         .extend_lease(&run.job.id, run.worker_id, run.lease, services.now_micros())

@@ -111,7 +111,7 @@ async fn act(
             records,
         } => {
             for user in active_users(services, provider, &provider_user_id).await? {
-                let summary = ingest_records(&services.store, &user, records.clone())
+                let summary = ingest_records(&services.store, &user, records.clone(), None)
                     .await
                     .map_err(|error| match error {
                         IngestRecordsError::Store(store) => PushError::Store(store),

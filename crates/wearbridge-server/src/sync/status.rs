@@ -38,6 +38,8 @@ pub struct BackfillStatus {
     /// First and last day requested (provider-local calendar days, inclusive).
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
+    /// A re-pull (`POST /wearbridge/v1/users/{id}/backfill`), not the connect backfill.
+    pub repull: bool,
     pub chunks_total: usize,
     pub chunks_done: usize,
     /// The completion marker: true once every chunk is stored.
@@ -107,7 +109,8 @@ fn backfill_status(job: &Job, types: &[DataType]) -> Option<BackfillStatus> {
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    let plan = plan::chunks(payload.start, payload.end, types);
+    let types = payload.types_of(types);
+    let plan = plan::chunks(payload.start, payload.end, &types);
     let completed = job.state == JobState::Completed;
     let chunks_done = if completed {
         plan.len()
@@ -129,6 +132,7 @@ fn backfill_status(job: &Job, types: &[DataType]) -> Option<BackfillStatus> {
         state: job.state.as_str().to_owned(),
         start_date: payload.start,
         end_date: payload.end,
+        repull: payload.refresh,
         chunks_total: plan.len(),
         chunks_done,
         completed,

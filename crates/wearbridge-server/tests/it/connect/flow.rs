@@ -110,7 +110,7 @@ connect_test!(widget_flow_connects_and_backfills_all_types, |env| {
         .fetch(&ctx, &token.token, wearbridge_model::DataType::Sleep, range)
         .await
         .expect("fetch");
-    let summary = wearbridge_server::ingest::ingest_records(&env.store, &stored, records)
+    let summary = wearbridge_server::ingest::ingest_records(&env.store, &stored, records, None)
         .await
         .expect("ingest");
     assert_eq!(

@@ -1,0 +1,139 @@
+//! On-demand fills: before a read is answered (in the response or by webhook), fetch
+//! from the provider exactly the days of the range the coverage ledger lacks.
+//!
+//! A fill takes the fetch lock of `(user, data type)` for its whole run, then reads the
+//! ledger: a concurrent fill of overlapping days waits, then finds them covered, so no
+//! day is fetched twice by this process. Each missing run of days is fetched in
+//! [`CHUNK_DAYS`](super::plan::CHUNK_DAYS) windows through the same budgets, token vault
+//! and ingest as the plans (upsert by identity, data events for what changed, the
+//! window recorded as covered in the same transaction). The ledger is also the fill's
+//! checkpoint: a fill cut short (a timeout, a crash, a rate limit) resumes where it
+//! stopped the next time anything asks for the same days.
+
+use wearbridge_model::DataType;
+use wearbridge_providers::ProviderError;
+use wearbridge_store::User;
+
+use super::budget::{self, Admission};
+use super::coverage::{self, DaySpan, Horizon};
+use super::plan::{self, Chunk};
+use crate::jobs::{JobError, JobRun};
+use crate::services::Services;
+
+/// How a fill ended without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filled {
+    /// The wanted days are covered now; `windows` provider windows were fetched for it.
+    Covered { windows: usize },
+    /// The provider no longer accepts the grant: the user is inactive now
+    /// (`access_revoked` sent); what is stored is all there is.
+    Revoked,
+    /// Nothing can be fetched: the user is inactive or the provider has no such data.
+    Unfetchable,
+}
+
+/// Why a fill stopped early. What it fetched before stopping stays stored and covered.
+#[derive(Debug, thiserror::Error)]
+pub enum FillStop {
+    /// A rate budget is empty or the provider answered 429: try again at `retry_at`
+    /// (unix µs).
+    #[error("provider rate limit: retry at {retry_at}")]
+    RateLimited { retry_at: i64 },
+    /// The provider or the store failed.
+    #[error(transparent)]
+    Failed(#[from] JobError),
+}
+
+impl From<wearbridge_store::StoreError> for FillStop {
+    fn from(error: wearbridge_store::StoreError) -> Self {
+        FillStop::Failed(error.into())
+    }
+}
+
+/// Fetches what `wanted` lacks of `user`'s `data_type`. `run`, when the fill works for a
+/// job, has its lease extended after every window.
+pub async fn fill(
+    services: &Services,
+    user: &User,
+    data_type: DataType,
+    wanted: DaySpan,
+    run: Option<&JobRun<'_>>,
+) -> Result<Filled, FillStop> {
+    if !user.active {
+        return Ok(Filled::Unfetchable);
+    }
+    let (provider, ctx) = crate::adapters::user_adapter(services, user).map_err(JobError::from)?;
+    if !provider.supported_types().contains(&data_type) {
+        return Ok(Filled::Unfetchable);
+    }
+    let horizon = Horizon {
+        now: services.clock.now(),
+        history_days: wearbridge_providers::registry::module(&user.provider)
+            .and_then(|module| module.history_days),
+        freshness: services.settings.read_freshness,
+    };
+    let Some(wanted) = horizon.clamp(wanted) else {
+        return Ok(Filled::Covered { windows: 0 });
+    };
+    let _fetching = services
+        .fetch_locks
+        .lock((user.id.clone(), data_type))
+        .await;
+    let covered = services
+        .store
+        .coverage(&user.id, data_type, wanted.first, wanted.last)
+        .await?;
+    let mut windows = 0;
+    let mut rejected = None;
+    for gap in coverage::gaps(wanted, &covered, &horizon) {
+        for chunk in plan::chunks(gap.first, gap.last, &[data_type]) {
+            admit(services, provider.as_ref(), user, chunk).await?;
+            let fetched = plan::fetch_and_store(
+                services,
+                provider.as_ref(),
+                &ctx,
+                user,
+                chunk,
+                &mut rejected,
+            )
+            .await;
+            match fetched {
+                Ok(()) => windows += 1,
+                Err(error) if plan::is_revoked(&error) => {
+                    plan::revoke_access(services, user).await?;
+                    return Ok(Filled::Revoked);
+                }
+                Err(error) => return Err(stopped(services, user, error).await?),
+            }
+            if let Some(run) = run {
+                plan::extend_lease(run).await?;
+            }
+        }
+    }
+    Ok(Filled::Covered { windows })
+}
+
+/// Spends the budgets for `chunk`, or stops the fill until they refill.
+async fn admit(
+    services: &Services,
+    provider: &dyn wearbridge_providers::Provider,
+    user: &User,
+    chunk: Chunk,
+) -> Result<(), FillStop> {
+    match budget::acquire(services, provider, &user.id, chunk.data_type, chunk.range).await? {
+        Admission::Go => Ok(()),
+        Admission::WaitUntil(retry_at) => Err(FillStop::RateLimited { retry_at }),
+    }
+}
+
+/// A provider 429 pauses the budget (as in the plans) and stops the fill until the
+/// pause ends; a persistent 401/403 sends `connection_error`; anything else fails it.
+async fn stopped(services: &Services, user: &User, error: JobError) -> Result<FillStop, FillStop> {
+    if let Some(ProviderError::RateLimited { retry_after }) = error.provider() {
+        let retry_at = budget::pause(services, &user.provider, &user.id, *retry_after).await?;
+        return Ok(FillStop::RateLimited { retry_at });
+    }
+    Ok(FillStop::Failed(
+        plan::interrupted(services, user, error, false).await?,
+    ))
+}

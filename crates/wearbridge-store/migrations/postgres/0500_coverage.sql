@@ -1,0 +1,13 @@
+-- Coverage ledger (postgres): which days of which data type have been fetched from the
+-- provider for a user, and when. Keep in step with ../sqlite/0500_coverage.sql.
+-- One row per (user, data type, day): reads compute their gaps from it, and an upsert
+-- per fetched day keeps concurrent writers from ever conflicting. `day` counts days
+-- since 1970-01-01 (the provider's calendar day of the fetch window); `fetched_at` is
+-- unix microseconds (UTC).
+CREATE TABLE coverage (
+    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    data_type  TEXT NOT NULL,
+    day        BIGINT NOT NULL,
+    fetched_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, data_type, day)
+);
