@@ -246,3 +246,77 @@ fn development_mode_creates_a_developer_once_and_prints_a_curl_line() {
     let list: Value = serde_json::from_str(&stdout(&listed)).unwrap_or_default();
     assert_eq!(list.as_array().map(Vec::len), Some(1));
 }
+
+/// `wearbridge users backfill` queues a re-pull for a user of any developer and prints
+/// what it queued; a second identical call reports it already queued; bad input fails
+/// with a message.
+#[test]
+fn users_backfill_queues_a_repull() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = [("WEARBRIDGE_ENCRYPTION_KEY", KEY)];
+    let created = run(dir.path(), &["developer", "create", "--name", "Acme"], &env);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let dev: Value = serde_json::from_str(stdout(&created).trim()).expect("json");
+    let dev_id = dev["dev_id"].as_str().expect("dev_id").to_owned();
+    let database = format!("sqlite://{}", dir.path().join("wearbridge.db").display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let user = runtime.block_on(async {
+        let store = wearbridge_store::Store::connect(&database)
+            .await
+            .expect("store");
+        let dev = wearbridge_store::ids::DeveloperId::parse(&dev_id).expect("dev id");
+        let new = wearbridge_store::NewUser {
+            provider: "SANDBOX".to_owned(),
+            provider_user_id: Some("ann".to_owned()),
+            reference_id: None,
+            scopes: None,
+        };
+        store
+            .create_user(&dev, new)
+            .await
+            .expect("user")
+            .id
+            .to_string()
+    });
+    let args = [
+        "users",
+        "backfill",
+        &user,
+        "--start-date",
+        "2026-01-01",
+        "--end-date",
+        "2026-01-31",
+        "--types",
+        "daily,sleep",
+    ];
+    let first = run(dir.path(), &args, &env);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let queued: Value = serde_json::from_str(stdout(&first).trim()).expect("one JSON object");
+    assert_eq!(queued["status"], "queued");
+    assert_eq!(queued["user_id"], user.as_str());
+    assert_eq!(queued["types"], serde_json::json!(["daily", "sleep"]));
+    assert!(queued["job_id"].is_string());
+    let again: Value =
+        serde_json::from_str(stdout(&run(dir.path(), &args, &env)).trim()).expect("json");
+    assert_eq!(again["status"], "already_queued");
+
+    let backwards = run(
+        dir.path(),
+        &[
+            "users",
+            "backfill",
+            &user,
+            "--start-date",
+            "2026-02-01",
+            "--end-date",
+            "2026-01-01",
+        ],
+        &env,
+    );
+    assert!(!backwards.status.success());
+    assert!(
+        stderr(&backwards).contains("end_date"),
+        "{}",
+        stderr(&backwards)
+    );
+}

@@ -16,8 +16,11 @@ pub fn rate_limit_hit(
     retrying_at: i64,
     reference: Option<&str>,
 ) -> Result<NewEvent, serde_json::Error> {
+    // The SDK-era event's `TerraUser` has no `created_at` (sdk/TerraUser.json).
+    let mut wire_user = terra_user(user);
+    wire_user.created_at = None;
     let event = WebhookEvent::RateLimitHit(RateLimitHitEvent {
-        user: terra_user(user),
+        user: wire_user,
         start_date: first.to_string(),
         end_date: last.to_string(),
         retrying_at: terra_timestamp(retrying_at).unwrap_or_default(),

@@ -2,11 +2,11 @@
 //! coverage ledger (`wearbridge_store::coverage`), no IO.
 //!
 //! A day is covered once a fetch of it committed, except the days that may still
-//! change at the provider: yesterday, today and tomorrow (UTC; tomorrow is today for
-//! users east of UTC) count as covered only while their last fetch is younger than the
-//! freshness window (`sync.read_freshness_secs`). DaySpan older than the provider's
-//! history depth, or later than tomorrow, are never fetched: the provider has nothing
-//! there.
+//! change at the provider: yesterday and today (UTC, the calendar the polls use too)
+//! count as covered only while their last fetch is younger than the freshness window
+//! (`sync.read_freshness_secs`). Days older than the provider's history depth, or later
+//! than today, are never fetched by a read: the provider has nothing there yet (a user
+//! east of UTC whose day has begun gets it from the next poll or push).
 
 use std::time::Duration;
 
@@ -72,11 +72,11 @@ impl Horizon {
         self.now.date_naive()
     }
 
-    /// `wanted` cut to what the provider can serve: no later than tomorrow, no earlier
+    /// `wanted` cut to what the provider can serve: no later than today, no earlier
     /// than its history depth; `None` when nothing is left.
     pub fn clamp(&self, wanted: DaySpan) -> Option<DaySpan> {
         let today = self.today();
-        let latest = shift_day(today, 1);
+        let latest = today;
         let earliest = self
             .history_days
             .map(|days| shift_day(today, 1 - i64::from(days.max(1))));
@@ -202,11 +202,11 @@ mod tests {
     }
 
     #[test]
-    fn clamp_stops_at_tomorrow_and_the_history_depth() {
+    fn clamp_stops_at_today_and_the_history_depth() {
         let mut h = horizon("2026-06-30T12:00:00Z");
         assert_eq!(
             h.clamp(days("2026-06-01", "2026-08-01")),
-            Some(days("2026-06-01", "2026-07-01"))
+            Some(days("2026-06-01", "2026-06-30"))
         );
         h.history_days = Some(30);
         assert_eq!(

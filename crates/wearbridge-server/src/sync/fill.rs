@@ -59,11 +59,12 @@ pub async fn fill(
     wanted: DaySpan,
     run: Option<&JobRun<'_>>,
 ) -> Result<Filled, FillStop> {
-    if !user.active {
+    // An inactive grant, a provider this deployment does not run, or a type the
+    // provider does not have: nothing to fetch, and nothing missing either.
+    let Some(provider) = services.providers.get(&user.provider) else {
         return Ok(Filled::Unfetchable);
-    }
-    let (provider, ctx) = crate::adapters::user_adapter(services, user).map_err(JobError::from)?;
-    if !provider.supported_types().contains(&data_type) {
+    };
+    if !user.active || !provider.supported_types().contains(&data_type) {
         return Ok(Filled::Unfetchable);
     }
     let horizon = Horizon {
@@ -83,9 +84,24 @@ pub async fn fill(
         .store
         .coverage(&user.id, data_type, wanted.first, wanted.last)
         .await?;
+    let gaps = coverage::gaps(wanted, &covered, &horizon);
+    if gaps.is_empty() {
+        return Ok(Filled::Covered { windows: 0 });
+    }
+    // Users connected through the mobile SDK (and seeded ones) hold no provider grant.
+    let dev = &user.developer_id;
+    if services
+        .store
+        .get_connection(dev, &user.id)
+        .await?
+        .is_none()
+    {
+        return Ok(Filled::Unfetchable);
+    }
+    let (provider, ctx) = crate::adapters::user_adapter(services, user).map_err(JobError::from)?;
     let mut windows = 0;
     let mut rejected = None;
-    for gap in coverage::gaps(wanted, &covered, &horizon) {
+    for gap in gaps {
         for chunk in plan::chunks(gap.first, gap.last, &[data_type]) {
             admit(services, provider.as_ref(), user, chunk).await?;
             let fetched = plan::fetch_and_store(

@@ -12,6 +12,7 @@ mod data;
 mod fixtures;
 mod flows;
 mod integrations;
+mod on_demand;
 mod ops;
 mod provider_garmin;
 mod provider_oura;

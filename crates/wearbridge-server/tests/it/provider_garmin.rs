@@ -124,7 +124,23 @@ crate::connect_test!(garmin_rate_limit_pauses_the_budget, |env| {
         Some(0),
         "{requests:?}"
     );
-    assert!(env.data(&dev, "daily", &user, 10).await.is_empty());
+    // A read meanwhile gets Terra's rate-limit answer at once, without calling Garmin.
+    let today = wearbridge_server::clock::Clock::now(env.clock()).date_naive();
+    let path = format!(
+        "/v2/daily?user_id={user}&start_date={}&end_date={today}&to_webhook=false",
+        today - chrono::Days::new(9)
+    );
+    let body = env.call(&dev, Method::GET, &path, None, 200).await;
+    assert_eq!(body["type"], "rate_limit", "{body}");
+    assert!(
+        body["retry_after_seconds"]
+            .as_i64()
+            .is_some_and(|s| (1..=3_600).contains(&s))
+    );
+    assert_eq!(
+        env.sim().requests().records(Some("garmin")).len(),
+        requests.len()
+    );
 });
 
 crate::connect_test!(garmin_revoked_grant_ends_in_access_revoked, |env| {

@@ -25,6 +25,7 @@ use wearbridge_server::crypto::Cipher;
 use wearbridge_server::developers::create_developer;
 use wearbridge_server::jobs::backfill;
 use wearbridge_server::state::AppState;
+use wearbridge_server::sync::SyncSettings;
 use wearbridge_sim::{SimConfig, SimHandle, SimProvider, Simulator};
 use wearbridge_store::ids::DeveloperId;
 use wearbridge_store::testing::{TestDatabase, fresh_database_url};
@@ -80,6 +81,11 @@ macro_rules! connect_test {
 
 impl Env {
     pub(crate) async fn spawn(backend: Backend) -> Option<Env> {
+        Env::spawn_with(backend, SyncSettings::default()).await
+    }
+
+    /// [`Env::spawn`] with these sync engine settings.
+    pub(crate) async fn spawn_with(backend: Backend, sync: SyncSettings) -> Option<Env> {
         let (database_url, database) = fresh_database_url(backend).await.expect("test database")?;
         let store = Store::connect(&database_url).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -99,6 +105,7 @@ impl Env {
         let endpoints = wearbridge_sim::layout::endpoints(&sim_url);
         let state = AppState::new(store.clone(), config, cipher)
             .with_providers(Registry::new(ProvidersConfig::sandbox(endpoints)))
+            .with_sync(sync)
             .with_clock(clock.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = build_router(state.clone());
@@ -128,7 +135,13 @@ impl Env {
     }
 
     pub(crate) async fn developer(&self, name: &str) -> Dev {
-        let created = create_developer(&self.store, &self.state.cipher, name, None)
+        self.developer_with_webhook(name, None).await
+    }
+
+    /// A developer whose webhook URL is `webhook` (events queue for it; nothing in these
+    /// tests delivers them).
+    pub(crate) async fn developer_with_webhook(&self, name: &str, webhook: Option<&str>) -> Dev {
+        let created = create_developer(&self.store, &self.state.cipher, name, webhook)
             .await
             .expect("developer");
         Dev {

@@ -171,21 +171,26 @@ connect_test!(
             wearbridge_store::JobState::Completed,
             "{jobs:?}"
         );
-        // The checkpointed window was not fetched again: the oldest days stay empty while
-        // the rest of the 30 days arrived.
+        // The checkpointed window was not fetched again: the oldest days stay empty in the
+        // store (a read through the API would fetch them now) while the rest of the 30
+        // days arrived.
         let start = env.clock.now().date_naive() - chrono::Days::new(29);
-        let first_window = format!(
-            "/v2/daily?user_id={user}&start_date={start}&end_date={}&to_webhook=false",
-            start + chrono::Days::new(5)
-        );
         let early = env
-            .call(&dev, reqwest::Method::GET, &first_window, None, 200)
-            .await;
-        assert_eq!(
-            early["data"].as_array().map(Vec::len),
-            Some(0),
-            "resumed from the start: {early}"
-        );
+            .store
+            .query_records(
+                &dev_id,
+                &user_id,
+                wearbridge_model::DataType::Daily,
+                wearbridge_store::RecordQuery {
+                    start_ts: i64::MIN,
+                    end_ts: i64::MAX,
+                    local_days: Some((start, start + chrono::Days::new(5))),
+                    with_samples: false,
+                },
+            )
+            .await
+            .expect("stored records");
+        assert!(early.is_empty(), "resumed from the start: {early:?}");
         let all = env
             .call(
                 &dev,
