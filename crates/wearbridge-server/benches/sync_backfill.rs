@@ -5,101 +5,15 @@
 //!
 //! Run: `cargo bench -p wearbridge-server --bench sync_backfill`.
 
-use std::net::SocketAddr;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use url::Url;
+use support::{Bench, connect, setup};
 use wearbridge_model::DataType;
-use wearbridge_model::api::WidgetSessionRequest;
-use wearbridge_providers::{ProvidersConfig, Registry};
-use wearbridge_server::config::Config;
-use wearbridge_server::connect::oauth::{self, CallbackOutcome, CallbackQuery};
-use wearbridge_server::connect::sessions::create_session;
-use wearbridge_server::crypto::Cipher;
-use wearbridge_server::developers::create_developer;
 use wearbridge_server::jobs::backfill;
-use wearbridge_server::state::AppState;
-use wearbridge_server::sync::SyncSettings;
-use wearbridge_sim::{SimConfig, SimHandle, Simulator};
-use wearbridge_store::ids::DeveloperId;
-use wearbridge_store::testing::{TestDatabase, fresh_database_url};
-use wearbridge_store::{Backend, Store};
-
-struct Bench {
-    state: AppState,
-    store: Store,
-    dev: DeveloperId,
-    http: reqwest::Client,
-    _sim: SimHandle,
-    _database: TestDatabase,
-}
-
-async fn setup(backend: Backend) -> Option<Bench> {
-    let (url, database) = fresh_database_url(backend).await.ok()??;
-    let store = Store::connect(&url).await.ok()?;
-    store.migrate().await.ok()?;
-    let sim = Simulator::spawn(SimConfig::default()).await.ok()?;
-    let mut config = Config::for_database(&url, SocketAddr::from(([127, 0, 0, 1], 9)));
-    config.public_url = Url::parse("http://wearbridge.bench").ok();
-    let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).ok()?;
-    let mut sync = SyncSettings::default();
-    sync.budgets.clear();
-    let state = AppState::new(store.clone(), config, cipher)
-        .with_providers(Registry::new(ProvidersConfig::sandbox(
-            wearbridge_sim::layout::endpoints(&Url::parse(&sim.base_url()).ok()?),
-        )))
-        .with_sync(sync);
-    let dev = create_developer(&store, &state.cipher, "bench", None)
-        .await
-        .ok()?
-        .dev_id;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .ok()?;
-    Some(Bench {
-        state,
-        store,
-        dev,
-        http,
-        _sim: sim,
-        _database: database,
-    })
-}
-
-/// Connects a fresh simulated account (its backfill job is queued); the user id.
-async fn connect(bench: &Bench, account: &str) -> Option<wearbridge_store::ids::UserId> {
-    let request = WidgetSessionRequest {
-        providers: Some("SANDBOX".to_owned()),
-        ..WidgetSessionRequest::default()
-    };
-    let session = create_session(&bench.state.services(), &bench.dev, request, None)
-        .await
-        .ok()?;
-    let authorize = oauth::begin(&bench.state.services(), &session, "SANDBOX")
-        .await
-        .ok()?;
-    let consent = format!("{authorize}&consent=allow&sim_user={account}");
-    let answer = bench.http.get(consent).send().await.ok()?;
-    let location = answer.headers().get("location")?.to_str().ok()?;
-    let callback = Url::parse(location).ok()?;
-    let param = |name: &str| {
-        callback
-            .query_pairs()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
-    };
-    let query = CallbackQuery {
-        code: param("code"),
-        state: param("state"),
-        ..CallbackQuery::default()
-    };
-    match oauth::complete(&bench.state.services(), "sandbox", query).await {
-        CallbackOutcome::Connected(connected) => Some(connected.user.id),
-        CallbackOutcome::Failed { .. } => None,
-    }
-}
+use wearbridge_store::Backend;
 
 /// Records of every type stored for `user`.
 async fn records(bench: &Bench, user: &wearbridge_store::ids::UserId) -> u64 {
@@ -124,13 +38,13 @@ fn backfill_throughput(c: &mut Criterion) {
         return;
     };
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(bench) = runtime.block_on(setup(backend)) else {
+        let Some(bench) = runtime.block_on(setup(backend, "http://wearbridge.bench")) else {
             eprintln!("{backend:?}: not configured, skipped");
             continue;
         };
         // One backfill first, to know how many records an iteration stores.
         let per_backfill = runtime.block_on(async {
-            let user = connect(&bench, "bench-warmup").await?;
+            let user = connect(&bench, "SANDBOX", "bench-warmup").await?;
             backfill::run_pending(&bench.state.services(), "bench")
                 .await
                 .ok()?;
@@ -151,7 +65,10 @@ fn backfill_throughput(c: &mut Criterion) {
                     let mut spent = Duration::ZERO;
                     for _ in 0..iterations {
                         account += 1;
-                        if connect(&bench, &format!("bench-{account}")).await.is_none() {
+                        if connect(&bench, "SANDBOX", &format!("bench-{account}"))
+                            .await
+                            .is_none()
+                        {
                             continue;
                         }
                         let started = Instant::now();

@@ -25,6 +25,13 @@ const ROWS_PER_STATEMENT: usize = 200;
 const SELECT: &str = "SELECT day, fetched_at FROM coverage \
      WHERE user_id = $1 AND data_type = $2 AND day >= $3 AND day <= $4 ORDER BY day";
 const DELETE_USER: &str = "DELETE FROM coverage WHERE user_id = $1";
+/// Takes or extends the lease when it is free, expired (`$5` is now) or already ours.
+const TAKE_LEASE: &str = "INSERT INTO fetch_leases (user_id, data_type, holder, until) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, data_type) DO UPDATE \
+     SET holder = excluded.holder, until = excluded.until \
+     WHERE fetch_leases.until <= $5 OR fetch_leases.holder = excluded.holder";
+const RELEASE_LEASE: &str =
+    "DELETE FROM fetch_leases WHERE user_id = $1 AND data_type = $2 AND holder = $3";
 
 /// One covered day of the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +130,43 @@ impl Store {
             }
         }
         Ok(days)
+    }
+}
+
+impl Store {
+    /// Takes (or extends) the fetch lease of `user`'s `data_type` for `holder` until
+    /// `until` (unix µs); false while another holder's unexpired lease stands.
+    pub async fn take_fetch_lease(
+        &self,
+        (user, data_type): (&UserId, DataType),
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(TAKE_LEASE)
+            .bind(user.as_str())
+            .bind(data_type.as_str())
+            .bind(holder)
+            .bind(until)
+            .bind(now)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Gives the fetch lease back, if `holder` still has it.
+    pub async fn release_fetch_lease(
+        &self,
+        (user, data_type): (&UserId, DataType),
+        holder: &str,
+    ) -> Result<()> {
+        sqlx::query(RELEASE_LEASE)
+            .bind(user.as_str())
+            .bind(data_type.as_str())
+            .bind(holder)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 }
 

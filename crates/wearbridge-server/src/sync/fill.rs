@@ -10,6 +10,8 @@
 //! checkpoint: a fill cut short (a timeout, a crash, a rate limit) resumes where it
 //! stopped the next time anything asks for the same days.
 
+use std::time::Duration;
+
 use wearbridge_model::DataType;
 use wearbridge_providers::ProviderError;
 use wearbridge_store::User;
@@ -80,12 +82,8 @@ pub async fn fill(
         .fetch_locks
         .lock((user.id.clone(), data_type))
         .await;
-    let covered = services
-        .store
-        .coverage(&user.id, data_type, wanted.first, wanted.last)
-        .await?;
-    let gaps = coverage::gaps(wanted, &covered, &horizon);
-    if gaps.is_empty() {
+    let wanted = (data_type, wanted, &horizon);
+    if current_gaps(services, user, wanted).await?.is_empty() {
         return Ok(Filled::Covered { windows: 0 });
     }
     // Users connected through the mobile SDK (and seeded ones) hold no provider grant.
@@ -98,6 +96,37 @@ pub async fn fill(
     {
         return Ok(Filled::Unfetchable);
     }
+    let lease = FetchLease::take(services, user, data_type).await?;
+    // Another node may have fetched them while this one waited for the lease.
+    let filled = match current_gaps(services, user, wanted).await {
+        Ok(gaps) => fetch_gaps(services, user, (data_type, gaps), run, &lease).await,
+        Err(error) => Err(error),
+    };
+    lease.release(services).await;
+    filled
+}
+
+/// The runs of `wanted` days the ledger lacks now.
+async fn current_gaps(
+    services: &Services,
+    user: &User,
+    (data_type, wanted, horizon): (DataType, DaySpan, &Horizon),
+) -> Result<Vec<DaySpan>, FillStop> {
+    let covered = services
+        .store
+        .coverage(&user.id, data_type, wanted.first, wanted.last)
+        .await?;
+    Ok(coverage::gaps(wanted, &covered, horizon))
+}
+
+/// Fetches every gap in [`plan::CHUNK_DAYS`] windows while holding `lease`.
+async fn fetch_gaps(
+    services: &Services,
+    user: &User,
+    (data_type, gaps): (DataType, Vec<DaySpan>),
+    run: Option<&JobRun<'_>>,
+    lease: &FetchLease,
+) -> Result<Filled, FillStop> {
     let (provider, ctx) = crate::adapters::user_adapter(services, user).map_err(JobError::from)?;
     let mut windows = 0;
     let mut rejected = None;
@@ -121,12 +150,76 @@ pub async fn fill(
                 }
                 Err(error) => return Err(stopped(services, user, error).await?),
             }
+            lease.extend(services).await?;
             if let Some(run) = run {
                 plan::extend_lease(run).await?;
             }
         }
     }
     Ok(Filled::Covered { windows })
+}
+
+/// The store-held fetch lease of `(user, data type)`: the in-process lock keeps this
+/// node's fetches apart, the lease other nodes' fills (PostgreSQL). Held for
+/// [`FETCH_LEASE`] at a time, extended after every window, released at the end; a
+/// crashed holder's lease expires.
+struct FetchLease {
+    user: wearbridge_store::ids::UserId,
+    data_type: DataType,
+    holder: String,
+}
+
+/// How long a fill holds the fetch lease without extending it.
+const FETCH_LEASE: Duration = Duration::from_secs(60);
+/// How often a fill waiting for another node's lease looks again.
+const LEASE_POLL: Duration = Duration::from_millis(100);
+
+impl FetchLease {
+    /// Waits for the lease: at most two lease periods of real time, after which a
+    /// holder that neither extended nor released it is gone and the lease is taken.
+    async fn take(
+        services: &Services,
+        user: &User,
+        data_type: DataType,
+    ) -> Result<FetchLease, FillStop> {
+        let lease = FetchLease {
+            user: user.id.clone(),
+            data_type,
+            holder: uuid::Uuid::new_v4().to_string(),
+        };
+        let give_up = tokio::time::Instant::now() + FETCH_LEASE * 2;
+        while !lease.try_take(services, false).await? {
+            if tokio::time::Instant::now() >= give_up {
+                lease.try_take(services, true).await?;
+                break;
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
+        Ok(lease)
+    }
+
+    /// One attempt; `force` takes it whoever holds it.
+    async fn try_take(&self, services: &Services, force: bool) -> Result<bool, FillStop> {
+        let now = services.now_micros();
+        let until = now.saturating_add(crate::clock::micros(FETCH_LEASE));
+        let expired_before = if force { i64::MAX } else { now };
+        let key = (&self.user, self.data_type);
+        Ok(services
+            .store
+            .take_fetch_lease(key, &self.holder, until, expired_before)
+            .await?)
+    }
+
+    async fn extend(&self, services: &Services) -> Result<(), FillStop> {
+        self.try_take(services, false).await.map(|_| ())
+    }
+
+    async fn release(&self, services: &Services) {
+        let key = (&self.user, self.data_type);
+        if let Err(error) = services.store.release_fetch_lease(key, &self.holder).await {
+            tracing::warn!(error = %error, "fetch lease not released; it expires on its own");
+        }
+    }
 }
 
 /// Spends the budgets for `chunk`, or stops the fill until they refill.

@@ -209,11 +209,12 @@ impl Env {
         .await;
     }
 
-    /// `GET /v2/{kind}` over the last `days` days (to_webhook=false), validated against
+    /// `GET /v2/{kind}` over the last `days` days up to today (to_webhook=false; beyond
+    /// the backfill's days the read would fetch from the provider), validated against
     /// Terra's `DataResponse` schema; returns the `data` array.
     pub(crate) async fn data(&self, dev: &Dev, kind: &str, user: &str, days: u64) -> Vec<Value> {
-        let end = chrono::Utc::now().date_naive() + chrono::Days::new(1);
-        let start = end - chrono::Days::new(days);
+        let end = wearbridge_server::clock::Clock::now(self.clock()).date_naive();
+        let start = end - chrono::Days::new(days.saturating_sub(1));
         let path =
             format!("/v2/{kind}?user_id={user}&start_date={start}&end_date={end}&to_webhook=false");
         let body = self.call(dev, Method::GET, &path, None, 200).await;

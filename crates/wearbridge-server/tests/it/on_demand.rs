@@ -540,3 +540,49 @@ on_demand_test!(
         }
     }
 );
+
+// Two nodes (separate in-process locks, one database) filling the same gap at once:
+// the store's fetch lease lets one fetch; the other finds the days covered.
+on_demand_test!(
+    two_nodes_filling_one_gap_fetch_each_day_once,
+    SyncSettings::default(),
+    |env| {
+        use wearbridge_server::sync::coverage::DaySpan;
+        use wearbridge_server::sync::fill::fill;
+
+        let dev = env.developer("nodes").await;
+        let user = env.connect_provider(&dev, "SANDBOX", "nora").await;
+        let dev_id = DeveloperId::parse(&dev.id).expect("dev id");
+        let user_id = wearbridge_store::ids::UserId::parse(&user).expect("user id");
+        let user = env
+            .state()
+            .store
+            .get_user(&dev_id, &user_id)
+            .await
+            .expect("read")
+            .expect("user");
+        let node_a = env.state().services();
+        let mut node_b = env.state().services();
+        node_b.fetch_locks = std::sync::Arc::default();
+        env.sim().requests().clear();
+        let wanted = DaySpan {
+            first: days_back(&env, 60),
+            last: days_back(&env, 40),
+        };
+        let daily = wearbridge_model::DataType::Daily;
+        let (a, b) = tokio::join!(
+            fill(&node_a, &user, daily, wanted, None),
+            fill(&node_b, &user, daily, wanted, None),
+        );
+        assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+        let counts = fetch_counts(&daily_fetches(&env));
+        assert_eq!(
+            counts.keys().copied().collect::<Vec<_>>(),
+            every_day(wanted.first, wanted.last)
+        );
+        assert!(
+            counts.values().all(|count| *count == 1),
+            "a day fetched twice: {counts:?}"
+        );
+    }
+);

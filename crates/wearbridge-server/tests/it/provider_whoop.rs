@@ -12,7 +12,7 @@ crate::connect_test!(whoop_connects_backfills_and_takes_a_push, |env| {
     let user = env.connect_provider(&dev, "WHOOP", "wendy").await;
     env.drain_jobs().await;
     for kind in ["daily", "sleep", "body", "activity"] {
-        let data = env.data(&dev, kind, &user, 31).await;
+        let data = env.data(&dev, kind, &user, 30).await;
         assert!(!data.is_empty(), "backfill stored {kind} data");
     }
     let athlete = env.data(&dev, "athlete", &user, 31).await;
@@ -22,7 +22,7 @@ crate::connect_test!(whoop_connects_backfills_and_takes_a_push, |env| {
     );
 
     // Sleep keeps the person's local offset although WHOOP sends UTC instants.
-    let sleeps = env.data(&dev, "sleep", &user, 31).await;
+    let sleeps = env.data(&dev, "sleep", &user, 30).await;
     let offset = env.sim().person("wendy").offset().to_string();
     let start = sleeps[0]["metadata"]["start_time"]
         .as_str()

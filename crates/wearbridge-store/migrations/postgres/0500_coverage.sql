@@ -11,3 +11,14 @@ CREATE TABLE coverage (
     fetched_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, data_type, day)
 );
+
+-- Who is fetching a (user, data type) from the provider right now, across nodes: a fill
+-- holds the row until `until` (unix µs), extends it while it works and deletes it when
+-- done, so two nodes never fetch the same missing days at once. An expired row is free.
+CREATE TABLE fetch_leases (
+    user_id   TEXT NOT NULL,
+    data_type TEXT NOT NULL,
+    holder    TEXT NOT NULL,
+    until     BIGINT NOT NULL,
+    PRIMARY KEY (user_id, data_type)
+);

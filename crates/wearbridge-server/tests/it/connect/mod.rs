@@ -80,8 +80,13 @@ macro_rules! connect_test {
 }
 
 impl Env {
+    /// Reads here see today and yesterday as fresh for a day: `drain_jobs` moves the
+    /// test clock a minute per round, and these flows read what the backfill stored
+    /// (freshness refetches are `on_demand.rs`'s subject).
     pub(crate) async fn spawn(backend: Backend) -> Option<Env> {
-        Env::spawn_with(backend, SyncSettings::default()).await
+        let mut sync = SyncSettings::default();
+        sync.read_freshness = Duration::from_secs(86_400);
+        Env::spawn_with(backend, sync).await
     }
 
     /// [`Env::spawn`] with these sync engine settings.
