@@ -49,7 +49,7 @@ async fn run_backend(backend: Backend) {
             let Some(user) = connect(&bench, provider, &account).await else {
                 continue;
             };
-            let path = daily_path(&bench, &user.to_string());
+            let path = daily_path(&bench, user.as_str());
             let (took, count) = timed_read(&bench, &base, &path).await;
             first.push(took);
             records = count;
