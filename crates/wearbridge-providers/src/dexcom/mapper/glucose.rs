@@ -13,8 +13,9 @@
 //!   `notComputable` and `rateOutOfRange` are Unknown.
 //! * `glucose_level_flag`: Dexcom's `status` (the value is outside what the sensor can
 //!   read): `high` High, `low` Low, `ok` Normal; `unknown` or absent: no flag.
-//! * `day_avg_blood_glucose_mg_per_dL` is the mean of the day's samples; `sensor_usage`
-//!   their count (terra-api-notes: "number of sensor points in the day").
+//! * `day_avg_blood_glucose_mg_per_dL` is the mean of the day's samples to one decimal
+//!   (the samples are whole mg/dL); `sensor_usage` their count (terra-api-notes: "number
+//!   of sensor points in the day").
 
 use std::collections::BTreeMap;
 
@@ -154,6 +155,12 @@ pub fn body_days(egvs: &[Egv], events: &[Event]) -> Vec<Body> {
         .collect()
 }
 
+/// `value` to one decimal, as the closest double to that decimal (120.3, not
+/// 120.30000000000001), so it reads back from JSON as the same number.
+fn one_decimal(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
 fn body(date: NaiveDate, parts: DayParts) -> Option<Body> {
     let (start_time, end_time) = day_bounds(date, parts.offset?)?;
     let device = parts.readings.last().map(|reading| reading.device.clone());
@@ -165,7 +172,9 @@ fn body(date: NaiveDate, parts: DayParts) -> Option<Body> {
             .collect();
         let count = values.len();
         GlucoseData {
-            day_avg_blood_glucose_mg_per_dl: Some(values.iter().sum::<f64>() / count as f64),
+            day_avg_blood_glucose_mg_per_dl: Some(one_decimal(
+                values.iter().sum::<f64>() / count as f64,
+            )),
             sensor_usage: i64::try_from(count).ok(),
             blood_glucose_samples: Some(
                 parts
