@@ -13,6 +13,7 @@ mod fixtures;
 mod flows;
 mod integrations;
 mod ops;
+mod provider_dexcom;
 mod provider_garmin;
 mod provider_oura;
 mod provider_polar;
