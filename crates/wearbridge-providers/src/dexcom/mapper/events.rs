@@ -81,9 +81,12 @@ pub fn insulin(event: &Event) -> Option<(DateTime<FixedOffset>, MeasurementDataS
     ))
 }
 
+/// One carbohydrate entry: when, the event, its grams.
+type CarbEntry<'a> = (DateTime<FixedOffset>, &'a Event, f64);
+
 /// Nutrition records of every local day with carbohydrate entries, oldest first.
 pub fn nutrition_days(events: &[Event]) -> Vec<Nutrition> {
-    let mut days: BTreeMap<NaiveDate, Vec<(DateTime<FixedOffset>, &Event, f64)>> = BTreeMap::new();
+    let mut days: BTreeMap<NaiveDate, Vec<CarbEntry<'_>>> = BTreeMap::new();
     for event in live_events(events) {
         if let Some((at, grams)) = valued(event, "carbs", "grams", MAX_CARBS_G) {
             days.entry(at.date_naive())

@@ -28,8 +28,8 @@ struct Account {
     uploaded_until: DateTime<Utc>,
 }
 
-fn account(state: &DexcomState, headers: &HeaderMap) -> Result<Account, Response> {
-    let id = authenticate(&state.oauth, headers).map_err(IntoResponse::into_response)?;
+fn account(state: &DexcomState, headers: &HeaderMap) -> Result<Account, ApiError> {
+    let id = authenticate(&state.oauth, headers)?;
     Ok(Account {
         person: state.sim.person(&id),
         display: Display::of(&id),
@@ -125,7 +125,7 @@ fn windowed(
 ) -> Response {
     let account = match account(state, headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     match window(query) {
         Ok(window) => render(&account, window),
@@ -197,7 +197,7 @@ pub(super) async fn alerts(
 pub(super) async fn devices(State(state): State<DexcomState>, headers: HeaderMap) -> Response {
     let account = match account(&state, &headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let device = json!({
         "transmitterGeneration": "g7",
@@ -214,7 +214,7 @@ pub(super) async fn devices(State(state): State<DexcomState>, headers: HeaderMap
 pub(super) async fn data_range(State(state): State<DexcomState>, headers: HeaderMap) -> Response {
     let account = match account(&state, &headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let egvs = egv_span(&account);
     let events = event_span(&account);
