@@ -39,10 +39,11 @@ pub const SCOPES: [&str; 1] = ["offline_access"];
 /// Dexcom's limit: 60,000 calls per app per hour (Endpoint Overview, "Request Rate
 /// Limits"; HTTP 429 beyond).
 pub const REQUESTS_PER_HOUR: u32 = 60_000;
-/// How often a connection is polled: Dexcom pushes nothing and uploads arrive with a
-/// delay, so an hour keeps data about as fresh as Dexcom makes it while one app's 60,000
-/// calls an hour still poll thousands of users (a poll is about seven calls).
-pub const POLL_INTERVAL: Duration = Duration::from_secs(3_600);
+/// How often a connection is polled: Terra's default for periodically fetched providers
+/// (terra-api-notes F: "every 15 min by default"), Dexcom among them. A poll is about seven
+/// calls, so one app's 60,000 an hour poll about 2,000 users at this rate; larger
+/// deployments raise `sync.poll_interval_secs.DEXCOM`.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
 /// Glucose and insulin (Body), carbohydrates (Nutrition), exercise (Activity).
 const SUPPORTED_TYPES: [DataType; 3] = [DataType::Activity, DataType::Body, DataType::Nutrition];
