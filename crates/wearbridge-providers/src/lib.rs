@@ -12,6 +12,7 @@
 //! * [`oura`]: Oura Ring API v2 (wire format and mappers so far).
 
 pub mod config;
+pub mod dexcom;
 pub mod error;
 pub mod garmin;
 mod http;

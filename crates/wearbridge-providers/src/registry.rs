@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::config::{ProviderCredentials, ProvidersConfig};
 use crate::{Provider, ProviderCtx};
-use crate::{garmin, oura, polar, sandbox, whoop, withings};
+use crate::{dexcom, garmin, oura, polar, sandbox, whoop, withings};
 
 pub use crate::module::{
     DataTypeSupport, MapSourceError, ProviderInfo, ProviderModule, SetupKind, with_trailing_slash,
@@ -66,6 +66,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &oura::MODULE,
     &polar::MODULE,
     &withings::MODULE,
+    &dexcom::MODULE,
 ];
 
 impl Registry {
@@ -282,6 +283,7 @@ mod tests {
             ("OURA", "oura/", "oura/"),
             ("POLAR", "polar/", "polar/"),
             ("WITHINGS", "withings/", "withings/"),
+            ("DEXCOM", "dexcom/", "dexcom/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -296,7 +298,9 @@ mod tests {
         let ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
         assert_eq!(
             ids,
-            ["SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS"],
+            [
+                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM"
+            ],
             "the order /v2/integrations lists"
         );
         assert!(ids.iter().all(|id| id.to_ascii_uppercase() == *id));
@@ -326,6 +330,7 @@ mod tests {
             ),
             ("POLAR", app(Rate::per(500, Duration::from_secs(900)))),
             ("WITHINGS", app(Rate::per(120, minute))),
+            ("DEXCOM", app(Rate::per(60_000, Duration::from_secs(3_600)))),
         ];
         for (id, budget) in expected {
             let module = MODULES.iter().find(|module| module.info.id == id);

@@ -28,7 +28,9 @@ const ACCOUNT: &str = "request-costs-1";
 /// Fetched spans in days.
 const SPANS: [u64; 3] = [1, 7, 30];
 /// Providers the registry must offer in sandbox mode (all of them are checked).
-const PROVIDERS: [&str; 6] = ["GARMIN", "OURA", "POLAR", "SANDBOX", "WHOOP", "WITHINGS"];
+const PROVIDERS: [&str; 7] = [
+    "DEXCOM", "GARMIN", "OURA", "POLAR", "SANDBOX", "WHOOP", "WITHINGS",
+];
 
 /// Why OURA may send more than charged: the simulator pages collections by 10 documents and
 /// heart rate by 500 rows (Oura's own page sizes are unpublished, and its pages hold far

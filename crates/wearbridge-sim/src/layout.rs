@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 6] = [
+pub const LAYOUT: [ProviderLayout; 7] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -65,6 +65,12 @@ pub const LAYOUT: [ProviderLayout; 6] = [
         provider: SimProvider::Withings,
         auth_path: "withings/",
         api_path: "withings/",
+    },
+    ProviderLayout {
+        terra_id: "DEXCOM",
+        provider: SimProvider::Dexcom,
+        auth_path: "dexcom/",
+        api_path: "dexcom/",
     },
 ];
 

@@ -99,6 +99,8 @@ pub(crate) struct SimState {
     pub(crate) requests: RequestLog,
     /// What each simulated Garmin user shares with the app (`user/permissions`).
     pub(crate) garmin_permissions: providers::garmin::Permissions,
+    /// How far each simulated Dexcom account has uploaded (`SimControl::dexcom_hold_uploads`).
+    pub(crate) dexcom_uploads: providers::dexcom::Uploads,
     seed_salt: String,
 }
 
@@ -120,6 +122,7 @@ impl SimState {
             faults: Faults::new(config.fault_seed),
             requests: RequestLog::default(),
             garmin_permissions: providers::garmin::Permissions::default(),
+            dexcom_uploads: providers::dexcom::Uploads::default(),
             seed_salt: config.seed_salt.clone(),
         }
     }

@@ -14,6 +14,7 @@ mod flows;
 mod integrations;
 mod on_demand;
 mod ops;
+mod provider_dexcom;
 mod provider_garmin;
 mod provider_oura;
 mod provider_polar;

@@ -162,7 +162,7 @@ async fn outside_sandbox_mode_the_widget_offers_only_configured_providers() {
         page.contains(&format!("{}/connect/OURA", link.path())),
         "{page}"
     );
-    for hidden in ["SANDBOX", "GARMIN", "POLAR", "WHOOP", "WITHINGS"] {
+    for hidden in ["SANDBOX", "GARMIN", "POLAR", "WHOOP", "WITHINGS", "DEXCOM"] {
         assert!(
             !page.contains(&format!("/connect/{hidden}")),
             "{hidden} has no credentials but is offered: {page}"

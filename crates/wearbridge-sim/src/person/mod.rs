@@ -13,6 +13,7 @@
 
 mod activity;
 mod body;
+mod glucose;
 mod sleep;
 mod time;
 mod track;
@@ -24,6 +25,7 @@ use crate::prng::{SplitMix64, Stream, seed_from_str};
 
 pub use activity::{Interval, Workout, WorkoutKind, WorkoutSample, haversine_m};
 pub use body::{BodyMeasurement, CyclePhase, FlowLevel, Meal, MealType, MenstruationDay};
+pub use glucose::GlucoseReading;
 pub use sleep::{Sleep, SleepStage, SleepStageSpan, TimedValue};
 pub use time::{UtcOffset, rfc3339};
 

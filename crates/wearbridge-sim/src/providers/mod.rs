@@ -6,6 +6,7 @@
 //! [`SimProvider`], and one arm in [`SimProvider::cloud`].
 
 pub(crate) mod common;
+pub mod dexcom;
 pub mod garmin;
 pub mod oura;
 pub mod polar;
@@ -41,16 +42,18 @@ pub enum SimProvider {
     Polar,
     Whoop,
     Withings,
+    Dexcom,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 6] = [
+    pub const ALL: [SimProvider; 7] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
         SimProvider::Polar,
         SimProvider::Whoop,
         SimProvider::Withings,
+        SimProvider::Dexcom,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +64,7 @@ impl SimProvider {
             Self::Oura => "oura",
             Self::Polar => "polar",
             Self::Withings => "withings",
+            Self::Dexcom => "dexcom",
         }
     }
 
@@ -73,6 +77,7 @@ impl SimProvider {
             Self::Oura => &oura::Cloud,
             Self::Polar => &polar::Cloud,
             Self::Withings => &withings::Cloud,
+            Self::Dexcom => &dexcom::Cloud,
         }
     }
 
@@ -345,6 +350,11 @@ mod tests {
                 SimProvider::Withings,
                 withings::AUTHORIZE_PATH,
                 withings::TOKEN_PATH,
+            ),
+            (
+                SimProvider::Dexcom,
+                dexcom::AUTHORIZE_PATH,
+                dexcom::TOKEN_PATH,
             ),
         ];
         for (provider, authorize, token) in cases {
