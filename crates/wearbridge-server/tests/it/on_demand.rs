@@ -20,32 +20,6 @@ use wearbridge_store::{Backend, EventFilter};
 use crate::connect::{Dev, Env};
 use crate::harness::assert_valid;
 
-/// A test on both backends with `settings` for the sync engine.
-macro_rules! on_demand_test {
-    ($name:ident, $settings:expr, |$env:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($env: Env) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                if let Some(env) = Env::spawn_with(Backend::Sqlite, $settings).await {
-                    run(env).await;
-                }
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(env) = Env::spawn_with(Backend::Postgres, $settings).await {
-                    run(env).await;
-                }
-            }
-        }
-    };
-}
-
 const HOOK: &str = "http://127.0.0.1:9/hook";
 
 fn today(env: &Env) -> NaiveDate {
@@ -145,9 +119,27 @@ async fn events_with_reference(
         .collect()
 }
 
-on_demand_test!(
+/// The records of `event_type` events tagged with `reference`.
+async fn tagged_records(env: &Env, dev: &Dev, event_type: &str, reference: &str) -> Vec<Value> {
+    events_with_reference(env, dev, event_type)
+        .await
+        .into_iter()
+        .filter(|(_, tag)| tag.as_deref() == Some(reference))
+        .flat_map(|(body, _)| body["data"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Makes the next SANDBOX data request meet `fault`.
+fn inject(env: &Env, fault: FaultKind) {
+    env.sim()
+        .faults()
+        .inject("sandbox", fault, FaultTarget::Api, 1)
+        .expect("fault");
+}
+
+crate::connect_test!(
     a_read_fetches_its_gap_once,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         let dev = env.developer("gap").await;
         let user = env.connect_provider(&dev, "SANDBOX", "gabe").await;
@@ -200,9 +192,9 @@ on_demand_test!(
     }
 );
 
-on_demand_test!(
+crate::connect_test!(
     concurrent_overlapping_reads_fetch_each_day_once,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         let dev = env.developer("overlap").await;
         let user = env.connect_provider(&dev, "SANDBOX", "olive").await;
@@ -230,9 +222,9 @@ on_demand_test!(
     }
 );
 
-on_demand_test!(
+crate::connect_test!(
     to_webhook_right_after_connect_delivers_the_range,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         let dev = env.developer_with_webhook("hooked", Some(HOOK)).await;
         let user = env.connect_provider(&dev, "SANDBOX", "wendy").await;
@@ -251,12 +243,7 @@ on_demand_test!(
         wearbridge_server::jobs::data_request::run_pending(&env.state().services(), "test")
             .await
             .expect("data request");
-        let delivered: Vec<Value> = events_with_reference(&env, &dev, "sleep")
-            .await
-            .into_iter()
-            .filter(|(_, tag)| tag.as_deref() == Some(reference.as_str()))
-            .flat_map(|(body, _)| body["data"].as_array().cloned().unwrap_or_default())
-            .collect();
+        let delivered = tagged_records(&env, &dev, "sleep", &reference).await;
         assert!(
             !delivered.is_empty(),
             "the data arrives tagged with {reference}"
@@ -270,21 +257,13 @@ on_demand_test!(
     }
 );
 
-on_demand_test!(
+crate::connect_test!(
     a_provider_rate_limit_answers_and_delivers_later,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         let dev = env.developer_with_webhook("limited", Some(HOOK)).await;
         let user = env.connect_provider(&dev, "SANDBOX", "lim").await;
-        env.sim()
-            .faults()
-            .inject(
-                "sandbox",
-                FaultKind::RateLimit { retry_after_s: 60 },
-                FaultTarget::Api,
-                1,
-            )
-            .expect("fault");
+        inject(&env, FaultKind::RateLimit { retry_after_s: 60 });
         let range = (days_back(&env, 50), days_back(&env, 48));
         let body = read(&env, &dev, "daily", &user, range).await;
         assert_eq!(body["type"], "rate_limit", "{body}");
@@ -300,21 +279,16 @@ on_demand_test!(
         wearbridge_server::jobs::data_request::run_pending(&env.state().services(), "test")
             .await
             .expect("data request");
-        let delivered: usize = events_with_reference(&env, &dev, "daily")
-            .await
-            .iter()
-            .filter(|(_, tag)| tag.as_deref() == Some(reference.as_str()))
-            .map(|(body, _)| body["data"].as_array().map_or(0, Vec::len))
-            .sum();
+        let delivered = tagged_records(&env, &dev, "daily", &reference).await.len();
         assert_eq!(delivered, 3);
         let direct = read(&env, &dev, "daily", &user, range).await;
         assert_eq!(record_days(&direct), every_day(range.0, range.1));
     }
 );
 
-on_demand_test!(
+crate::connect_test!(
     a_provider_error_serves_the_stored_part,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         let dev = env.developer("flaky").await;
         let user = env.connect_provider(&dev, "SANDBOX", "fay").await;
@@ -323,15 +297,7 @@ on_demand_test!(
             record_days(&read(&env, &dev, "daily", &user, stored).await).len(),
             3
         );
-        env.sim()
-            .faults()
-            .inject(
-                "sandbox",
-                FaultKind::ServerError { status: 503 },
-                FaultTarget::Api,
-                1,
-            )
-            .expect("fault");
+        inject(&env, FaultKind::ServerError { status: 503 });
         let wider = (days_back(&env, 44), days_back(&env, 38));
         let body = read(&env, &dev, "daily", &user, wider).await;
         assert_valid("api/DataResponse.daily", &body);
@@ -346,9 +312,9 @@ on_demand_test!(
     }
 );
 
-on_demand_test!(
+crate::connect_test!(
     a_slow_provider_answers_processing_then_delivers,
-    {
+    settings = {
         let mut settings = SyncSettings::default();
         settings.read_wait = Duration::from_millis(300);
         settings
@@ -356,15 +322,7 @@ on_demand_test!(
     |env| {
         let dev = env.developer_with_webhook("slow", Some(HOOK)).await;
         let user = env.connect_provider(&dev, "SANDBOX", "sal").await;
-        env.sim()
-            .faults()
-            .inject(
-                "sandbox",
-                FaultKind::Hang { seconds: 2 },
-                FaultTarget::Api,
-                1,
-            )
-            .expect("fault");
+        inject(&env, FaultKind::Hang { seconds: 2 });
         let range = (days_back(&env, 30), days_back(&env, 29));
         let body = read(&env, &dev, "daily", &user, range).await;
         assert_eq!(body["type"], "processing", "{body}");
@@ -374,28 +332,20 @@ on_demand_test!(
         wearbridge_server::jobs::data_request::run_pending(&env.state().services(), "test")
             .await
             .expect("data request");
-        let delivered: usize = events_with_reference(&env, &dev, "daily")
-            .await
-            .iter()
-            .filter(|(_, tag)| tag.as_deref() == Some(reference.as_str()))
-            .map(|(body, _)| body["data"].as_array().map_or(0, Vec::len))
-            .sum();
+        let delivered = tagged_records(&env, &dev, "daily", &reference).await.len();
         assert_eq!(delivered, 2);
         let counts = fetch_counts(&daily_fetches(&env));
         assert!(counts.values().all(|count| *count == 1), "{counts:?}");
     }
 );
 
-on_demand_test!(
+crate::connect_test!(
     a_revoked_grant_during_a_read_marks_the_user_inactive,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         let dev = env.developer("revoked").await;
         let user = env.connect_provider(&dev, "SANDBOX", "rev").await;
-        env.sim()
-            .faults()
-            .inject("sandbox", FaultKind::RevokeToken, FaultTarget::Api, 1)
-            .expect("fault");
+        inject(&env, FaultKind::RevokeToken);
         let range = (days_back(&env, 20), days_back(&env, 18));
         let body = read(&env, &dev, "daily", &user, range).await;
         assert_valid("api/DataResponse.daily", &body);
@@ -417,9 +367,9 @@ on_demand_test!(
     }
 );
 
-on_demand_test!(
+crate::connect_test!(
     a_repull_fetches_a_covered_range_again,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         let dev = env.developer("repull").await;
         let user = env.connect_provider(&dev, "SANDBOX", "ray").await;
@@ -525,9 +475,9 @@ async fn provider_fills_a_read(env: &Env, provider: &str, sim_name: &str) {
     );
 }
 
-on_demand_test!(
+crate::connect_test!(
     every_provider_fills_reads_from_its_simulator,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         for (provider, sim_name) in [
             ("GARMIN", "garmin"),
@@ -543,9 +493,9 @@ on_demand_test!(
 
 // Two nodes (separate in-process locks, one database) filling the same gap at once:
 // the store's fetch lease lets one fetch; the other finds the days covered.
-on_demand_test!(
+crate::connect_test!(
     two_nodes_filling_one_gap_fetch_each_day_once,
-    SyncSettings::default(),
+    settings = SyncSettings::default(),
     |env| {
         use wearbridge_server::sync::coverage::DaySpan;
         use wearbridge_server::sync::fill::fill;

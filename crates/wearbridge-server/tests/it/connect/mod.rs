@@ -56,6 +56,9 @@ pub(crate) struct Dev {
 #[macro_export]
 macro_rules! connect_test {
     ($name:ident, |$env:ident| $body:block) => {
+        $crate::connect_test!($name, settings = $crate::connect::flow_settings(), |$env| $body);
+    };
+    ($name:ident, settings = $settings:expr, |$env:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -64,14 +67,14 @@ macro_rules! connect_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                if let Some(env) = Env::spawn(Backend::Sqlite).await {
+                if let Some(env) = Env::spawn_with(Backend::Sqlite, $settings).await {
                     run(env).await;
                 }
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(env) = Env::spawn(Backend::Postgres).await {
+                if let Some(env) = Env::spawn_with(Backend::Postgres, $settings).await {
                     run(env).await;
                 }
             }
@@ -79,14 +82,20 @@ macro_rules! connect_test {
     };
 }
 
+/// The sync settings of the connect and provider flows: reads see today and yesterday
+/// as fresh for a day, because `drain_jobs` moves the test clock a minute per round and
+/// these flows read what the backfill stored (freshness refetches are `on_demand.rs`'s
+/// subject).
+pub(crate) fn flow_settings() -> SyncSettings {
+    let mut sync = SyncSettings::default();
+    sync.read_freshness = Duration::from_secs(86_400);
+    sync
+}
+
 impl Env {
-    /// Reads here see today and yesterday as fresh for a day: `drain_jobs` moves the
-    /// test clock a minute per round, and these flows read what the backfill stored
-    /// (freshness refetches are `on_demand.rs`'s subject).
+    /// A server on `backend` with the flows' sync settings ([`flow_settings`]).
     pub(crate) async fn spawn(backend: Backend) -> Option<Env> {
-        let mut sync = SyncSettings::default();
-        sync.read_freshness = Duration::from_secs(86_400);
-        Env::spawn_with(backend, sync).await
+        Env::spawn_with(backend, flow_settings()).await
     }
 
     /// [`Env::spawn`] with these sync engine settings.
