@@ -66,6 +66,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &oura::MODULE,
     &polar::MODULE,
     &withings::MODULE,
+    &crate::strava::MODULE,
 ];
 
 impl Registry {
