@@ -278,6 +278,7 @@ mod tests {
             ("OURA", "oura/", "oura/"),
             ("POLAR", "polar/", "polar/"),
             ("WITHINGS", "withings/", "withings/"),
+            ("STRAVA", "strava/", "strava/api/v3/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -292,7 +293,9 @@ mod tests {
         let ids: Vec<&str> = MODULES.iter().map(|module| module.info.id).collect();
         assert_eq!(
             ids,
-            ["SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS"],
+            [
+                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "STRAVA"
+            ],
             "the order /v2/integrations lists"
         );
         assert!(ids.iter().all(|id| id.to_ascii_uppercase() == *id));
@@ -322,6 +325,7 @@ mod tests {
             ),
             ("POLAR", app(Rate::per(500, Duration::from_secs(900)))),
             ("WITHINGS", app(Rate::per(120, minute))),
+            ("STRAVA", app(Rate::per(100, Duration::from_secs(900)))),
         ];
         for (id, budget) in expected {
             let module = MODULES.iter().find(|module| module.info.id == id);

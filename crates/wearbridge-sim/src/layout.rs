@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 6] = [
+pub const LAYOUT: [ProviderLayout; 7] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -65,6 +65,14 @@ pub const LAYOUT: [ProviderLayout; 6] = [
         provider: SimProvider::Withings,
         auth_path: "withings/",
         api_path: "withings/",
+    },
+    ProviderLayout {
+        terra_id: "STRAVA",
+        provider: SimProvider::Strava,
+        // `<sim>/strava/oauth/{authorize,token,deauthorize}`.
+        auth_path: "strava/",
+        // `<sim>/strava/api/v3/{athlete,activities,...}`.
+        api_path: "strava/api/v3/",
     },
 ];
 

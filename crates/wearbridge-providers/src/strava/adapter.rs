@@ -85,8 +85,11 @@ impl StravaProvider {
     }
 
     fn new(base: Option<&Url>) -> Option<StravaProvider> {
-        let [authorize_url, token_url, deauthorize_url] =
-            oauth::endpoints(base, [AUTHORIZE_URL, TOKEN_URL, DEAUTHORIZE_URL], OAUTH_PATHS)?;
+        let [authorize_url, token_url, deauthorize_url] = oauth::endpoints(
+            base,
+            [AUTHORIZE_URL, TOKEN_URL, DEAUTHORIZE_URL],
+            OAUTH_PATHS,
+        )?;
         Some(StravaProvider {
             info: STRAVA,
             // Strava documents no PKCE; client credentials go in the form body; scopes are

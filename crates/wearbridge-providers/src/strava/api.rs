@@ -20,7 +20,8 @@ use crate::{FetchRange, ProviderCtx};
 /// Largest page of `GET /athlete/activities` (`per_page` ≤ 200).
 pub const PER_PAGE: usize = 200;
 /// The streams asked for with each activity: every stream Terra has a sample for.
-pub const STREAM_KEYS: &str = "time,distance,latlng,altitude,velocity_smooth,heartrate,cadence,watts,moving";
+pub const STREAM_KEYS: &str =
+    "time,distance,latlng,altitude,velocity_smooth,heartrate,cadence,watts,moving";
 /// Strava's 15-minute window, seconds (windows start at :00, :15, :30 and :45).
 const WINDOW_S: u32 = 900;
 const DAY_S: u32 = 86_400;
@@ -67,7 +68,10 @@ pub async fn get_optional<T: DeserializeOwned>(
 /// any offset (the caller keeps the activities whose local start day is in range).
 pub fn list_window(range: FetchRange) -> (i64, i64) {
     let wide = range.widened(1, 2);
-    let epoch = |day: NaiveDate| day.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
+    let epoch = |day: NaiveDate| {
+        day.and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp())
+    };
     (epoch(wide.start) - 1, epoch(wide.end))
 }
 
@@ -168,7 +172,9 @@ pub fn rejects_grant(body: &[u8]) -> bool {
 pub fn rate_limit_wait(headers: &HeaderMap, now: DateTime<Utc>) -> Duration {
     let pair = |name: &str| -> Option<(u64, u64)> {
         let text = headers.get(name)?.to_str().ok()?;
-        let mut values = text.split(',').map(|value| value.trim().parse::<u64>().ok());
+        let mut values = text
+            .split(',')
+            .map(|value| value.trim().parse::<u64>().ok());
         Some((values.next()??, values.next()??))
     };
     let daily_spent = [
@@ -240,7 +246,9 @@ mod tests {
         );
         assert!(matches!(
             classify(StatusCode::TOO_MANY_REQUESTS, &spent, b"{}"),
-            ProviderError::RateLimited { retry_after: Some(_) }
+            ProviderError::RateLimited {
+                retry_after: Some(_)
+            }
         ));
     }
 

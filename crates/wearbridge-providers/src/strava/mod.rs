@@ -45,7 +45,10 @@ pub static MODULE: ProviderModule = ProviderModule {
     // The bucket holds the 15-minute window; the daily one is not enforced by it (a 429
     // then pauses the app until midnight UTC, `api::rate_limit_wait`).
     limits: ProviderBudget {
-        app: Some(Rate::per(READ_REQUESTS_PER_15_MIN, Duration::from_secs(900))),
+        app: Some(Rate::per(
+            READ_REQUESTS_PER_15_MIN,
+            Duration::from_secs(900),
+        )),
         user: None,
     },
     // Strava's swagger document: `GET /athlete/activities` takes any `after`, with no

@@ -38,15 +38,16 @@ const DAYS_BEFORE_EVENT: u64 = 2;
 pub fn verify_token(creds: &ProviderCredentials) -> String {
     match &creds.webhook_secret {
         Some(secret) => secret.expose_secret().to_owned(),
-        None => match Hmac::<Sha256>::new_from_slice(creds.client_secret.expose_secret().as_bytes())
-        {
-            Ok(mut mac) => {
-                mac.update(b"wearbridge strava verify token");
-                hex::encode(mac.finalize().into_bytes())
+        None => {
+            match Hmac::<Sha256>::new_from_slice(creds.client_secret.expose_secret().as_bytes()) {
+                Ok(mut mac) => {
+                    mac.update(b"wearbridge strava verify token");
+                    hex::encode(mac.finalize().into_bytes())
+                }
+                // HMAC accepts keys of any length; this arm cannot be taken.
+                Err(_) => String::new(),
             }
-            // HMAC accepts keys of any length; this arm cannot be taken.
-            Err(_) => String::new(),
-        },
+        }
     }
 }
 
@@ -112,7 +113,9 @@ pub fn is_deauthorization(event: &wire::Event) -> bool {
 /// types ask for nothing, so a new kind of event is acknowledged, not refused.
 pub fn items(event: &wire::Event) -> Result<Vec<PushItem>, PushError> {
     if event.owner_id <= 0 {
-        return Err(PushError::Malformed("owner_id must be an athlete id".into()));
+        return Err(PushError::Malformed(
+            "owner_id must be an athlete id".into(),
+        ));
     }
     let fetch = |data_type: DataType, before: u64| -> Result<Vec<PushItem>, PushError> {
         let day = event
@@ -178,8 +181,13 @@ mod tests {
     fn the_handshake_echoes_the_challenge_only_for_our_token() {
         let headers = HeaderMap::new();
         let ours = verify_token(&creds(None));
-        assert_ne!(ours, "client-secret", "the secret itself is never the token");
-        let query = format!("hub.mode=subscribe&hub.verify_token={ours}&hub.challenge=15f7d1a91c1f40f8a748fd134752feb3");
+        assert_ne!(
+            ours, "client-secret",
+            "the secret itself is never the token"
+        );
+        let query = format!(
+            "hub.mode=subscribe&hub.verify_token={ours}&hub.challenge=15f7d1a91c1f40f8a748fd134752feb3"
+        );
         assert_eq!(
             handle(&creds(None), &request("GET", &headers, Some(&query), b"")),
             Ok(PushAnswer::Handshake {

@@ -262,10 +262,7 @@ impl StreamSet {
             Value::Array(items) => {
                 let mut keyed = serde_json::Map::new();
                 for item in items {
-                    let kind = item
-                        .get("type")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
+                    let kind = item.get("type").and_then(Value::as_str).map(str::to_owned);
                     if let Some(kind) = kind {
                         keyed.insert(kind, item);
                     }

@@ -10,6 +10,7 @@ pub mod garmin;
 pub mod oura;
 pub mod polar;
 pub mod sandbox;
+pub mod strava;
 pub mod whoop;
 pub mod withings;
 
@@ -41,16 +42,18 @@ pub enum SimProvider {
     Polar,
     Whoop,
     Withings,
+    Strava,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 6] = [
+    pub const ALL: [SimProvider; 7] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
         SimProvider::Polar,
         SimProvider::Whoop,
         SimProvider::Withings,
+        SimProvider::Strava,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +64,7 @@ impl SimProvider {
             Self::Oura => "oura",
             Self::Polar => "polar",
             Self::Withings => "withings",
+            Self::Strava => "strava",
         }
     }
 
@@ -73,6 +77,7 @@ impl SimProvider {
             Self::Oura => &oura::Cloud,
             Self::Polar => &polar::Cloud,
             Self::Withings => &withings::Cloud,
+            Self::Strava => &strava::Cloud,
         }
     }
 
@@ -345,6 +350,11 @@ mod tests {
                 SimProvider::Withings,
                 withings::AUTHORIZE_PATH,
                 withings::TOKEN_PATH,
+            ),
+            (
+                SimProvider::Strava,
+                strava::AUTHORIZE_PATH,
+                strava::TOKEN_PATH,
             ),
         ];
         for (provider, authorize, token) in cases {

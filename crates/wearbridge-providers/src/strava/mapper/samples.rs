@@ -40,7 +40,8 @@ impl<'a> Samples<'a> {
         let mut timer = 0.0;
         let mut previous: Option<f64> = None;
         for (index, time) in times.iter().enumerate() {
-            let Some(seconds) = time.filter(|t| t.is_finite() && (0.0..=MAX_SAMPLE_SECONDS).contains(t))
+            let Some(seconds) =
+                time.filter(|t| t.is_finite() && (0.0..=MAX_SAMPLE_SECONDS).contains(t))
             else {
                 ticks.push(None);
                 continue;
@@ -127,12 +128,10 @@ impl<'a> Samples<'a> {
                 timer_duration_seconds: Some(tick.timer),
             })
         });
-        (distance_samples.is_some() || elevation_samples.is_some()).then(|| {
-            DistanceDataDetailed {
-                distance_samples,
-                elevation_samples,
-                ..DistanceDataDetailed::default()
-            }
+        (distance_samples.is_some() || elevation_samples.is_some()).then(|| DistanceDataDetailed {
+            distance_samples,
+            elevation_samples,
+            ..DistanceDataDetailed::default()
         })
     }
 

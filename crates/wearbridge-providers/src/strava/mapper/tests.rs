@@ -28,9 +28,15 @@ fn base() -> serde_json::Value {
 fn the_offset_comes_from_utc_offset_else_the_local_wall_time() {
     let mut with_field = base();
     with_field["utc_offset"] = json!(-28800.0);
-    assert_eq!(activity_offset(&activity(with_field)).local_minus_utc(), -28_800);
+    assert_eq!(
+        activity_offset(&activity(with_field)).local_minus_utc(),
+        -28_800
+    );
     // Older payloads: only start_date_local (mislabelled Z) tells the offset.
-    assert_eq!(activity_offset(&activity(base())).local_minus_utc(), -28_800);
+    assert_eq!(
+        activity_offset(&activity(base())).local_minus_utc(),
+        -28_800
+    );
     let mut broken = base();
     broken["start_date_local"] = json!("yesterday");
     assert_eq!(activity_offset(&activity(broken)).local_minus_utc(), 0);
@@ -48,7 +54,10 @@ fn an_activity_keeps_its_local_day_and_its_durations() {
         start,
         DateTime::parse_from_rfc3339("2026-03-03T19:30:00-08:00").ok()
     );
-    assert_eq!(mapped.metadata.start_time.local_date().to_string(), "2026-03-03");
+    assert_eq!(
+        mapped.metadata.start_time.local_date().to_string(),
+        "2026-03-03"
+    );
     assert_eq!(
         mapped.metadata.end_time.to_datetime(),
         DateTime::parse_from_rfc3339("2026-03-03T20:00:00-08:00").ok()
@@ -67,10 +76,14 @@ fn sport_type_wins_over_the_deprecated_type() {
     value["type"] = json!("Ride");
     value["sport_type"] = json!("GravelRide");
     assert_eq!(
-        super::activity(&activity(value.clone()), None).metadata.r#type,
+        super::activity(&activity(value.clone()), None)
+            .metadata
+            .r#type,
         ActivityType::GravelCycling
     );
-    value.as_object_mut().map(|object| object.remove("sport_type"));
+    value
+        .as_object_mut()
+        .map(|object| object.remove("sport_type"));
     assert_eq!(
         super::activity(&activity(value), None).metadata.r#type,
         ActivityType::Biking
