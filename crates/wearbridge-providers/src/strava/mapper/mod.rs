@@ -13,6 +13,8 @@
 //! * `calories` (detailed activities only) is `total_burned_calories`.
 //! * Strava's `cadence` is per minute of one leg or crank turn, Terra's `*_cadence_rpm`.
 //! * Streams become Terra samples ([`samples`]); `temp` and `grade_smooth` have no place.
+//! * A manual entry's zero `max_speed` and `total_elevation_gain` are "not recorded" (no
+//!   device measured them), so they are left out rather than stated as zero.
 
 mod samples;
 
@@ -37,6 +39,11 @@ fn ts(value: DateTime<FixedOffset>) -> Timestamp {
 /// A finite, non-negative value.
 fn amount(value: Option<f64>) -> Option<f64> {
     value.filter(|value| value.is_finite() && *value >= 0.0)
+}
+
+/// A value a device measured: for a manual entry, Strava's zero means "not recorded".
+fn measured(activity: &wire::Activity, value: Option<f64>) -> Option<f64> {
+    amount(value).filter(|value| activity.manual != Some(true) || *value > 0.0)
 }
 
 fn finite(value: Option<f64>) -> Option<f64> {
@@ -254,7 +261,7 @@ pub fn activity(activity: &wire::Activity, streams: Option<&wire::StreamSet>) ->
 
 fn distance(activity: &wire::Activity, samples: Option<&samples::Samples>) -> Option<DistanceData> {
     let elevation = ElevationData {
-        gain_actual_meters: amount(activity.total_elevation_gain),
+        gain_actual_meters: measured(activity, activity.total_elevation_gain),
         max_meters: finite(activity.elev_high),
         min_meters: finite(activity.elev_low),
         ..ElevationData::default()
@@ -294,7 +301,7 @@ fn heart_rate(
 fn movement(activity: &wire::Activity, samples: Option<&samples::Samples>) -> Option<MovementData> {
     let movement = MovementData {
         avg_speed_meters_per_second: amount(activity.average_speed),
-        max_speed_meters_per_second: amount(activity.max_speed),
+        max_speed_meters_per_second: measured(activity, activity.max_speed),
         avg_cadence_rpm: amount(activity.average_cadence),
         speed_samples: samples.and_then(samples::Samples::speed),
         cadence_samples: samples.and_then(samples::Samples::cadence),
