@@ -14,7 +14,9 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
         .map(|module| module.info.id)
         .collect();
     assert_eq!(list["providers"], serde_json::json!(ids));
-    for id in ["SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS"] {
+    for id in [
+        "SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS", "STRAVA",
+    ] {
         assert!(ids.contains(&id), "{id} is registered");
     }
     assert_eq!(list["sdk_resource"], serde_json::json!([]));
