@@ -105,7 +105,7 @@ fn fields(raw: &[u8]) -> HashMap<String, String> {
 
 /// The calling app from `client_id`/`client_secret` (form or query): a registered client
 /// must present its secret, any other client a non-empty one.
-fn app(state: &StravaState, fields: &HashMap<String, String>) -> Result<String, Response> {
+fn app(state: &StravaState, fields: &HashMap<String, String>) -> Result<String, Box<Response>> {
     let id = fields.get("client_id").filter(|id| !id.is_empty());
     let secret = fields.get("client_secret").filter(|s| !s.is_empty());
     match (id, secret) {
@@ -117,13 +117,13 @@ fn app(state: &StravaState, fields: &HashMap<String, String>) -> Result<String, 
         {
             Ok(id.clone())
         }
-        _ => Err(fault(
+        _ => Err(Box::new(fault(
             StatusCode::UNAUTHORIZED,
             "Authorization Error",
             "Application",
             "client_id",
             "invalid",
-        )),
+        ))),
     }
 }
 
@@ -147,7 +147,7 @@ pub(super) async fn create(
     fields.extend(self::fields(&body));
     let client_id = match app(&state, &fields) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let (Some(callback_url), Some(token)) =
         (fields.get("callback_url"), fields.get("verify_token"))
@@ -173,7 +173,17 @@ pub(super) async fn create(
         created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
     let id = subscription.id;
-    state.subscriptions.lock().push(subscription);
+    {
+        // Checked again: another create may have won while the callback was verified.
+        let mut subscriptions = state.subscriptions.lock();
+        if subscriptions
+            .iter()
+            .any(|s| s.client_id == subscription.client_id)
+        {
+            return refusal("", "already exists");
+        }
+        subscriptions.push(subscription);
+    }
     (StatusCode::CREATED, axum::Json(json!({ "id": id }))).into_response()
 }
 
@@ -207,7 +217,7 @@ pub(super) async fn list(State(state): State<StravaState>, RawQuery(query): RawQ
     let fields = fields(query.unwrap_or_default().as_bytes());
     let client_id = match app(&state, &fields) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mine: Vec<Value> = state
         .subscriptions
@@ -237,7 +247,7 @@ pub(super) async fn delete(
     let fields = fields(query.unwrap_or_default().as_bytes());
     let client_id = match app(&state, &fields) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mut subscriptions = state.subscriptions.lock();
     let before = subscriptions.len();
