@@ -25,6 +25,7 @@ pub mod push;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
+pub mod strava;
 pub mod whoop;
 pub mod withings;
 

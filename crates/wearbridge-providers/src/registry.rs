@@ -67,6 +67,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &polar::MODULE,
     &withings::MODULE,
     &dexcom::MODULE,
+    &crate::strava::MODULE,
 ];
 
 impl Registry {
@@ -284,6 +285,7 @@ mod tests {
             ("POLAR", "polar/", "polar/"),
             ("WITHINGS", "withings/", "withings/"),
             ("DEXCOM", "dexcom/", "dexcom/"),
+            ("STRAVA", "strava/", "strava/api/v3/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -299,7 +301,7 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM"
+                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA"
             ],
             "the order /v2/integrations lists"
         );
@@ -331,6 +333,7 @@ mod tests {
             ("POLAR", app(Rate::per(500, Duration::from_secs(900)))),
             ("WITHINGS", app(Rate::per(120, minute))),
             ("DEXCOM", app(Rate::per(60_000, Duration::from_secs(3_600)))),
+            ("STRAVA", app(Rate::per(100, Duration::from_secs(900)))),
         ];
         for (id, budget) in expected {
             let module = MODULES.iter().find(|module| module.info.id == id);

@@ -28,6 +28,7 @@ const ACCOUNT: &str = "request-costs-1";
 /// Fetched spans in days.
 const SPANS: [u64; 3] = [1, 7, 30];
 /// Providers the registry must offer in sandbox mode (all of them are checked).
+/// Not STRAVA: its reads follow its activities even on one day; `tests/strava/live.rs` counts them.
 const PROVIDERS: [&str; 7] = [
     "DEXCOM", "GARMIN", "OURA", "POLAR", "SANDBOX", "WHOOP", "WITHINGS",
 ];

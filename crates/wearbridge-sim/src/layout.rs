@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 7] = [
+pub const LAYOUT: [ProviderLayout; 8] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -71,6 +71,14 @@ pub const LAYOUT: [ProviderLayout; 7] = [
         provider: SimProvider::Dexcom,
         auth_path: "dexcom/",
         api_path: "dexcom/",
+    },
+    ProviderLayout {
+        terra_id: "STRAVA",
+        provider: SimProvider::Strava,
+        // `<sim>/strava/oauth/{authorize,token,deauthorize}`.
+        auth_path: "strava/",
+        // `<sim>/strava/api/v3/{athlete,activities,...}`.
+        api_path: "strava/api/v3/",
     },
 ];
 

@@ -1,7 +1,7 @@
 //! Cross-provider consistency (issue 7): one synthetic person's day, served by every
 //! registered provider's simulator in that provider's wire format and mapped back through
-//! that provider's adapter, gives the same step total, sleep duration, resting heart rate
-//! and weight as the person model, within each provider's precision.
+//! that provider's adapter, gives the same step total, sleep duration, resting heart rate,
+//! weight and workout energy as the person model, within each provider's precision.
 //!
 //! Each provider is connected the way the server connects it (authorize with consent at
 //! the simulator, code exchange, account lookup), then fetched over three days around the
@@ -37,6 +37,7 @@ struct Reading {
     sleep_s: Option<f64>,
     resting_hr: Option<f64>,
     weight_kg: Option<f64>,
+    workout_kcal: Option<f64>,
 }
 
 /// The local date of an RFC 3339 timestamp as written (its own offset).
@@ -118,6 +119,8 @@ async fn read(provider: &dyn Provider, ctx: &ProviderCtx, token: &SecretString) 
     let daily = fetch(provider, ctx, token, DataType::Daily).await;
     let sleep = fetch(provider, ctx, token, DataType::Sleep).await;
     let body = fetch(provider, ctx, token, DataType::Body).await;
+    let activity = fetch(provider, ctx, token, DataType::Activity).await;
+    let energy = ["calories_data", "total_burned_calories"];
     let resting = ["heart_rate_data", "summary", "resting_hr_bpm"];
     Reading {
         steps: sum_on(&daily, "start_time", day(), &["distance_data", "steps"]),
@@ -134,6 +137,7 @@ async fn read(provider: &dyn Provider, ctx: &ProviderCtx, token: &SecretString) 
         resting_hr: first_on(&daily, "start_time", day(), &resting)
             .or_else(|| first_on(&sleep, "end_time", day(), &resting)),
         weight_kg: weight_on(&body, day()),
+        workout_kcal: sum_on(&activity, "start_time", day(), &energy),
     }
 }
 
@@ -143,18 +147,21 @@ struct Precision {
     sleep_s: f64,
     resting_hr: f64,
     weight_kg: f64,
+    workout_kcal: f64,
 }
 
 /// Steps are counted exactly everywhere; sleep durations are whole seconds (Oura, Garmin,
 /// Polar's ISO durations) or milliseconds (WHOOP), but some providers report stage totals
 /// rounded to minutes (60 s); heart rates are whole bpm (±1 for rounding the model's
 /// mean); weights are grams (Garmin) or a mantissa with a power-of-ten unit (Withings),
-/// so 0.05 kg covers every provider's rounding.
+/// so 0.05 kg covers every provider's rounding; workout energy is tenths of a kcal (or of
+/// a kJ, WHOOP), so 0.1 kcal.
 const PRECISION: Precision = Precision {
     steps: 0.0,
     sleep_s: 60.0,
     resting_hr: 1.0,
     weight_kg: 0.05,
+    workout_kcal: 0.1,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,6 +215,15 @@ async fn every_provider_reports_the_same_day() {
             PRECISION.resting_hr,
         ),
         ("weight_kg", truth.weight_kg(), PRECISION.weight_kg),
+        (
+            "workout_kcal",
+            truth
+                .workouts
+                .iter()
+                .map(|workout| workout.total_kcal)
+                .sum(),
+            PRECISION.workout_kcal,
+        ),
     ];
     let mut problems = Vec::new();
     for (metric, want, tolerance) in expected {
@@ -217,6 +233,7 @@ async fn every_provider_reports_the_same_day() {
                 "steps" => reading.steps,
                 "sleep_s" => reading.sleep_s,
                 "resting_hr" => reading.resting_hr,
+                "workout_kcal" => reading.workout_kcal,
                 _ => reading.weight_kg,
             };
             let Some(got) = got else { continue };

@@ -11,6 +11,7 @@ pub mod garmin;
 pub mod oura;
 pub mod polar;
 pub mod sandbox;
+pub mod strava;
 pub mod whoop;
 pub mod withings;
 
@@ -43,10 +44,11 @@ pub enum SimProvider {
     Whoop,
     Withings,
     Dexcom,
+    Strava,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 7] = [
+    pub const ALL: [SimProvider; 8] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
@@ -54,6 +56,7 @@ impl SimProvider {
         SimProvider::Whoop,
         SimProvider::Withings,
         SimProvider::Dexcom,
+        SimProvider::Strava,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +68,7 @@ impl SimProvider {
             Self::Polar => "polar",
             Self::Withings => "withings",
             Self::Dexcom => "dexcom",
+            Self::Strava => "strava",
         }
     }
 
@@ -78,6 +82,7 @@ impl SimProvider {
             Self::Polar => &polar::Cloud,
             Self::Withings => &withings::Cloud,
             Self::Dexcom => &dexcom::Cloud,
+            Self::Strava => &strava::Cloud,
         }
     }
 
@@ -355,6 +360,11 @@ mod tests {
                 SimProvider::Dexcom,
                 dexcom::AUTHORIZE_PATH,
                 dexcom::TOKEN_PATH,
+            ),
+            (
+                SimProvider::Strava,
+                strava::AUTHORIZE_PATH,
+                strava::TOKEN_PATH,
             ),
         ];
         for (provider, authorize, token) in cases {

@@ -1,0 +1,15 @@
+//! Strava tests: golden mappings of recorded and documented payloads, unit and meaning
+//! checks, schema validation, robustness of the parsers and mappers against arbitrary
+//! JSON, and the adapter against the simulator (OAuth, fetches with requests counted,
+//! push handshake and subscription, faults, deauthorization). One binary on purpose (link
+//! time).
+
+#[path = "../support/golden.rs"]
+mod golden_support;
+
+#[path = "../support/json_props.rs"]
+mod json_props;
+
+mod golden;
+mod live;
+mod robustness;
