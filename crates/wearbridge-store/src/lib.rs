@@ -31,6 +31,7 @@ mod error;
 mod events;
 pub mod ids;
 mod jobs;
+pub mod rate_limits;
 mod records;
 mod rows;
 pub mod schedule;

@@ -530,6 +530,7 @@ async fn cli_lists_shows_resends_and_enables() {
             event_type: "healthcheck".to_owned(),
             body: r#"{"type":"healthcheck"}"#.to_owned(),
             reference: None,
+            trace_id: None,
         })
         .await
         .expect("append")

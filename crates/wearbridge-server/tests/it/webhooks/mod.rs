@@ -250,6 +250,7 @@ impl Setup {
                 event_type: event_type.to_owned(),
                 body: body.to_owned(),
                 reference: reference.map(str::to_owned),
+                trace_id: None,
             })
             .await
             .expect("append")
