@@ -63,6 +63,7 @@ webhook_test!(a_failing_receiver_gets_the_whole_schedule, 15, |s| {
         .await
         .json();
     assert_eq!(detail["event"]["state"], "failed");
+    assert_eq!(detail["event"]["trace_id"], id.as_str());
     let attempts = detail["attempts"].as_array().expect("attempts");
     assert_eq!(attempts.len(), 9);
     assert!(attempts.iter().all(|a| a["response_code"] == 500));
