@@ -99,6 +99,10 @@ bench_backend() {
 # /health, /v2/daily at maximum rate, and /v2/daily paced to half that rate.
 measure() {
   local backend="$1" url="$2" dev_id="$3" api_key="$4" user_id="$5" label="$6" cache_mb="$7"
+  # Rate limit r2 counts every read in the database; one user hammered for seconds would
+  # be refused after ~200 reads at Terra's 6,000 day units per hour. A limit no run can
+  # reach keeps the count (its cost is part of what is measured) without 429s.
+  WEARBRIDGE_RATE_LIMITS__DAY_UNITS_PER_HOUR=1000000000000 \
   WEARBRIDGE_READ_CACHE_MB="$cache_mb" RUST_LOG=warn "${TARGET}/release/wearbridge" serve \
     --bind "127.0.0.1:${PORT}" --database-url "$url" >"$WORK/server-${backend}-${label}.log" 2>&1 &
   SERVER_PID=$!

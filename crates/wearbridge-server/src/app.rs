@@ -12,10 +12,10 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::encoding::{check_request_coding, request_decompression, response_compression};
 use crate::error::ApiError;
 use crate::metrics::track_requests;
 use crate::routes;
@@ -25,9 +25,10 @@ use crate::workers::start_workers;
 /// How long workers get to finish their current item after the HTTP server stopped.
 const WORKER_GRACE: Duration = Duration::from_secs(10);
 
-/// The complete router: every resource, JSON 404/405 fallbacks, the body limit, metrics,
-/// tracing, gzip, and a panic-catching layer as the last resort (a panic becomes a plain
-/// 500 envelope instead of a dropped connection).
+/// The complete router: every resource, JSON 404/405 fallbacks, the body limit (applied
+/// to decompressed request bodies), metrics, request decompression, response compression
+/// (gzip, brotli, zstd), tracing, and a panic-catching layer as the last resort (a panic
+/// becomes a plain 500 envelope instead of a dropped connection).
 pub fn build_router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     routes::router()
@@ -38,7 +39,9 @@ pub fn build_router(state: AppState) -> Router {
             state.metrics.clone(),
             track_requests,
         ))
-        .layer(CompressionLayer::new())
+        .layer(request_decompression())
+        .layer(middleware::from_fn(check_request_coding))
+        .layer(response_compression())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

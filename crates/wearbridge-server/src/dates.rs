@@ -12,8 +12,10 @@
 //!   exact, exclusive instant;
 //! - an omitted `end_date` means one day after `start_date` (Terra's rate-limit rules cost a
 //!   call without an end as one day);
-//! - the span `end_date - start_date`, as given, may be at most 1,825 days (Terra rule r1:
-//!   exactly 1,825 is allowed).
+//! - the span `end_date - start_date`, as given ([`requested_days`]), may be at most 1,825
+//!   days (Terra rule r1: exactly 1,825 is allowed). The data reads answer a longer span
+//!   with Terra's 429 before parsing a range (`routes/rate_limit.rs`); [`DateRange`]
+//!   refuses it too (400), for any other caller.
 
 use std::fmt;
 use std::str::FromStr;
@@ -77,6 +79,20 @@ impl DateParam {
     }
 }
 
+/// `end_date − start_date` in days, as given (a date end is its midnight, not the end of
+/// that day; a partial day counts as a day): Terra's measure for rule r1 and the cost of
+/// rule r2. Without `end_date`, 1 (Terra: "a call without dates costs 1 day").
+pub fn requested_days(start: DateParam, end: Option<DateParam>) -> Result<i64, DateError> {
+    let Some(end) = end else {
+        return Ok(1);
+    };
+    let (start, end) = (start.instant(), end.instant());
+    if end < start {
+        return Err(DateError::EndBeforeStart);
+    }
+    Ok(((end - start).num_seconds() + 86_399) / 86_400)
+}
+
 /// A half-open time range `[start, end)` of record start times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateRange {
@@ -91,27 +107,15 @@ impl DateRange {
     /// Builds the range Terra's parameters describe (rules in the module docs).
     pub fn from_params(start: DateParam, end: Option<DateParam>) -> Result<DateRange, DateError> {
         let start_instant = start.instant();
-        let (nominal_end, end_instant) = match end {
-            None => {
-                let one_day = start_instant + chrono::Duration::days(1);
-                (one_day, one_day)
-            }
-            Some(DateParam::Day(day)) => {
-                let nominal = DateParam::Day(day).instant();
-                let next_midnight = day
-                    .checked_add_days(Days::new(1))
-                    .map(|next| next.and_time(chrono::NaiveTime::MIN).and_utc())
-                    .unwrap_or(nominal);
-                (nominal, next_midnight)
-            }
-            Some(DateParam::Instant(instant)) => (instant, instant),
+        let end_instant = match end {
+            None => start_instant + chrono::Duration::days(1),
+            Some(DateParam::Day(day)) => day
+                .checked_add_days(Days::new(1))
+                .map(|next| next.and_time(chrono::NaiveTime::MIN).and_utc())
+                .unwrap_or_else(|| DateParam::Day(day).instant()),
+            Some(DateParam::Instant(instant)) => instant,
         };
-        if nominal_end < start_instant {
-            return Err(DateError::EndBeforeStart);
-        }
-        let span = nominal_end - start_instant;
-        // A partial day counts as a day, as Terra counts request cost in days.
-        let days = (span.num_seconds() + 86_399) / 86_400;
+        let days = requested_days(start, end)?;
         if days > MAX_RANGE_DAYS {
             return Err(DateError::TooLong { days });
         }

@@ -5,7 +5,7 @@
 //! once, here, with their cause chain, and answered with a plain 500 whose body leaks
 //! nothing.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -21,9 +21,21 @@ pub enum ApiError {
     /// Missing or wrong `dev-id` / `x-api-key` (401).
     #[error("unauthorized")]
     Unauthorized,
+    /// Credentials refused where Terra answers 403 instead of 401 (the widget API,
+    /// `widget-bundled.yaml`); same envelope as the other errors.
+    #[error("{0}")]
+    Forbidden(String),
     /// The thing named does not exist for this developer (404).
     #[error("{0}")]
     NotFound(String),
+    /// Terra's inbound rate limit (429, `routes/rate_limit.rs`): Terra's own body
+    /// `{"detail": "rate limit exceeded"}` and `X-Terra-RateLimit-Rule`, plus
+    /// `Retry-After` (seconds) for rule r2.
+    #[error("rate limit exceeded")]
+    RateLimited {
+        rule: &'static str,
+        retry_after_secs: Option<i64>,
+    },
     /// The request body exceeds the configured limit (413).
     #[error("request body is larger than the configured limit")]
     PayloadTooLarge,
@@ -64,7 +76,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Rejected { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -80,6 +94,13 @@ impl IntoResponse for ApiError {
                 "request failed with an internal error"
             );
         }
+        if let ApiError::RateLimited {
+            rule,
+            retry_after_secs,
+        } = &self
+        {
+            return rate_limited(rule, *retry_after_secs);
+        }
         let status = match self {
             ApiError::Unauthorized => None,
             _ => Some("error"),
@@ -90,6 +111,27 @@ impl IntoResponse for ApiError {
         };
         (self.status(), axum::Json(body)).into_response()
     }
+}
+
+/// Terra's 429 (terra-api-notes A.3), body and headers exactly as documented.
+fn rate_limited(rule: &'static str, retry_after_secs: Option<i64>) -> Response {
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(serde_json::json!({ "detail": "rate limit exceeded" })),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-terra-ratelimit-rule",
+        axum::http::HeaderValue::from_static(rule),
+    );
+    if let Some(seconds) = retry_after_secs {
+        headers.insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(seconds),
+        );
+    }
+    response
 }
 
 impl From<DateError> for ApiError {
@@ -119,6 +161,16 @@ impl From<QueryRejection> for ApiError {
         from_rejection(
             rejection.status(),
             "invalid query string",
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> ApiError {
+        from_rejection(
+            rejection.status(),
+            "unreadable request body",
             rejection.body_text(),
         )
     }

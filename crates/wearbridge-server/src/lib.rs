@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod dates;
 pub mod delivery;
 pub mod developers;
+pub mod encoding;
 pub mod error;
 pub mod events;
 pub mod extract;

@@ -1,11 +1,17 @@
 //! Our OpenAPI document, generated from the handlers' annotations and served at
 //! `/openapi.json`. A snapshot test (`openapi.snapshot.json`) fails when it drifts.
+//!
+//! Paths served twice are listed twice ([`add_aliases`]): every `/v2/...` path again
+//! under `/api/v2/...` (Terra's current base URL) and the widget session under
+//! `/api/widget/session`, each alias with its own `operationId` (`<id>_api`), so the
+//! document lists exactly what the router serves.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    auth, backfill, data, deliveries, integrations, ops, provider_push, sync_status, users, writes,
+    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, integrations, ops, provider_push,
+    sync_status, users, widget, writes,
 };
 
 #[derive(OpenApi)]
@@ -58,5 +64,45 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(provider_push::ProviderPushApi::openapi());
     document.merge(sync_status::SyncStatusApi::openapi());
     document.merge(backfill::RepullApi::openapi());
+    document.merge(widget::WidgetApi::openapi());
+    add_aliases(&mut document);
     document
+}
+
+/// Lists the second mount of each path served twice (see the module docs).
+fn add_aliases(document: &mut utoipa::openapi::OpenApi) {
+    let aliases: Vec<(String, utoipa::openapi::PathItem)> = document
+        .paths
+        .paths
+        .iter()
+        .filter_map(|(path, item)| {
+            let alias = if path.starts_with("/v2/") {
+                format!("{CURRENT_BASE_PREFIX}{path}")
+            } else if path == "/widget/api/session" {
+                "/api/widget/session".to_owned()
+            } else {
+                return None;
+            };
+            let mut item = item.clone();
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(id) = &mut operation.operation_id {
+                    id.push_str("_api");
+                }
+            }
+            Some((alias, item))
+        })
+        .collect();
+    document.paths.paths.extend(aliases);
 }

@@ -73,6 +73,7 @@ fn events(dev: &DeveloperId, user: &UserId) -> Vec<NewEvent> {
         event_type: "daily".to_owned(),
         body: r#"{"type":"daily","user":{},"data":[]}"#.to_owned(),
         reference: None,
+        trace_id: None,
     };
     vec![event; 100]
 }

@@ -12,21 +12,21 @@ use crate::types::{EventFilter, EventRow, NewEvent};
 use crate::{DEFAULT_LIST_LIMIT, Result, Store, StoreTx, now_micros};
 
 const APPEND: &str = "INSERT INTO events \
-     (id, developer_id, user_id, event_type, body, reference, created_at, state, \
+     (id, developer_id, user_id, event_type, body, reference, trace_id, created_at, state, \
       attempt_count, next_attempt_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8)";
 /// Rows per multi-row INSERT in [`StoreTx::append_events`]: one round trip per 32 events
 /// instead of 32, with only two statement texts in the cache (full chunk, single row).
 const BATCH_ROWS: usize = 32;
 /// Bound parameters per event row in [`APPEND_BATCH`].
-const PARAMS_PER_ROW: usize = 7;
+const PARAMS_PER_ROW: usize = 8;
 /// [`APPEND`] for [`BATCH_ROWS`] rows at once.
 static APPEND_BATCH: LazyLock<String> = LazyLock::new(|| {
     let rows: Vec<String> = (0..BATCH_ROWS)
         .map(|row| {
             let p = |n: usize| format!("${}", row * PARAMS_PER_ROW + n);
             format!(
-                "({}, {}, {}, {}, {}, {}, {}, 'pending', 0, {})",
+                "({}, {}, {}, {}, {}, {}, {}, {}, 'pending', 0, {})",
                 p(1),
                 p(2),
                 p(3),
@@ -34,13 +34,14 @@ static APPEND_BATCH: LazyLock<String> = LazyLock::new(|| {
                 p(5),
                 p(6),
                 p(7),
-                p(7)
+                p(8),
+                p(8)
             )
         })
         .collect();
     format!(
         "INSERT INTO events (id, developer_id, user_id, event_type, body, reference, \
-         created_at, state, attempt_count, next_attempt_at) VALUES {}",
+         trace_id, created_at, state, attempt_count, next_attempt_at) VALUES {}",
         rows.join(", ")
     )
 });
@@ -64,6 +65,7 @@ async fn append(conn: &mut AnyConnection, event: &NewEvent) -> Result<EventId> {
         .bind(&event.event_type)
         .bind(&event.body)
         .bind(event.reference.as_deref())
+        .bind(event.trace_id.as_deref())
         .bind(now_micros())
         .execute(conn)
         .await?;
@@ -82,6 +84,7 @@ async fn append_batch(conn: &mut AnyConnection, events: &[NewEvent]) -> Result<V
             .bind(event.event_type.as_str())
             .bind(event.body.as_str())
             .bind(event.reference.as_deref())
+            .bind(event.trace_id.as_deref())
             .bind(created_at);
     }
     query.execute(conn).await?;

@@ -32,6 +32,7 @@ mod error;
 mod events;
 pub mod ids;
 mod jobs;
+pub mod rate_limits;
 mod records;
 mod rows;
 pub mod schedule;

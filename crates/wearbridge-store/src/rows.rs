@@ -23,7 +23,7 @@ macro_rules! user_columns {
 }
 macro_rules! event_columns {
     () => {
-        "id, developer_id, user_id, event_type, body, reference, created_at, state, \
+        "id, developer_id, user_id, event_type, body, reference, trace_id, created_at, state, \
          attempt_count, next_attempt_at, locked_until, locked_by, delivered_at, last_error"
     };
 }
@@ -89,6 +89,7 @@ pub(crate) fn event(row: &AnyRow) -> Result<EventRow> {
         event_type: row.try_get("event_type")?,
         body: row.try_get("body")?,
         reference: row.try_get("reference")?,
+        trace_id: row.try_get("trace_id")?,
         created_at: row.try_get("created_at")?,
         state: state.parse()?,
         attempt_count: get_i32(row, "attempt_count")?,

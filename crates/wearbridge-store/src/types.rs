@@ -149,6 +149,9 @@ pub struct NewEvent {
     pub body: String,
     /// Value of the `terra-reference` header, if any.
     pub reference: Option<String>,
+    /// Value of the `X-Terra-Trace-Id` header when it is not the event id (events
+    /// answering a request: derived from its reference, so a re-run repeats them).
+    pub trace_id: Option<String>,
 }
 
 /// Delivery state of an outbox event.
@@ -178,6 +181,8 @@ pub struct EventRow {
     pub body: String,
     /// `terra-reference` header value.
     pub reference: Option<String>,
+    /// `X-Terra-Trace-Id` when not the event id (see [`EventRow::trace`]).
+    pub trace_id: Option<String>,
     /// Append time, unix microseconds.
     pub created_at: i64,
     /// Delivery state.
@@ -194,6 +199,14 @@ pub struct EventRow {
     pub delivered_at: Option<i64>,
     /// Error of the last failed attempt.
     pub last_error: Option<String>,
+}
+
+impl EventRow {
+    /// The event's `X-Terra-Trace-Id`: the stored trace id, else the event id. Stable
+    /// across retries and resends (both are stored with the event).
+    pub fn trace(&self) -> &str {
+        self.trace_id.as_deref().unwrap_or(self.id.as_str())
+    }
 }
 
 /// Filter for [`crate::Store::list_events`]; `None` fields do not filter.

@@ -15,6 +15,7 @@ fn event(dev: &DeveloperId, user: &UserId, n: usize) -> NewEvent {
         event_type: "activity".to_owned(),
         body: format!(r#"{{"n":{n},"text":"quote \" and unicode é"}}"#),
         reference: n.is_multiple_of(2).then(|| format!("ref-{n}")),
+        trace_id: None,
     }
 }
 

@@ -241,6 +241,7 @@ fn event_for(dev: &common_ids::DeveloperId, user: &common_ids::UserId, body: &st
         event_type: "daily".to_owned(),
         body: body.to_owned(),
         reference: Some("ref-header".to_owned()),
+        trace_id: None,
     }
 }
 

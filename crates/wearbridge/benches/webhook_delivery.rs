@@ -58,6 +58,7 @@ async fn append(store: &Store, dev: &DeveloperId, events: usize) {
             event_type: "daily".to_owned(),
             body: body(n),
             reference: None,
+            trace_id: None,
         })
         .collect();
     for chunk in batch.chunks(5_000) {

@@ -14,9 +14,11 @@ use url::Url;
 
 use crate::crypto::{Cipher, CryptoError, load_or_create_key_file};
 
+mod rate_limits;
 mod sync;
 mod webhooks;
 
+pub use rate_limits::{DEFAULT_DAY_UNITS_PER_HOUR, RateLimitConfig};
 pub use sync::{
     BudgetConfig, DEFAULT_BUDGET_PERIOD_SECS, DEFAULT_POLL_WINDOW_DAYS, DEFAULT_REFRESH_AHEAD,
     DEFAULT_SLICE_CHUNKS, SyncConfig, SyncSettings, published_limits,
@@ -67,6 +69,9 @@ pub struct Config {
     /// Sync engine (`[sync]`; see [`SyncConfig`]).
     #[serde(default)]
     pub sync: SyncConfig,
+    /// Inbound rate limits of the data reads (`[rate_limits]`; see [`RateLimitConfig`]).
+    #[serde(default)]
+    pub rate_limits: RateLimitConfig,
     /// Provider app credentials by Terra id (`[providers.GARMIN] client_id = ...,
     /// client_secret = ..., webhook_secret = ...`). Outside sandbox mode a provider is
     /// offered only when it has credentials here.
@@ -126,6 +131,7 @@ impl Config {
             development: false,
             webhooks: DeliveryConfig::default(),
             sync: SyncConfig::default(),
+            rate_limits: RateLimitConfig::default(),
             providers: std::collections::BTreeMap::new(),
         }
     }
@@ -166,6 +172,7 @@ impl Config {
             .map_err(|(key, message)| ConfigError::new(key, message))?;
         self.validate_providers()?;
         self.sync.validate()?;
+        self.rate_limits.validate()?;
         if let Some(key) = &self.encryption_key {
             Cipher::from_key_spec(key.expose_secret())
                 .map_err(|error| ConfigError::new("encryption_key", error.to_string()))?;
@@ -310,6 +317,15 @@ mod tests {
             bad_key.validate().err().map(|e| e.key),
             Some("encryption_key")
         );
+
+        let mut low_r2 = config();
+        low_r2.rate_limits.day_units_per_hour = 1_000;
+        assert_eq!(
+            low_r2.validate().err().map(|e| e.key),
+            Some("rate_limits.day_units_per_hour")
+        );
+        low_r2.rate_limits.day_units_per_hour = 0;
+        assert!(low_r2.validate().is_ok(), "0 turns r2 off");
 
         let mut bad_public = config();
         bad_public.public_url = Url::parse("ftp://example.com").ok();

@@ -79,26 +79,25 @@ pub async fn enqueue(
     Ok(request)
 }
 
-/// `DataSentToWebhook` (`{user, reference, message, type}`), or for a large request the
-/// SDK-era `LargeRequestProcessingEvent` shape Terra answers with.
+/// Terra's current `DataSentToWebhook` (terra-api-notes B.2 item 2, the envelope
+/// validated against the live service): `{status: "success", type: <data type>,
+/// reference, trace_id (= reference), message, user}`. `message` is kept on small
+/// requests too (the SDK-era shape has it); a large request says it arrives in chunks.
+/// SDK-era clients parse it as their `DataSentToWebhook` (extra keys are ignored).
 fn acknowledgement(user: &User, request: &DataRequest) -> Result<String, ApiError> {
-    let user = terra_user(user);
-    let body = if request.large {
-        serde_json::json!({
-            "type": "large_request_processing",
-            "status": "processing",
-            "message": "Large request is processing; the data will be sent to your webhook in chunks",
-            "user": user,
-            "reference": request.reference,
-        })
+    let message = if request.large {
+        "Large request submitted. The data is being processed and will be sent to your destination in chunks"
     } else {
-        serde_json::json!({
-            "user": user,
-            "reference": request.reference,
-            "message": "Data sent to webhook",
-            "type": request.data_type,
-        })
+        "Data sent to webhook"
     };
+    let body = serde_json::json!({
+        "status": "success",
+        "type": request.data_type,
+        "reference": request.reference,
+        "trace_id": request.reference,
+        "message": message,
+        "user": terra_user(user),
+    });
     serde_json::to_string(&body).map_err(ApiError::internal)
 }
 

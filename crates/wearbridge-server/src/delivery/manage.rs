@@ -36,6 +36,8 @@ pub struct EventView {
     pub user_id: Option<String>,
     /// `terra-reference` of the event, when it answers a request.
     pub reference: Option<String>,
+    /// `X-Terra-Trace-Id` of every delivery of the event (the receiver's dedup key).
+    pub trace_id: String,
     /// `pending`, `delivered` or `failed`.
     pub state: String,
     pub attempts: i32,
@@ -51,10 +53,12 @@ pub struct EventView {
 
 impl EventView {
     fn from_row(row: EventRow, with_body: bool) -> EventView {
+        let trace_id = row.trace().to_owned();
         EventView {
             id: row.id.to_string(),
             event_type: row.event_type,
             user_id: row.user_id.map(|user| user.to_string()),
+            trace_id,
             reference: row.reference,
             state: row.state.as_str().to_owned(),
             attempts: row.attempt_count,

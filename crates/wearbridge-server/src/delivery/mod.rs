@@ -254,6 +254,8 @@ impl Deliverer {
             webhook_id: event.id.as_str(),
             signature: &signature,
             reference: event.reference.as_deref(),
+            trace_id: event.trace(),
+            ordering_timestamp: event.created_at,
         };
         sender::send(&self.client, &outgoing, now).await
     }

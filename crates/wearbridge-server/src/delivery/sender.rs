@@ -39,6 +39,13 @@ pub struct OutgoingEvent<'a> {
     pub signature: &'a str,
     /// `terra-reference`, when the event answers a request.
     pub reference: Option<&'a str>,
+    /// `X-Terra-Trace-Id`: stable across retries (stored with the event).
+    pub trace_id: &'a str,
+    /// `X-Terra-Ordering-Timestamp`: when the event was appended, unix microseconds (the
+    /// outbox's resolution, so two changes of one record a millisecond apart still
+    /// differ); a newer copy of the same record was appended later, so it carries a
+    /// higher value, whatever order retries arrive in.
+    pub ordering_timestamp: i64,
 }
 
 /// The shared HTTP client: connection pooling (reuse across deliveries to the same
@@ -68,6 +75,11 @@ fn headers(event: &OutgoingEvent<'_>) -> HeaderMap {
     if let Some(reference) = event.reference {
         put("terra-reference", reference);
     }
+    put("x-terra-trace-id", event.trace_id);
+    headers.insert(
+        "x-terra-ordering-timestamp",
+        HeaderValue::from(event.ordering_timestamp),
+    );
     headers
 }
 

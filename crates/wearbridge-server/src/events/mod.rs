@@ -18,7 +18,9 @@ pub use connection::{
     access_revoked, auth_failure, auth_success, connection_error, deauth, permission_change,
     user_reauth,
 };
-pub use data::{RECORDS_PER_EVENT, data_events, data_request_bodies};
+pub use data::{
+    MAX_CHUNK_BYTES, RECORDS_PER_EVENT, RequestEvent, data_events, data_request_bodies,
+};
 pub use sync::rate_limit_hit;
 
 use chrono::{DateTime, Utc};
@@ -40,6 +42,7 @@ fn outbox_row(
         event_type: event.event_type().to_owned(),
         body: serde_json::to_string(event)?,
         reference: None,
+        trace_id: None,
     })
 }
 
@@ -64,6 +67,7 @@ pub fn healthcheck(
         event_type: "healthcheck".to_owned(),
         body: body.to_string(),
         reference: None,
+        trace_id: None,
     }
 }
 

@@ -164,12 +164,13 @@ pub async fn append_events(store: &Store, request: &DataRequest) -> Result<usize
     .map_err(|error| JobError::Payload(error.to_string()))?;
     let events: Vec<NewEvent> = bodies
         .into_iter()
-        .map(|(event_type, body)| NewEvent {
+        .map(|event| NewEvent {
             developer_id: request.developer_id.clone(),
             user_id: Some(request.user_id.clone()),
-            event_type,
-            body,
+            event_type: event.event_type,
+            body: event.body,
             reference: Some(request.reference.clone()),
+            trace_id: Some(event.trace_id),
         })
         .collect();
     let mut tx = store.begin().await?;

@@ -22,7 +22,7 @@ use crate::connect::sdk::{SdkConnectError, connect_device, generate_token};
 use crate::connect::sessions::{create_session, widget_url};
 use crate::connect::{SESSION_TTL, deauth};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{PathParams, QueryParams};
+use crate::extract::{PathParams, QueryParams, RawBody};
 use crate::routes::params::{lookup_user, require};
 use crate::state::AppState;
 
@@ -89,7 +89,8 @@ pub struct AuthTokenDoc {
     pub expires_in: i64,
 }
 
-/// `POST /v2/auth/generateWidgetSession` and `POST /widget/api/session`.
+/// `POST /v2/auth/generateWidgetSession` (the widget API's two paths share
+/// [`create_widget_session`] but answer bad credentials with 403, see `widget.rs`).
 #[utoipa::path(
     post,
     path = "/v2/auth/generateWidgetSession",
@@ -106,9 +107,19 @@ pub struct AuthTokenDoc {
 pub async fn generate_widget_session(
     State(state): State<AppState>,
     developer: AuthDeveloper,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<WidgetSessionResponse>, ApiError> {
-    let request: WidgetSessionRequest = optional_json(&body)?;
+    create_widget_session(&state, &developer, &body).await
+}
+
+/// A widget session for `developer` from an optional `WidgetSessionParams` body: the
+/// work behind every session endpoint.
+pub async fn create_widget_session(
+    state: &AppState,
+    developer: &AuthDeveloper,
+    body: &Bytes,
+) -> Result<Json<WidgetSessionResponse>, ApiError> {
+    let request: WidgetSessionRequest = optional_json(body)?;
     let session = create_session(&state.services(), developer.id(), request, None).await?;
     Ok(Json(WidgetSessionResponse {
         url: Some(widget_url(&state.services(), &session.id)),
@@ -147,7 +158,7 @@ async fn authenticate_user(
     State(state): State<AppState>,
     developer: AuthDeveloper,
     QueryParams(query): QueryParams<ResourceQuery>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<AuthenticateUserResponse>, ApiError> {
     let resource = require(query.resource.as_deref(), "resource")?;
     let info = state
@@ -270,7 +281,7 @@ struct SdkConnectResponse {
 )]
 async fn sdk_connect(
     State(state): State<AppState>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<SdkConnectResponse>, ApiError> {
     let request: SdkConnectRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;

@@ -22,6 +22,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::QueryParams;
 use crate::read_cache::ReadKey;
 use crate::routes::params::{USER_NOT_FOUND, lookup_user, parse_bool, parse_user_id, require};
+use crate::routes::rate_limit::{self, DataRead, RateLimitHeaders};
 use crate::state::AppState;
 use crate::sync::coverage::{self, DaySpan};
 use crate::sync::reads::{self, ReadReady};
@@ -245,18 +246,25 @@ macro_rules! data_endpoint {
             params(DataQuery),
             security(("dev_id" = [], "api_key" = [])),
             responses(
-                (status = 200, description = "`to_webhook=false`: `{user, data, type}` with the stored records, ordered by start time. `to_webhook=true`: the acknowledgement `{user, reference, message, type}` (or `large_request_processing` for ranges over a month); the data follows as webhook events carrying `terra-reference`", content_type = "application/json"),
+                (status = 200, description = "`to_webhook=false`: `{user, data, type}` with the stored records, ordered by start time. `to_webhook=true`: the acknowledgement `{status, type, reference, trace_id, message, user}` (Terra's `DataSentToWebhook`; a range over one month is delivered in chunks); the data follows as webhook events carrying `terra-reference` and `X-Terra-Trace-Id`", content_type = "application/json"),
                 (status = 400, description = "Malformed parameter or bad range", body = ErrorBody),
                 (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
                 (status = 404, description = "Unknown user", body = ErrorBody),
+                (status = 429, description = "Terra's rate limits: `{\"detail\": \"rate limit exceeded\"}` with `X-Terra-RateLimit-Rule` `r1` (more than 1,825 days in one request) or `r2` (the user's day units per rolling hour are spent; with `Retry-After`). Accepted requests carry `X-Terra-RateLimit-Limit`, `-Remaining` and `-Reset-After`"),
             )
         )]
         async fn $fn_name(
             axum::extract::State(state): axum::extract::State<AppState>,
             developer: AuthDeveloper,
             QueryParams(query): QueryParams<DataQuery>,
-        ) -> Result<RawJson, ApiError> {
-            fetch_records(&state, &developer, &query, DataType::$data_type).await
+        ) -> Result<(RateLimitHeaders, RawJson), ApiError> {
+            let read = DataRead {
+                user_id: query.user_id.as_deref(),
+                dates: Some((query.start_date.as_deref(), query.end_date.as_deref())),
+            };
+            let limits = rate_limit::check(&state, &developer, read).await?;
+            let body = fetch_records(&state, &developer, &query, DataType::$data_type).await?;
+            Ok((limits, body))
         }
     };
 }
@@ -281,18 +289,24 @@ data_endpoint!(get_sleep, "/v2/sleep", Sleep, "sleep_fetch");
     params(DataQuery),
     security(("dev_id" = [], "api_key" = [])),
     responses(
-        (status = 200, description = "`to_webhook=false`: `{athlete, user, type}`; `athlete` is omitted when no profile is stored. `to_webhook=true`: the acknowledgement `{user, reference, message, type}`; the profile follows as an `athlete` webhook event", content_type = "application/json"),
+        (status = 200, description = "`to_webhook=false`: `{athlete, user, type}`; `athlete` is omitted when no profile is stored. `to_webhook=true`: the acknowledgement `{status, type, reference, trace_id, message, user}`; the profile follows as an `athlete` webhook event", content_type = "application/json"),
         (status = 400, description = "Malformed parameter", body = ErrorBody),
         (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
         (status = 404, description = "Unknown user", body = ErrorBody),
+        (status = 429, description = "Terra's rate limit r2 (each request costs 1 day unit; see the other data endpoints)"),
     )
 )]
 async fn get_athlete(
     axum::extract::State(state): axum::extract::State<AppState>,
     developer: AuthDeveloper,
     QueryParams(query): QueryParams<DataQuery>,
-) -> Result<RawJson, ApiError> {
-    fetch_athlete(&state, &developer, &query).await
+) -> Result<(RateLimitHeaders, RawJson), ApiError> {
+    let read = DataRead {
+        user_id: query.user_id.as_deref(),
+        dates: None,
+    };
+    let limits = rate_limit::check(&state, &developer, read).await?;
+    Ok((limits, fetch_athlete(&state, &developer, &query).await?))
 }
 
 /// The data read routes.

@@ -4,7 +4,6 @@
 //! ([`crate::sync::push`]). The answer is sent once the fetch jobs are queued, so the
 //! provider's delivery does not wait for any provider call.
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use wearbridge_providers::PushRequest;
 
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::RawBody;
 use crate::state::AppState;
 use crate::sync::push::{self, PushError, PushReply};
 
@@ -110,7 +110,7 @@ async fn receive(
     Path(provider): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     answer(
         &state,

@@ -1,25 +1,30 @@
-//! The hosted widget: `POST /widget/api/session` (the newer session endpoint, same body as
-//! `generateWidgetSession`), the session page listing its providers, the step that starts
-//! a provider's OAuth, and the default success and failure pages.
+//! The hosted widget: `POST /widget/api/session` and `POST /api/widget/session` (the
+//! widget API's session endpoint, same body and answer as `generateWidgetSession`, but 403
+//! on bad credentials as `widget-bundled.yaml` declares), the session page listing its
+//! providers, the step that starts a provider's OAuth, and the default success and
+//! failure pages.
 //!
 //! Pages are askama templates compiled into the binary (`templates/`), plain HTML and CSS
 //! with no JavaScript and no front-end build. Texts live in [`Texts`], one table per
 //! language; adding a language is adding a table and a match arm in [`texts`].
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Deserialize;
 
+use wearbridge_model::api::WidgetSessionResponse;
+
+use crate::auth::AuthDeveloper;
 use crate::connect::ConnectError;
 use crate::connect::oauth::begin;
 use crate::connect::sessions::{SessionLookup, find_session, offered_providers};
-use crate::error::ApiError;
-use crate::extract::{PathParams, QueryParams};
-use crate::routes::auth::generate_widget_session;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{PathParams, QueryParams, RawBody};
+use crate::routes::auth::{WidgetSessionDoc, WidgetSessionResponseDoc, create_widget_session};
 use crate::state::AppState;
 
 /// Every text of the widget pages in one language.
@@ -315,15 +320,53 @@ fn lettermark(name: &str) -> String {
     )
 }
 
+/// The widget API's 403 message for any credential problem (one message, so probing
+/// cannot tell an unknown developer from a wrong key).
+pub const WIDGET_FORBIDDEN: &str = "invalid dev-id or x-api-key";
+
+/// `POST /widget/api/session` (also served at `/api/widget/session`): a widget session
+/// exactly as `generateWidgetSession` creates it; bad credentials are 403
+/// `{"status": "error", "message": ...}` (the widget spec), not the v2 API's 401.
+#[utoipa::path(
+    post,
+    path = "/widget/api/session",
+    operation_id = "widget_generatewidgetsession",
+    tag = "authentication",
+    request_body = WidgetSessionDoc,
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "Session created; send the end user to `url`", body = WidgetSessionResponseDoc),
+        (status = 400, description = "Unknown provider in `providers`, or a bad redirect URL", body = ErrorBody),
+        (status = 403, description = "Missing or wrong credentials", body = ErrorBody),
+    )
+)]
+pub async fn widget_session(
+    State(state): State<AppState>,
+    developer: Result<AuthDeveloper, ApiError>,
+    RawBody(body): RawBody,
+) -> Result<Json<WidgetSessionResponse>, ApiError> {
+    let developer = developer.map_err(|error| match error {
+        ApiError::Unauthorized => ApiError::Forbidden(WIDGET_FORBIDDEN.to_owned()),
+        other => other,
+    })?;
+    create_widget_session(&state, &developer, &body).await
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/widget/api/session", post(generate_widget_session))
+        .route("/widget/api/session", post(widget_session))
+        .route("/api/widget/session", post(widget_session))
         .route("/widget/session/{id}", get(session_page))
         .route("/widget/session/{id}/connect/{provider}", get(connect))
         .route("/widget/success", get(success))
         .route("/widget/failure", get(failure))
         .route("/static/icons/{file}", get(provider_icon))
 }
+
+/// The OpenAPI paths of this module (the HTML pages are not part of the API).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(widget_session))]
+pub struct WidgetApi;
 
 #[cfg(test)]
 mod tests {

@@ -227,11 +227,6 @@ backend_test!(bad_input_gets_a_named_4xx, |app| {
             "before start_date",
         ),
         (
-            path("daily", &user, "&start_date=2015-01-01&end_date=2024-01-01"),
-            400,
-            "1825",
-        ),
-        (
             path("daily", &user, "&start_date=2024-01-01&with_samples=yes"),
             400,
             "with_samples",

@@ -81,6 +81,16 @@ impl TestApp {
         backend: Backend,
         configure: impl FnOnce(&mut Config),
     ) -> Option<TestApp> {
+        Self::spawn_adjusted(backend, configure, |state| state).await
+    }
+
+    /// [`TestApp::spawn_with`], and the state adjusted before the server starts (a
+    /// [`wearbridge_server::clock::ManualClock`] for time-dependent behaviour).
+    pub async fn spawn_adjusted(
+        backend: Backend,
+        configure: impl FnOnce(&mut Config),
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> Option<TestApp> {
         let (url, database) = fresh_database_url(backend)
             .await
             .expect("cannot create a test database")?;
@@ -94,8 +104,10 @@ impl TestApp {
             Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("generated key is valid");
         // Every compiled-in provider listed (no adapters): the endpoint tests need the
         // listing, not provider calls (those run against the simulator in connect/sync).
-        let state = AppState::new(store.clone(), config, cipher)
-            .with_providers(wearbridge_providers::Registry::builtin());
+        let state = adjust(
+            AppState::new(store.clone(), config, cipher)
+                .with_providers(wearbridge_providers::Registry::builtin()),
+        );
         let server = RunningServer::start(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("cannot start the server");
@@ -303,6 +315,21 @@ pub fn assert_valid_sdk_user_shape(schema: &str, value: &Value) {
             "body does not match {schema}: {unexpected:?}\nbody: {value}"
         );
     }
+}
+
+/// Validates a `to_webhook=true` acknowledgement: exactly Terra's current
+/// `DataSentToWebhook`, and the SDK-era one (what terra-python 1.1 parses) once the two
+/// keys the current spec added (`status`, `trace_id`) are set aside.
+pub fn assert_valid_acknowledgement(value: &Value) {
+    assert_valid("v2/DataSentToWebhook", value);
+    assert_eq!(value["status"], "success", "{value}");
+    assert_eq!(value["trace_id"], value["reference"], "{value}");
+    let mut sdk_era = value.clone();
+    if let Some(object) = sdk_era.as_object_mut() {
+        object.remove("status");
+        object.remove("trace_id");
+    }
+    assert_valid_sdk_user_shape("sdk/DataSentToWebhook", &sdk_era);
 }
 
 /// A client bound to one app and one set of headers.

@@ -46,6 +46,7 @@ async fn expired_lease_cannot_record(backend: Backend) -> Result<()> {
             event_type: "healthcheck".into(),
             body: "{}".into(),
             reference: None,
+            trace_id: None,
         })
         .await?;
     let now = crate::now_micros() + SECOND;

@@ -1,5 +1,7 @@
-//! `to_webhook=true` data requests: acknowledged at once, then delivered as tagged
-//! events, in chunks of ten for large requests, the athlete as one object.
+//! `to_webhook=true` data requests: acknowledged at once (Terra's current
+//! `DataSentToWebhook`), then delivered as tagged events (`terra-reference`,
+//! `X-Terra-Trace-Id`, `X-Terra-Ordering-Timestamp`), in chunks of at most ten records
+//! and 10 MB for large requests, the athlete as one object.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use wearbridge_store::Backend;
 
 use super::{Setup, header};
 use crate::fixtures::{self, day};
-use crate::harness::{assert_valid, assert_valid_sdk_user_shape};
+use crate::harness::{assert_valid, assert_valid_acknowledgement};
 
 /// Runs every queued data-request job, then delivers everything due.
 async fn run_requests(s: &Setup) {
@@ -20,15 +22,28 @@ async fn run_requests(s: &Setup) {
     s.exact().drain_due().await.expect("deliver");
 }
 
-fn bodies_by_type(s: &Setup) -> HashMap<String, Vec<(Value, String)>> {
-    let mut by_type: HashMap<String, Vec<(Value, String)>> = HashMap::new();
+/// One delivered event: its body and the request-correlation headers.
+struct Delivered {
+    body: Value,
+    reference: String,
+    trace_id: String,
+    ordering: i64,
+}
+
+fn bodies_by_type(s: &Setup) -> HashMap<String, Vec<Delivered>> {
+    let mut by_type: HashMap<String, Vec<Delivered>> = HashMap::new();
     for request in s.receiver.requests() {
         let body: Value = serde_json::from_slice(&request.body).expect("json body");
         let kind = body["type"].as_str().unwrap_or_default().to_owned();
-        by_type
-            .entry(kind)
-            .or_default()
-            .push((body, header(&request, "terra-reference").to_owned()));
+        let ordering = header(&request, "x-terra-ordering-timestamp")
+            .parse()
+            .expect("X-Terra-Ordering-Timestamp is an integer");
+        by_type.entry(kind).or_default().push(Delivered {
+            body,
+            reference: header(&request, "terra-reference").to_owned(),
+            trace_id: header(&request, "x-terra-trace-id").to_owned(),
+            ordering,
+        });
     }
     by_type
 }
@@ -55,7 +70,8 @@ webhook_test!(to_webhook_acknowledges_then_delivers_tagged_data, 15, |s| {
         )
         .await
         .json();
-    assert_valid_sdk_user_shape("sdk/DataSentToWebhook", &ack);
+    assert_valid_acknowledgement(&ack);
+    assert_eq!(ack["type"], "daily");
     let reference = ack["reference"].as_str().expect("reference").to_owned();
     assert_eq!(ack["user"]["user_id"], s.user.to_string());
 
@@ -63,8 +79,16 @@ webhook_test!(to_webhook_acknowledges_then_delivers_tagged_data, 15, |s| {
     let by_type = bodies_by_type(&s);
     let daily = by_type.get("daily").expect("a daily event");
     assert_eq!(daily.len(), 1);
-    let (body, tag) = &daily[0];
+    let Delivered {
+        body,
+        reference: tag,
+        trace_id,
+        ordering,
+    } = &daily[0];
     assert_eq!(tag, &reference);
+    // A small request's one event is traced by the reference (= the ack's trace_id).
+    assert_eq!(trace_id, &reference);
+    assert!(*ordering > 0);
     assert_valid("core/DailyEvent", body);
     assert_eq!(body["data"].as_array().map(Vec::len), Some(2));
     assert_eq!(body["version"], "2022-03-16");
@@ -92,28 +116,97 @@ webhook_test!(large_requests_arrive_in_chunks_of_ten, 15, |s| {
         )
         .await
         .json();
-    assert_valid_sdk_user_shape("sdk/LargeRequestProcessingEvent", &ack);
+    assert_valid_acknowledgement(&ack);
+    assert_eq!(ack["type"], "activity");
+    assert!(
+        ack["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("chunks"))
+    );
     let reference = ack["reference"].as_str().expect("reference").to_owned();
 
     run_requests(&s).await;
     let by_type = bodies_by_type(&s);
-    let processing = by_type.get("large_request_processing").expect("processing");
-    assert_valid("core/LargeRequestProcessingEvent", &processing[0].0);
-    let sending = by_type.get("large_request_sending").expect("sending");
-    assert_valid("core/LargeRequestSendingEvent", &sending[0].0);
-    assert_eq!(sending[0].0["expected_payloads"], 3);
+    let processing = &by_type.get("large_request_processing").expect("processing")[0];
+    assert_valid("core/LargeRequestProcessingEvent", &processing.body);
+    assert_eq!(processing.trace_id, reference);
+    let sending = &by_type.get("large_request_sending").expect("sending")[0];
+    assert_valid("core/LargeRequestSendingEvent", &sending.body);
+    assert_eq!(sending.body["expected_payloads"], 3);
+    assert_eq!(sending.trace_id, format!("{reference}:sending"));
     let chunks = by_type.get("activity").expect("chunks");
-    let mut sizes: Vec<usize> = chunks
+    let mut sizes: Vec<(String, usize)> = chunks
         .iter()
-        .map(|(body, _)| body["data"].as_array().map_or(0, Vec::len))
+        .map(|chunk| {
+            let count = chunk.body["data"].as_array().map_or(0, Vec::len);
+            (chunk.trace_id.clone(), count)
+        })
         .collect();
-    sizes.sort_unstable();
-    assert_eq!(sizes, [5, 10, 10]);
-    for (body, tag) in chunks.iter().chain(processing).chain(sending) {
-        assert_eq!(tag, &reference);
-        if body["type"] == "activity" {
-            assert_valid("core/ActivityEvent", body);
+    sizes.sort();
+    // Chunk n is `<reference>:chunk:<n>`, in order: 10, 10, then the rest.
+    let expected: Vec<(String, usize)> = [(1, 10), (2, 10), (3, 5)]
+        .iter()
+        .map(|(n, count)| (format!("{reference}:chunk:{n}"), *count))
+        .collect();
+    assert_eq!(sizes, expected);
+    for event in chunks.iter().chain([processing, sending]) {
+        assert_eq!(event.reference, reference);
+        assert!(event.ordering >= processing.ordering);
+        if event.body["type"] == "activity" {
+            assert_valid("core/ActivityEvent", &event.body);
         }
+    }
+});
+
+webhook_test!(chunks_stay_under_ten_megabytes, 60, |s| {
+    // Three workouts of ~4 MB each (with samples): ten records would fit the count
+    // rule, but the 10 MB rule cuts after two.
+    let records: Vec<Value> = (0..3)
+        .map(|n| {
+            let mut record = fixtures::activity(&format!("long-{n}"), day(n * 20), 500.0);
+            let samples: Vec<Value> = (0..65_000)
+                .map(|second| {
+                    serde_json::json!({
+                        "timestamp": format!("{}T07:00:00.000000+01:00", day(n * 20)),
+                        "bpm": 100.0 + (second % 60) as f64,
+                    })
+                })
+                .collect();
+            record["heart_rate_data"]["detailed"]["hr_samples"] = Value::Array(samples);
+            record
+        })
+        .collect();
+    s.app.seed::<Activity>(&s.dev, &s.user, &records).await;
+    let client = s.app.client(&s.dev);
+    client
+        .get(
+            &format!(
+                "/v2/activity?user_id={}&start_date=2024-01-01&end_date=2024-03-31&with_samples=true",
+                s.user
+            ),
+            200,
+        )
+        .await;
+    run_requests(&s).await;
+    let mut chunks: Vec<(usize, usize)> = s
+        .receiver
+        .requests()
+        .iter()
+        .filter_map(|request| {
+            let body: Value = serde_json::from_slice(&request.body).ok()?;
+            let count = body["data"].as_array()?.len();
+            Some((count, request.body.len()))
+        })
+        .collect();
+    chunks.sort_unstable();
+    let counts: Vec<usize> = chunks.iter().map(|(count, _)| *count).collect();
+    assert_eq!(counts, [1, 2]);
+    for (_, bytes) in &chunks {
+        assert!(*bytes > 3_000_000, "the samples were sent ({bytes} bytes)");
+        assert!(
+            *bytes <= wearbridge_server::events::MAX_CHUNK_BYTES,
+            "{bytes} bytes"
+        );
     }
 });
 
@@ -126,10 +219,10 @@ webhook_test!(athlete_is_one_object, 15, |s| {
         .get(&format!("/v2/athlete?user_id={}", s.user), 200)
         .await
         .json();
-    assert_valid_sdk_user_shape("sdk/DataSentToWebhook", &ack);
+    assert_valid_acknowledgement(&ack);
     run_requests(&s).await;
     let by_type = bodies_by_type(&s);
-    let athlete = &by_type.get("athlete").expect("athlete event")[0].0;
+    let athlete = &by_type.get("athlete").expect("athlete event")[0].body;
     assert_valid("core/AthleteEvent", athlete);
     assert!(athlete["athlete"].is_object());
 });

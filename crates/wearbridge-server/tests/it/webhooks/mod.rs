@@ -150,6 +150,8 @@ impl Receiver {
                     .expect("valid response")
             }
         });
+        // Large-request chunks reach 10 MB; axum's default limit is 2 MB.
+        let app = app.layer(axum::extract::DefaultBodyLimit::disable());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -250,6 +252,7 @@ impl Setup {
                 event_type: event_type.to_owned(),
                 body: body.to_owned(),
                 reference: reference.map(str::to_owned),
+                trace_id: None,
             })
             .await
             .expect("append")

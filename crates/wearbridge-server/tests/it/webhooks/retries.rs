@@ -47,13 +47,14 @@ webhook_test!(a_failing_receiver_gets_the_whole_schedule, 15, |s| {
     assert_eq!(event.state, EventState::Failed, "kept as failed");
     assert_eq!(event.attempt_count, 9);
     assert_eq!(s.receiver.requests().len(), 9);
-    // Same webhook-id on every retry.
-    assert!(
-        s.receiver
-            .requests()
-            .iter()
-            .all(|r| header(r, "webhook-id") == id.as_str())
-    );
+    // Same webhook-id, X-Terra-Trace-Id (the event id: this event answers no request)
+    // and X-Terra-Ordering-Timestamp (the append time) on every retry.
+    let appended_at = event.created_at.to_string();
+    assert!(s.receiver.requests().iter().all(|r| {
+        header(r, "webhook-id") == id.as_str()
+            && header(r, "x-terra-trace-id") == id.as_str()
+            && header(r, "x-terra-ordering-timestamp") == appended_at
+    }));
 
     // The API shows every attempt with its response code and latency.
     let client = s.app.client(&s.dev);
@@ -62,6 +63,7 @@ webhook_test!(a_failing_receiver_gets_the_whole_schedule, 15, |s| {
         .await
         .json();
     assert_eq!(detail["event"]["state"], "failed");
+    assert_eq!(detail["event"]["trace_id"], id.as_str());
     let attempts = detail["attempts"].as_array().expect("attempts");
     assert_eq!(attempts.len(), 9);
     assert!(attempts.iter().all(|a| a["response_code"] == 500));
