@@ -40,6 +40,7 @@ pub mod sync;
 pub mod testing;
 mod types;
 mod users;
+pub mod workouts;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -50,6 +51,7 @@ use ids::UserId;
 
 pub use changes::{ChangeVersion, USER_CHANGES_CHANNEL, UserChanges};
 pub use error::{Result, StoreError};
+pub use workouts::{NewPlannedWorkout, PlannedWorkoutRow, WorkoutTemplateRow};
 pub use types::{
     Developer, EventFilter, EventRow, EventState, Job, JobFilter, JobState, NewDeveloper, NewEvent,
     NewJob, NewRecord, NewUser, Page, RecordQuery, UpsertOutcome, User, UserPatch,
