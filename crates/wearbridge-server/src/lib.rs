@@ -32,3 +32,4 @@ pub mod state;
 pub mod sync;
 pub mod wire;
 pub mod workers;
+pub mod workouts;

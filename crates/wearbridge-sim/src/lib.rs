@@ -99,6 +99,8 @@ pub(crate) struct SimState {
     pub(crate) requests: RequestLog,
     /// What each simulated Garmin user shares with the app (`user/permissions`).
     pub(crate) garmin_permissions: providers::garmin::Permissions,
+    /// Workouts and schedules pushed to simulated Garmin users (Training API).
+    pub(crate) garmin_calendars: providers::garmin::training::Calendars,
     seed_salt: String,
 }
 
@@ -120,6 +122,7 @@ impl SimState {
             faults: Faults::new(config.fault_seed),
             requests: RequestLog::default(),
             garmin_permissions: providers::garmin::Permissions::default(),
+            garmin_calendars: providers::garmin::training::Calendars::default(),
             seed_salt: config.seed_salt.clone(),
         }
     }
@@ -262,6 +265,12 @@ impl SimControl {
     pub fn garmin_permissions_change(&self, account: &str, permissions: &[&str]) -> PushMessage {
         let now = chrono::Utc::now().timestamp();
         providers::garmin::permissions_change(&self.state, account, permissions, now)
+    }
+
+    /// What the simulated Garmin user `account` has on their Training API calendar:
+    /// every workout pushed to them and the scheduled ones by day.
+    pub fn garmin_calendar(&self, account: &str) -> providers::garmin::training::GarminCalendar {
+        self.state.garmin_calendars.of(account)
     }
 
     /// Sends a push `message` to `target` (the server's push endpoint) as the provider

@@ -51,11 +51,11 @@ use ids::UserId;
 
 pub use changes::{ChangeVersion, USER_CHANGES_CHANNEL, UserChanges};
 pub use error::{Result, StoreError};
-pub use workouts::{NewPlannedWorkout, PlannedWorkoutRow, WorkoutTemplateRow};
 pub use types::{
     Developer, EventFilter, EventRow, EventState, Job, JobFilter, JobState, NewDeveloper, NewEvent,
     NewJob, NewRecord, NewUser, Page, RecordQuery, UpsertOutcome, User, UserPatch,
 };
+pub use workouts::{NewPlannedWorkout, PlannedWorkoutRow, WorkoutTemplateRow};
 
 /// Row limit of the `list_*` methods when the filter sets none.
 pub const DEFAULT_LIST_LIMIT: u32 = 1000;

@@ -17,10 +17,10 @@
 //!   would drop it too, and the developer learns what happened from the warnings.
 
 use wearbridge_model::{
-    CompletionCondition, CompletionConditionType, EnvironmentType, IntensityTarget,
-    PlannedWorkout, PlannedWorkoutStep, PlannedWorkoutStepDuration, PlannedWorkoutStepTarget,
-    StepBlock, StrengthData, SwimEquipmentType, SwimStepData, SwimStrokeType, WorkoutSport,
-    WorkoutStep, WorkoutStepIntensity, WorkoutStepTargetType, WorkoutTemplate,
+    CompletionCondition, CompletionConditionType, EnvironmentType, IntensityTarget, PlannedWorkout,
+    PlannedWorkoutStep, PlannedWorkoutStepDuration, PlannedWorkoutStepTarget, StepBlock,
+    StrengthData, SwimEquipmentType, SwimStepData, SwimStrokeType, WorkoutSport, WorkoutStep,
+    WorkoutStepIntensity, WorkoutStepTargetType, WorkoutTemplate,
 };
 
 /// Why an SDK-era workout cannot be planned at a provider; each names the field.
@@ -39,9 +39,12 @@ pub fn template_of(
     workout: &PlannedWorkout,
 ) -> Result<(WorkoutTemplate, Vec<String>), SdkWorkoutError> {
     let metadata = workout.metadata.clone().unwrap_or_default();
-    let activity = metadata.r#type.as_deref().ok_or(SdkWorkoutError::MissingType)?;
-    let (sport, environment) = sport_of(activity)
-        .ok_or_else(|| SdkWorkoutError::UnplannableType(activity.to_owned()))?;
+    let activity = metadata
+        .r#type
+        .as_deref()
+        .ok_or(SdkWorkoutError::MissingType)?;
+    let (sport, environment) =
+        sport_of(activity).ok_or_else(|| SdkWorkoutError::UnplannableType(activity.to_owned()))?;
     let mut warnings = Vec::new();
     let mut steps: Vec<&PlannedWorkoutStep> = workout.steps.iter().flatten().collect();
     steps.sort_by_key(|step| step.order.unwrap_or(i64::MAX));
@@ -207,16 +210,15 @@ fn workout_step(step: &PlannedWorkoutStep, warnings: &mut Vec<String>) -> Workou
         weight_display_unit: None,
         exercise_category: step.exercise_category.clone(),
     });
-    let swimming = (step.stroke_type.is_some() || step.equipment_type.is_some()).then(|| {
-        SwimStepData {
+    let swimming =
+        (step.stroke_type.is_some() || step.equipment_type.is_some()).then(|| SwimStepData {
             stroke_type: step.stroke_type.as_deref().and_then(stroke),
             drill_type: None,
             equipment: step
                 .equipment_type
                 .as_deref()
                 .map(|equipment| vec![SwimEquipmentType::from_wire(&equipment.to_lowercase())]),
-        }
-    });
+        });
     WorkoutStep {
         completion_condition,
         intensity_targets: (!intensity_targets.is_empty()).then_some(intensity_targets),
@@ -347,14 +349,20 @@ fn intensity_target(
             float(target.power_watt_high),
         ),
         "SPEED" | "SPEED_LAP" => range(
-            if kind == "SPEED" { T::Speed } else { T::SpeedLap },
+            if kind == "SPEED" {
+                T::Speed
+            } else {
+                T::SpeedLap
+            },
             target.speed_meters_per_second,
             None,
             None,
         ),
         "PACE" => range(
             T::Pace,
-            target.pace_minutes_per_kilometer.map(|minutes| minutes * 60.0),
+            target
+                .pace_minutes_per_kilometer
+                .map(|minutes| minutes * 60.0),
             None,
             None,
         ),
@@ -367,7 +375,9 @@ fn intensity_target(
         "SWIM_STROKE" => range(T::SwimStroke, float(target.swim_strokes), None, None),
         "OPEN" => range(T::Open, None, None, None),
         other => {
-            warnings.push(format!("{label}: target {other} has no counterpart and is dropped"));
+            warnings.push(format!(
+                "{label}: target {other} has no counterpart and is dropped"
+            ));
             return None;
         }
     };
@@ -424,7 +434,10 @@ mod tests {
         assert_eq!(warmup.completion_condition.value, Some(1.0));
         assert_eq!(warmup.steps[0].intensity_type, WorkoutStepIntensity::Warmup);
         assert_eq!(warmup.steps[0].completion_condition.value, Some(600.0));
-        let hr = &warmup.steps[0].intensity_targets.as_deref().unwrap_or_default()[0];
+        let hr = &warmup.steps[0]
+            .intensity_targets
+            .as_deref()
+            .unwrap_or_default()[0];
         assert_eq!((hr.value_low, hr.value_high), (Some(120.0), Some(140.0)));
         let repeat = &template.step_blocks[1];
         assert_eq!(
@@ -433,7 +446,10 @@ mod tests {
         );
         assert_eq!(repeat.completion_condition.value, Some(4.0));
         assert_eq!(repeat.steps.len(), 2);
-        let pace = &repeat.steps[0].intensity_targets.as_deref().unwrap_or_default()[0];
+        let pace = &repeat.steps[0]
+            .intensity_targets
+            .as_deref()
+            .unwrap_or_default()[0];
         assert_eq!(pace.target_type, WorkoutStepTargetType::Pace);
         assert_eq!(pace.value, Some(270.0));
         assert_eq!(
@@ -463,7 +479,10 @@ mod tests {
     #[test]
     fn a_workout_without_sport_or_steps_is_refused() {
         let no_type = parse(json!({"steps": [{"order": 1}]}));
-        assert_eq!(template_of(&no_type).err(), Some(SdkWorkoutError::MissingType));
+        assert_eq!(
+            template_of(&no_type).err(),
+            Some(SdkWorkoutError::MissingType)
+        );
         let odd = parse(json!({"metadata": {"type": "MEDITATION"}, "steps": [{}]}));
         assert!(matches!(
             template_of(&odd),

@@ -12,12 +12,14 @@
 
 mod connection;
 mod data;
+mod workouts;
 
 pub use connection::{
-    access_revoked, auth_failure, auth_success, connection_error, deauth, permission_change,
-    user_reauth,
+    access_revoked, auth_cancelled, auth_failure, auth_success, connection_error, deauth,
+    permission_change, user_reauth,
 };
 pub use data::{RECORDS_PER_EVENT, data_events, data_request_bodies};
+pub use workouts::{planned_workout, planned_workout_item};
 
 use chrono::{DateTime, Utc};
 use wearbridge_model::WebhookEvent;

@@ -7,10 +7,12 @@ pub mod deliveries;
 pub mod integrations;
 pub mod ops;
 pub mod params;
+pub mod planned_workout;
 pub mod provider_push;
 pub mod sync_status;
 pub mod users;
 pub mod widget;
+pub mod workouts;
 pub mod writes;
 
 use axum::Router;
@@ -23,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .merge(ops::router())
         .merge(data::router())
         .merge(writes::router())
+        .merge(planned_workout::router())
+        .merge(workouts::router())
         .merge(users::router())
         .merge(integrations::router())
         .merge(deliveries::router())

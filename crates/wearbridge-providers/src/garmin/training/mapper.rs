@@ -182,7 +182,11 @@ impl Steps<'_> {
         };
         self.duration(&label, step, &mut garmin);
         self.targets(&label, step, &mut garmin);
-        if step.controls.as_ref().is_some_and(|controls| !controls.is_empty()) {
+        if step
+            .controls
+            .as_ref()
+            .is_some_and(|controls| !controls.is_empty())
+        {
             self.warnings.push(format!(
                 "{label}: equipment controls (grade, resistance) are not sent to Garmin"
             ));
@@ -492,7 +496,10 @@ mod tests {
         let Step::WorkoutStep(cooldown) = &steps[2] else {
             panic!("a plain step");
         };
-        assert_eq!((cooldown.step_order, cooldown.intensity.as_str()), (5, "COOLDOWN"));
+        assert_eq!(
+            (cooldown.step_order, cooldown.intensity.as_str()),
+            (5, "COOLDOWN")
+        );
     }
 
     #[test]
@@ -529,12 +536,19 @@ mod tests {
         );
         let (workout, warnings) = workout(&swim);
         assert_eq!(workout.sport, "LAP_SWIMMING");
-        assert_eq!(workout.pool_length, Some(50.0), "the metrics override the pool");
+        assert_eq!(
+            workout.pool_length,
+            Some(50.0),
+            "the metrics override the pool"
+        );
         let Step::WorkoutStep(swim_step) = &workout.segments[0].steps[0] else {
             panic!("a plain step");
         };
         assert_eq!(swim_step.target_type, None);
-        assert_eq!(swim_step.secondary_target_type.as_deref(), Some("PACE_ZONE"));
+        assert_eq!(
+            swim_step.secondary_target_type.as_deref(),
+            Some("PACE_ZONE")
+        );
         assert_eq!(swim_step.stroke_type.as_deref(), Some("FREESTYLE"));
         assert_eq!(swim_step.equipment_type.as_deref(), Some("SWIM_FINS"));
         let Step::WorkoutStep(rest) = &workout.segments[0].steps[1] else {
