@@ -190,12 +190,11 @@ pub async fn reschedule(
         .and_then(|date| parse_date(date, "planned_date"))?;
     let row = get(services, user, id).await?;
     let mut schedule_id = row.provider_schedule_id.clone();
-    if let Some(pushed) = pushed_ids(&row) {
-        if let CalendarOutcome::Rescheduled(moved) =
+    if let Some(pushed) = pushed_ids(&row)
+        && let CalendarOutcome::Rescheduled(moved) =
             call_calendar(services, user, CalendarCall::Reschedule(&pushed, date)).await?
-        {
-            schedule_id = moved.or(schedule_id);
-        }
+    {
+        schedule_id = moved.or(schedule_id);
     }
     let new = NewPlannedWorkout {
         user_id: row.user_id.clone(),

@@ -43,17 +43,26 @@ fn bad(message: String) -> WorkoutError {
     WorkoutError::BadRequest(message)
 }
 
-/// `value` is `Other(_)` of a spec enum: 400 naming the field and the allowed values.
+/// A value of a spec enum must be one the spec lists (the model keeps others as
+/// `Other`); else 400 naming the field and the allowed values.
+fn known<'a>(
+    value: &str,
+    mut allowed: impl Iterator<Item = &'a str> + Clone,
+    field: impl std::fmt::Display,
+) -> Result<(), WorkoutError> {
+    if allowed.clone().any(|known| known == value) {
+        return Ok(());
+    }
+    let listed: Vec<&str> = allowed.by_ref().collect();
+    Err(bad(format!(
+        "{field}: unknown value {value:?} (one of {})",
+        listed.join(", ")
+    )))
+}
+
 macro_rules! known {
     ($value:expr, $ty:ident, $field:expr) => {
-        if let $ty::Other(found) = $value {
-            let allowed: Vec<&str> = $ty::KNOWN.iter().map($ty::as_str).collect();
-            return Err(bad(format!(
-                "{}: unknown value {found:?} (one of {})",
-                $field,
-                allowed.join(", ")
-            )));
-        }
+        known($value.as_str(), $ty::KNOWN.iter().map($ty::as_str), $field)?
     };
 }
 

@@ -148,7 +148,7 @@ impl Steps<'_> {
                 .steps
                 .iter()
                 .enumerate()
-                .map(|(step, content)| Step::WorkoutStep(self.step(index, step, content)))
+                .map(|(step, content)| Step::WorkoutStep(Box::new(self.step(index, step, content))))
                 .collect(),
             Some((repeat_type, repeat_value)) => {
                 let step_order = self.order();
@@ -156,7 +156,7 @@ impl Steps<'_> {
                     .steps
                     .iter()
                     .enumerate()
-                    .map(|(step, content)| Step::WorkoutStep(self.step(index, step, content)))
+                    .map(|(step, content)| Step::WorkoutStep(Box::new(self.step(index, step, content))))
                     .collect();
                 vec![Step::WorkoutRepeatStep(RepeatStep {
                     step_order,

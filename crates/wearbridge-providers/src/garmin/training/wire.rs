@@ -55,11 +55,12 @@ pub struct Segment {
     pub steps: Vec<Step>,
 }
 
-/// A step: `type` tells `WorkoutStep` from `WorkoutRepeatStep`.
+/// A step: `type` tells `WorkoutStep` from `WorkoutRepeatStep`. (The single step is
+/// boxed: it is seven times the size of a repeat.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Step {
-    WorkoutStep(SingleStep),
+    WorkoutStep(Box<SingleStep>),
     WorkoutRepeatStep(RepeatStep),
 }
 
