@@ -156,7 +156,9 @@ impl Steps<'_> {
                     .steps
                     .iter()
                     .enumerate()
-                    .map(|(step, content)| Step::WorkoutStep(Box::new(self.step(index, step, content))))
+                    .map(|(step, content)| {
+                        Step::WorkoutStep(Box::new(self.step(index, step, content)))
+                    })
                     .collect();
                 vec![Step::WorkoutRepeatStep(RepeatStep {
                     step_order,
