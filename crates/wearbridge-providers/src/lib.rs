@@ -10,6 +10,8 @@
 //!   in their own module (no IO, no clock).
 //! * [`sandbox`]: the built-in SANDBOX provider, served by `wearbridge-sim`.
 //! * [`oura`]: Oura Ring API v2 (wire format and mappers so far).
+//! * [`workout`]: planned workouts written to providers that take them
+//!   ([`Provider::workout_calendar`]; Garmin's Training API).
 
 pub mod config;
 pub mod dexcom;
@@ -28,6 +30,7 @@ pub mod sandbox;
 pub mod strava;
 pub mod whoop;
 pub mod withings;
+pub mod workout;
 
 use std::time::Duration;
 
@@ -287,6 +290,13 @@ pub trait Provider: Send + Sync {
     /// How often each connection is polled for recent data; `None` when push alone keeps
     /// data current.
     fn poll_interval(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Where planned workouts go when the provider's public API takes them (Garmin's
+    /// Training API). `None`, the default, for providers that take no writes: Terra
+    /// answers 400 for those.
+    fn workout_calendar(&self) -> Option<&dyn workout::WorkoutCalendar> {
         None
     }
 }

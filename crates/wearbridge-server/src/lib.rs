@@ -34,3 +34,4 @@ pub mod state;
 pub mod sync;
 pub mod wire;
 pub mod workers;
+pub mod workouts;

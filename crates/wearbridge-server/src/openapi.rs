@@ -10,8 +10,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, integrations, ops, provider_push,
-    sync_status, users, widget, writes,
+    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, integrations, ops, planned_workout,
+    provider_push, sync_status, users, widget, workouts, writes,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +25,7 @@ use crate::routes::{
     tags(
         (name = "data", description = "Health and fitness records"),
         (name = "users", description = "Connected users"),
+        (name = "workouts", description = "Workout templates and planned workouts, pushed to the user's provider"),
         (name = "integrations", description = "Providers offered by this deployment"),
         (name = "sync", description = "Provider push notifications and backfill progress (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "operations", description = "Health, readiness, metrics")
@@ -58,6 +59,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(auth::AuthApi::openapi());
     document.merge(data::DataApi::openapi());
     document.merge(writes::WritesApi::openapi());
+    document.merge(planned_workout::PlannedWorkoutApi::openapi());
+    document.merge(workouts::WorkoutsApi::openapi());
     document.merge(users::UsersApi::openapi());
     document.merge(integrations::IntegrationsApi::openapi());
     document.merge(deliveries::DeliveriesApi::openapi());

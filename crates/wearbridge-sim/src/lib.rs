@@ -101,6 +101,8 @@ pub(crate) struct SimState {
     pub(crate) garmin_permissions: providers::garmin::Permissions,
     /// How far each simulated Dexcom account has uploaded (`SimControl::dexcom_hold_uploads`).
     pub(crate) dexcom_uploads: providers::dexcom::Uploads,
+    /// Workouts and schedules pushed to simulated Garmin users (Training API).
+    pub(crate) garmin_calendars: providers::garmin::training::Calendars,
     seed_salt: String,
 }
 
@@ -123,6 +125,7 @@ impl SimState {
             requests: RequestLog::default(),
             garmin_permissions: providers::garmin::Permissions::default(),
             dexcom_uploads: providers::dexcom::Uploads::default(),
+            garmin_calendars: providers::garmin::training::Calendars::default(),
             seed_salt: config.seed_salt.clone(),
         }
     }
@@ -265,6 +268,12 @@ impl SimControl {
     pub fn garmin_permissions_change(&self, account: &str, permissions: &[&str]) -> PushMessage {
         let now = chrono::Utc::now().timestamp();
         providers::garmin::permissions_change(&self.state, account, permissions, now)
+    }
+
+    /// What the simulated Garmin user `account` has on their Training API calendar:
+    /// every workout pushed to them and the scheduled ones by day.
+    pub fn garmin_calendar(&self, account: &str) -> providers::garmin::training::GarminCalendar {
+        self.state.garmin_calendars.of(account)
     }
 
     /// Sends a push `message` to `target` (the server's push endpoint) as the provider

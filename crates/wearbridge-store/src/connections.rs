@@ -201,7 +201,7 @@ impl StoreTx<'_> {
     }
 
     /// Deletes every stored record of `user` (Terra deletes a deauthenticated user's
-    /// data); the number of records removed.
+    /// data), planned workouts included; the number of records removed.
     pub async fn delete_user_records(&mut self, dev: &DeveloperId, user: &UserId) -> Result<u64> {
         self.touch(user);
         // Coverage says "fetched and stored": with the records gone it would keep reads
@@ -212,6 +212,7 @@ impl StoreTx<'_> {
             .bind(user.as_str())
             .execute(&mut *self.tx)
             .await?;
+        self.delete_user_planned_workouts(dev, user).await?;
         Ok(done.rows_affected())
     }
 }

@@ -42,6 +42,7 @@ pub mod sync;
 pub mod testing;
 mod types;
 mod users;
+pub mod workouts;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -56,6 +57,7 @@ pub use types::{
     Developer, EventFilter, EventRow, EventState, Job, JobFilter, JobState, NewDeveloper, NewEvent,
     NewJob, NewRecord, NewUser, Page, RecordQuery, UpsertOutcome, User, UserPatch,
 };
+pub use workouts::{NewPlannedWorkout, PlannedWorkoutRow, WorkoutTemplateRow};
 
 /// Row limit of the `list_*` methods when the filter sets none.
 pub const DEFAULT_LIST_LIMIT: u32 = 1000;

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 use wearbridge_model::DataType;
 
+use super::training::TrainingApi;
 use super::{mapper, push, wire};
 use crate::config::ProviderCredentials;
 use crate::error;
@@ -25,6 +26,7 @@ use crate::http::{accept_status, get_json};
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
+use crate::workout::WorkoutCalendar;
 use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
 
 /// Garmin's production endpoints.
@@ -252,6 +254,12 @@ impl Provider for GarminProvider {
         request: &PushRequest<'_>,
     ) -> Result<PushAnswer, PushError> {
         push::handle(creds, request)
+    }
+
+    /// Planned workouts go to the user's Garmin Connect calendar (Training API V2).
+    fn workout_calendar(&self) -> Option<&dyn WorkoutCalendar> {
+        static TRAINING: TrainingApi = TrainingApi;
+        Some(&TRAINING)
     }
 
     /// Asks Garmin to backfill the last [`Provider::backfill_days`] of every summary type

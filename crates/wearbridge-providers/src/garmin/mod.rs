@@ -9,10 +9,13 @@
 //! day's `dailies` + `epochs` + `stressDetails`, a Terra Body is the day's `bodyComps` +
 //! `bloodPressures` + `pulseOx` + `hrv` + `userMetrics`. [`map_source`] maps what one
 //! response holds; the adapter merges the summaries of a day before it stores anything.
+//!
+//! Planned workouts go the other way, through the Training API V2 ([`training`]).
 
 pub mod adapter;
 pub mod mapper;
 pub mod push;
+pub mod training;
 pub mod wire;
 
 pub use adapter::{GARMIN, GarminProvider};

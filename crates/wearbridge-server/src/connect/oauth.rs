@@ -208,7 +208,7 @@ async fn connect(
 ) -> Result<CallbackOutcome, FailureReason> {
     if let Some(error) = query.error.as_deref() {
         tracing::info!(provider = %stored.provider, error, description = ?query.error_description, "provider reported an authorization error");
-        return Err(if error == "access_denied" {
+        return Err(if is_cancellation(error) {
             FailureReason::AccessDenied
         } else {
             FailureReason::ProviderError
@@ -253,6 +253,15 @@ async fn connect(
     persist(services, session, new_user, &sealed, backfill_days)
         .await
         .map_err(|error| internal(&error))
+}
+
+/// The person closed or denied the consent: RFC 6749's `access_denied`, and the
+/// spellings some providers use for a cancelled consent screen.
+fn is_cancellation(error: &str) -> bool {
+    matches!(
+        error,
+        "access_denied" | "user_denied" | "user_cancelled" | "consent_denied" | "cancelled"
+    )
 }
 
 fn exchange_failed(error: &wearbridge_providers::ProviderError) -> FailureReason {
@@ -313,7 +322,8 @@ async fn persist(
     })))
 }
 
-/// Records a failure (an `auth` error event when the developer is known).
+/// Records a failure when the developer is known: the SDK-era `auth` error event and the
+/// current spec's `auth_cancelled` (DECISIONS.md, Connect: both are sent).
 async fn failed(
     services: &Services,
     session: Option<ConnectSession>,
@@ -321,15 +331,21 @@ async fn failed(
     reason: FailureReason,
 ) -> CallbackOutcome {
     if let Some(session) = &session {
-        let appended = match events::auth_failure(session, &provider, reason.as_str()) {
-            Ok(event) => services.store.append_event(&event).await.map(|_| ()),
-            Err(error) => {
-                tracing::error!(error = %error, "cannot encode the auth error event");
-                Ok(())
+        let built = [
+            events::auth_failure(session, &provider, reason.as_str()),
+            events::auth_cancelled(session, reason.as_str()),
+        ];
+        for event in built {
+            let appended = match event {
+                Ok(event) => services.store.append_event(&event).await.map(|_| ()),
+                Err(error) => {
+                    tracing::error!(error = %error, "cannot encode an auth error event");
+                    Ok(())
+                }
+            };
+            if let Err(error) = appended {
+                tracing::error!(error = %error, "cannot append an auth error event");
             }
-        };
-        if let Err(error) = appended {
-            tracing::error!(error = %error, "cannot append the auth error event");
         }
     }
     CallbackOutcome::Failed {

@@ -1,10 +1,11 @@
-//! Connection events (Terra D.3): auth success and failure, reauth, deauth, access
+//! Connection events (Terra D.3): auth success and failure (SDK-era `auth`/`error` and
+//! the current `auth_cancelled`), reauth, deauth, access
 //! revoked, connection error, permission change.
 
 use uuid::Uuid;
 use wearbridge_model::{
-    AccessRevokedEvent, AuthFailedEvent, AuthSuccessEvent, ConnectionErrorEvent, DeauthEvent,
-    MODEL_VERSION, PermissionChangeEvent, TerraUser, UserReauthEvent, WebhookEvent,
+    AccessRevokedEvent, AuthErrorEvent, AuthFailedEvent, AuthSuccessEvent, ConnectionErrorEvent,
+    DeauthEvent, MODEL_VERSION, PermissionChangeEvent, TerraUser, UserReauthEvent, WebhookEvent,
 };
 use wearbridge_store::sessions::ConnectSession;
 use wearbridge_store::{NewEvent, User};
@@ -51,6 +52,22 @@ pub fn auth_failure(
         reason: reason.to_owned(),
         reference_id: session.reference_id.clone().unwrap_or_default(),
         widget_session_id: session.id.clone(),
+    });
+    outbox_row(&session.developer_id, None, &event)
+}
+
+/// `auth_cancelled` (the current spec's arm of the `auth` webhook for a flow that failed
+/// or that the person cancelled, e.g. denied consent): no user, only the flow (the
+/// session id, which the widget URL and `widget_session_id` carry), the `reason` and the
+/// developer's `reference_id`.
+pub fn auth_cancelled(
+    session: &ConnectSession,
+    reason: &str,
+) -> Result<NewEvent, serde_json::Error> {
+    let event = WebhookEvent::AuthError(AuthErrorEvent {
+        flow_id: Some(session.id.clone()),
+        reason: Some(reason.to_owned()),
+        reference_id: session.reference_id.clone(),
     });
     outbox_row(&session.developer_id, None, &event)
 }

@@ -13,15 +13,17 @@
 mod connection;
 mod data;
 mod sync;
+mod workouts;
 
 pub use connection::{
-    access_revoked, auth_failure, auth_success, connection_error, deauth, permission_change,
-    user_reauth,
+    access_revoked, auth_cancelled, auth_failure, auth_success, connection_error, deauth,
+    permission_change, user_reauth,
 };
 pub use data::{
     MAX_CHUNK_BYTES, RECORDS_PER_EVENT, RequestEvent, data_events, data_request_bodies,
 };
 pub use sync::rate_limit_hit;
+pub use workouts::{planned_workout, planned_workout_item};
 
 use chrono::{DateTime, Utc};
 use wearbridge_model::WebhookEvent;

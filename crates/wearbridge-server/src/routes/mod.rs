@@ -10,11 +10,13 @@ pub mod deliveries;
 pub mod integrations;
 pub mod ops;
 pub mod params;
+pub mod planned_workout;
 pub mod provider_push;
 pub mod rate_limit;
 pub mod sync_status;
 pub mod users;
 pub mod widget;
+pub mod workouts;
 pub mod writes;
 
 use axum::Router;
@@ -45,6 +47,8 @@ fn terra_v2() -> Router<AppState> {
     Router::new()
         .merge(data::router())
         .merge(writes::router())
+        .merge(planned_workout::router())
+        .merge(workouts::router())
         .merge(users::router())
         .merge(integrations::router())
         .merge(auth::router())

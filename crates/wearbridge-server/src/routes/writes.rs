@@ -2,9 +2,16 @@
 //! `POST /v2/body`, `POST /v2/nutrition`, `DELETE /v2/body`, `DELETE /v2/nutrition`.
 //!
 //! Terra forwards these to the user's provider. Wearbridge stores them like fetched data,
-//! so they are readable back through the GET endpoints. The spec declares no user
-//! parameter on the POSTs (open question 9); we require `user_id` in the query string,
-//! as Terra's DELETE and `plannedWorkout` writes do.
+//! so they are readable back through the GET endpoints, and announces the new and changed
+//! records with data events, as it does for fetched data.
+//!
+//! The official SDKs send the POSTs with no user at all (terra-python 1.1:
+//! `POST /v2/activity` with `{"data": [...]}` only; the spec declares no user parameter,
+//! terra-api-notes open question 9). The user is, in this order: `?user_id=` (what the
+//! DELETEs and `plannedWorkout` send, and what an SDK caller adds with
+//! `request_options={"additional_query_parameters": {"user_id": ...}}`), a top-level
+//! `user_id` in the body (`additional_body_parameters`), or, when the developer has
+//! exactly one user, that user (DECISIONS.md, Server).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,10 +24,12 @@ use wearbridge_model::{Activity, Body, DataType, Nutrition, TerraRecord};
 use crate::auth::AuthDeveloper;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{JsonBody, QueryParams};
-use crate::ingest::{parse_record, prepare_record, store_records};
-use crate::routes::params::{lookup_user, require};
+use crate::ingest::{IngestRecordsError, ingest_records, parse_record, prepare_record};
+use crate::routes::params::{USER_NOT_FOUND, lookup_user, require};
 use crate::state::AppState;
 use wearbridge_model::TerraUser;
+use wearbridge_providers::TerraRecordData;
+use wearbridge_store::{Page, StoreError, User};
 
 use crate::wire::{TerraUserDoc, terra_user};
 
@@ -30,15 +39,18 @@ const MAX_RECORDS_PER_WRITE: usize = 1_000;
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WriteQuery {
-    /// The user the records belong to (required).
+    /// The user the records belong to (see the module docs when absent).
     pub user_id: Option<String>,
 }
 
-/// `{"data": [<record>, ...]}`.
+/// `{"data": [<record>, ...]}`, optionally with the target `user_id`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct WriteBody {
     #[schema(value_type = Vec<Object>)]
     pub data: Vec<Value>,
+    /// The user the records belong to, when not in the query string.
+    #[serde(default)]
+    pub user_id: Option<String>,
 }
 
 /// `{"user", "log_ids", "message"}` (201).
@@ -51,26 +63,63 @@ pub struct WriteResponse {
     pub message: &'static str,
 }
 
-/// Parses, validates and stores the posted records of one type.
-async fn write_records<T: TerraRecord>(
+/// The user a write names: `?user_id=`, else the body's `user_id`, else the developer's
+/// only user. Several users and none named is a 400 saying how to name one.
+async fn write_target(
+    state: &AppState,
+    developer: &AuthDeveloper,
+    query: &WriteQuery,
+    body_user: Option<&str>,
+) -> Result<User, ApiError> {
+    let named = query
+        .user_id
+        .as_deref()
+        .or(body_user)
+        .filter(|id| !id.trim().is_empty());
+    if let Some(user_id) = named {
+        return lookup_user(state, developer, user_id).await;
+    }
+    let first_two = Page {
+        page: 0,
+        per_page: 2,
+    };
+    let (mut users, total) = state.store.list_users(developer.id(), first_two).await?;
+    match (users.pop(), total) {
+        (Some(user), 1) => Ok(user),
+        (None, _) => Err(ApiError::not_found(USER_NOT_FOUND)),
+        (Some(_), total) => Err(ApiError::bad_request(format!(
+            "user_id is required: this developer has {total} users; send ?user_id= \
+             (terra-python: request_options={{\"additional_query_parameters\": {{\"user_id\": ...}}}})"
+        ))),
+    }
+}
+
+/// Parses, validates and stores the posted records of one type, announcing the new and
+/// changed ones with data events.
+async fn write_records<T: TerraRecord + Into<TerraRecordData> + Clone>(
     state: &AppState,
     developer: &AuthDeveloper,
     query: &WriteQuery,
     body: WriteBody,
     message: &'static str,
 ) -> Result<(StatusCode, Json<WriteResponse>), ApiError> {
-    let user_id = require(query.user_id.as_deref(), "user_id")?;
     check_batch_size(body.data.len(), "data")?;
-    let mut rows = Vec::with_capacity(body.data.len());
+    let mut log_ids = Vec::with_capacity(body.data.len());
+    let mut records = Vec::with_capacity(body.data.len());
     for (index, value) in body.data.into_iter().enumerate() {
         let record: T = parse_record(value, index).map_err(ApiError::BadRequest)?;
         let row = prepare_record(&record, index)
             .map_err(|error| ApiError::bad_request(error.to_string()))?;
-        rows.push(row);
+        log_ids.push(row.identity);
+        records.push(record.into());
     }
-    let user = lookup_user(state, developer, user_id).await?;
-    store_records(&state.store, developer.id(), &user.id, &rows).await?;
-    let log_ids = rows.into_iter().map(|row| row.identity).collect();
+    let user = write_target(state, developer, query, body.user_id.as_deref()).await?;
+    ingest_records(&state.store, &user, records, None)
+        .await
+        .map_err(|error| match error {
+            IngestRecordsError::Store(StoreError::NotFound) => ApiError::not_found(USER_NOT_FOUND),
+            other => ApiError::internal(other),
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(WriteResponse {

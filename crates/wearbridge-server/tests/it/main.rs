@@ -30,4 +30,5 @@ mod read_cache;
 mod sync;
 mod users;
 mod webhooks;
+mod workouts;
 mod writes;

@@ -167,6 +167,8 @@ backend_test!(bad_writes_are_named_4xx, |app| {
             .error_message();
         assert!(message.contains(needle), "{body}: {message}");
     }
+    // With several users a write must name one (with one user, it is that user).
+    app.user(&dev, None).await;
     let missing_user = client
         .json(Method::POST, "/v2/activity", &valid, 400)
         .await

@@ -178,6 +178,15 @@ connect_test!(denied_consent_redirects_to_the_failure_url, |env| {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["status"], "error");
     assert_eq!(errors[0]["reason"], "access_denied");
+    // The current spec's arm of the `auth` webhook for the same denial (schema-checked by
+    // `events`): the flow, the reason and the reference, no user.
+    let cancelled = env.events(&dev, "auth_cancelled").await;
+    assert_eq!(cancelled.len(), 1, "{cancelled:?}");
+    assert_eq!(cancelled[0]["status"], "error");
+    assert_eq!(cancelled[0]["reason"], "access_denied");
+    assert_eq!(cancelled[0]["reference_id"], "carol");
+    assert_eq!(cancelled[0]["flow_id"], errors[0]["widget_session_id"]);
+    assert!(cancelled[0].get("user").is_none(), "{cancelled:?}");
     let users = env
         .call(
             &dev,

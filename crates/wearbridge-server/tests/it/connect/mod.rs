@@ -53,6 +53,13 @@ pub(crate) struct Dev {
     key: String,
 }
 
+impl Dev {
+    /// The API key (for tests that send requests byte for byte).
+    pub(crate) fn api_key(&self) -> &str {
+        &self.key
+    }
+}
+
 #[macro_export]
 macro_rules! connect_test {
     ($name:ident, |$env:ident| $body:block) => {

@@ -7,8 +7,10 @@
 //! *upload time* (`uploadStartTimeInSeconds`/`uploadEndTimeInSeconds`, at most 86 400 s
 //! apart), answered as a bare JSON array; errors are `{"errorMessage": ...}`. Pushes are
 //! Garmin PUSH bodies (`{"dailies": [...]}`), or a PING with a `callbackURL` for body
-//! composition. Documented in `docs/simulator.md` (GARMIN).
+//! composition. The Training API (planned workouts) is [`training`]. Documented in
+//! `docs/simulator.md` (GARMIN).
 
+pub mod training;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
@@ -177,6 +179,7 @@ impl SimCloud for Cloud {
             )
             .route("/garmin/wellness-api/rest/backfill/{kind}", get(backfill))
             .route("/garmin/wellness-api/rest/{kind}", get(summaries))
+            .merge(training::routes())
             .with_state(state)
     }
 
