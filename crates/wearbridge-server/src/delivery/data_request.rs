@@ -85,24 +85,36 @@ pub async fn enqueue(
 /// requests too (the SDK-era shape has it); a large request says it arrives in chunks.
 /// SDK-era clients parse it as their `DataSentToWebhook` (extra keys are ignored).
 fn acknowledgement(user: &User, request: &DataRequest) -> Result<String, ApiError> {
-    let message = if request.large {
+    acknowledgement_body(user, request.data_type, &request.reference, request.large)
+        .map_err(ApiError::internal)
+}
+
+/// Terra's current acknowledgement of a `to_webhook=true` read of `data_type` whose data
+/// follows tagged `reference`.
+pub fn acknowledgement_body(
+    user: &User,
+    data_type: DataType,
+    reference: &str,
+    large: bool,
+) -> Result<String, serde_json::Error> {
+    let message = if large {
         "Large request submitted. The data is being processed and will be sent to your destination in chunks"
     } else {
         "Data sent to webhook"
     };
     let body = serde_json::json!({
         "status": "success",
-        "type": request.data_type,
-        "reference": request.reference,
-        "trace_id": request.reference,
+        "type": data_type,
+        "reference": reference,
+        "trace_id": reference,
         "message": message,
         "user": terra_user(user),
     });
-    serde_json::to_string(&body).map_err(ApiError::internal)
+    serde_json::to_string(&body)
 }
 
 /// terra-api-notes B.2 (3): 200 with a problem-shaped body when no destination exists.
-fn no_destination_body(data_type: DataType) -> String {
+pub fn no_destination_body(data_type: DataType) -> String {
     serde_json::json!({
         "type": "about:blank",
         "title": "ok",

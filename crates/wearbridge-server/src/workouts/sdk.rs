@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use wearbridge_model::{PlannedWorkout, Timestamp};
+use wearbridge_model::{DataType, PlannedWorkout, Timestamp};
 use wearbridge_providers::workout::{PushedIds, WorkoutPlan, sdk::template_of};
 use wearbridge_store::{NewPlannedWorkout, User};
 
@@ -21,6 +21,7 @@ use super::{
     MAX_ID_CHARS, WorkoutError, joined_warnings, new_id, push, remove_at_provider,
     require_calendar, save, undo_pushes,
 };
+use crate::delivery::data_request::{acknowledgement_body, no_destination_body};
 use crate::services::Services;
 
 /// Terra's default 201 message.
@@ -203,7 +204,7 @@ pub async fn read(
 
 /// `to_webhook=true`: appends `planned_workout` events for `rows` tagged with a new
 /// reference (in one transaction) and returns the acknowledgement the data endpoints give
-/// (`{user, reference, message, type}`); without a webhook URL, Terra's "no destinations"
+/// (`{status, type, reference, trace_id, message, user}`); without a webhook URL, Terra's "no destinations"
 /// answer and no events. The events are built here, not by the data-request job: that
 /// job reads the records table, and planned workouts are few per user.
 pub async fn announce(
@@ -213,13 +214,7 @@ pub async fn announce(
 ) -> Result<String, WorkoutError> {
     let destination = services.store.destination(&user.developer_id).await?;
     if destination.and_then(|d| d.webhook_url).is_none() {
-        return Ok(serde_json::json!({
-            "type": "about:blank",
-            "title": "ok",
-            "instance": "/plannedWorkout",
-            "detail": "no destinations available for this connection",
-        })
-        .to_string());
+        return Ok(no_destination_body(DataType::PlannedWorkout));
     }
     let reference = uuid::Uuid::new_v4().to_string();
     let events = crate::events::planned_workout(user, rows, Some(&reference))?;
@@ -227,12 +222,12 @@ pub async fn announce(
     tx.append_events(&events).await?;
     tx.commit().await?;
     crate::delivery::wake();
-    Ok(serde_json::to_string(&serde_json::json!({
-        "user": crate::wire::terra_user(user),
-        "reference": reference,
-        "message": "Data sent to webhook",
-        "type": wearbridge_model::DataType::PlannedWorkout,
-    }))?)
+    Ok(acknowledgement_body(
+        user,
+        DataType::PlannedWorkout,
+        &reference,
+        false,
+    )?)
 }
 
 /// Deletes `ids` of `user` at the provider and here. Per id (in order) the status Terra

@@ -117,7 +117,7 @@ crate::connect_test!(terra_python_planned_workout_calls_replay, |env| {
     // acknowledgement, then the workout delivered under the same reference.
     let (status, ack) = replay(&env, &dev, read_to_webhook, &as_user).await;
     assert_eq!(status, 200, "{ack}");
-    assert_valid_sdk_user_shape("sdk/DataSentToWebhook", &ack);
+    crate::harness::assert_valid_acknowledgement(&ack);
     let reference = ack["reference"].as_str().expect("reference").to_owned();
     // The manual clock started before these events were written; move it past them.
     env.clock().advance(chrono::Duration::minutes(1));
