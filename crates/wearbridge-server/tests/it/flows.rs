@@ -215,6 +215,18 @@ impl Env {
     pub(crate) async fn data(&self, dev: &Dev, kind: &str, user: &str, days: u64) -> Vec<Value> {
         let end = wearbridge_server::clock::Clock::now(self.clock()).date_naive();
         let start = end - chrono::Days::new(days.saturating_sub(1));
+        self.data_between(dev, kind, user, start, end).await
+    }
+
+    /// `GET /v2/{kind}` over `start..=end` (to_webhook=false), validated like [`Env::data`].
+    pub(crate) async fn data_between(
+        &self,
+        dev: &Dev,
+        kind: &str,
+        user: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Vec<Value> {
         let path =
             format!("/v2/{kind}?user_id={user}&start_date={start}&end_date={end}&to_webhook=false");
         let body = self.call(dev, Method::GET, &path, None, 200).await;
