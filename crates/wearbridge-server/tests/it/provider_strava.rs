@@ -59,9 +59,7 @@ crate::connect_test!(
         let last = (now - chrono::Duration::days(7)).date_naive();
         let first = last - chrono::Days::new(29);
         let expected = workouts_between(&env, &account, first, last);
-        let activities = env
-            .data_between(&dev, "activity", &user, first, last)
-            .await;
+        let activities = env.data_between(&dev, "activity", &user, first, last).await;
         assert!(expected > 0, "{account} worked out in the backfilled month");
         assert_eq!(activities.len(), expected, "every workout of the backfill");
         let person = env.sim().person(&account);
