@@ -161,6 +161,17 @@ pub fn http_client() -> Result<reqwest::Client, ProviderError> {
         .map_err(|error| ProviderError::Transient(format!("HTTP client: {error}")))
 }
 
+/// How a provider serves days of the past (on-demand reads and `to_webhook` requests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryAccess {
+    /// [`Provider::fetch`] answers any day within the provider's history depth at once.
+    Synchronous,
+    /// [`Provider::fetch`] answers only the last `recent_days` days (today included);
+    /// older days must be asked for with [`Provider::request_history`] and arrive later
+    /// by push (Garmin's backfill API).
+    ByPushAfterRequest { recent_days: u32 },
+}
+
 /// One provider adapter. Token methods default to the standard flows in [`oauth`];
 /// a provider that deviates overrides them.
 #[async_trait]
@@ -240,6 +251,26 @@ pub trait Provider: Send + Sync {
 
     /// The data types [`Provider::fetch`] accepts.
     fn supported_types(&self) -> &[DataType];
+
+    /// How past days can be had from the provider: at once through [`Provider::fetch`]
+    /// (the default), or only by a history request answered later by push.
+    fn history_access(&self) -> HistoryAccess {
+        HistoryAccess::Synchronous
+    }
+
+    /// Asks the provider to send `data_type` over `range` by push later (a provider
+    /// declaring [`HistoryAccess::ByPushAfterRequest`]). Default: the provider takes no
+    /// such request.
+    async fn request_history(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        data_type: DataType,
+        range: FetchRange,
+    ) -> Result<(), ProviderError> {
+        let _ = (ctx, access_token, range);
+        Err(ProviderError::Unsupported(data_type))
+    }
 
     /// How many days a new connection backfills.
     fn backfill_days(&self) -> u32 {

@@ -27,7 +27,10 @@ use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{self, ClientAuth, OAuthSettings, TokenSet};
 use crate::push::{PushAnswer, PushError, PushRequest};
 use crate::workout::WorkoutCalendar;
-use crate::{FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, TerraRecordData};
+use crate::{
+    FetchRange, HistoryAccess, Provider, ProviderAccount, ProviderCtx, ProviderError,
+    TerraRecordData,
+};
 
 /// Garmin's production endpoints.
 pub const AUTHORIZE_URL: &str = "https://connect.garmin.com/oauth2Confirm";
@@ -36,6 +39,11 @@ pub const API_BASE: &str = "https://apis.garmin.com/";
 
 /// Longest pull window (spec §7: 24 hours of upload time).
 const UPLOAD_WINDOW_S: i64 = 86_400;
+/// How many days, today included, an on-demand read pulls by upload window; older days
+/// go through the backfill API. A week: the upload days a pull of day D needs (D and the
+/// day after, for late syncs) stay inside the window Garmin's pings announce, and the
+/// connect-time backfill and pushes keep these days current anyway (DECISIONS.md).
+pub const PULLED_DAYS: u32 = 7;
 /// Longest backfill request (spec §8: 90 days).
 const BACKFILL_CHUNK_DAYS: u64 = 90;
 
@@ -248,6 +256,29 @@ impl Provider for GarminProvider {
         &SUPPORTED_TYPES
     }
 
+    /// Pulls name *upload* windows, and Garmin's terms allow them for recent data only:
+    /// days older than [`PULLED_DAYS`] are asked for through the backfill API, which
+    /// answers 202 and delivers the summaries by push (spec §8).
+    fn history_access(&self) -> HistoryAccess {
+        HistoryAccess::ByPushAfterRequest {
+            recent_days: PULLED_DAYS,
+        }
+    }
+
+    /// `GET /backfill/{kind}` for each summary type behind `data_type` over `range`.
+    async fn request_history(
+        &self,
+        ctx: &ProviderCtx,
+        access_token: &SecretString,
+        data_type: DataType,
+        range: FetchRange,
+    ) -> Result<(), ProviderError> {
+        for kind in history_endpoints(data_type)? {
+            request_backfill(ctx, access_token, kind, range.start, range.end).await?;
+        }
+        Ok(())
+    }
+
     fn push(
         &self,
         creds: &ProviderCredentials,
@@ -289,6 +320,18 @@ impl Provider for GarminProvider {
         }
         Ok(())
     }
+}
+
+/// The summary types whose backfill brings `data_type` (the endpoints its pulls merge).
+fn history_endpoints(data_type: DataType) -> Result<&'static [&'static str], ProviderError> {
+    Ok(match data_type {
+        DataType::Daily => &DAILY_ENDPOINTS,
+        DataType::Body => &BODY_ENDPOINTS,
+        DataType::Activity => &ACTIVITY_ENDPOINTS,
+        DataType::Sleep => &[SLEEP_ENDPOINT],
+        DataType::Menstruation => &[MCT_ENDPOINT],
+        other => return Err(ProviderError::Unsupported(other)),
+    })
 }
 
 /// `GET /wellness-api/rest/backfill/{kind}` over `start..=end` in ≤ 90-day requests.

@@ -123,9 +123,63 @@ pub fn gaps(wanted: DaySpan, covered: &[CoveredDay], horizon: &Horizon) -> Vec<D
     runs
 }
 
+/// `gaps` split at `first_pulled`: the days from it on (fetched at once) and the
+/// older ones (asked for by a history request), each oldest first.
+pub fn split_at(gaps: &[DaySpan], first_pulled: NaiveDate) -> (Vec<DaySpan>, Vec<DaySpan>) {
+    let mut pulled = Vec::new();
+    let mut requested = Vec::new();
+    for gap in gaps {
+        if gap.first >= first_pulled {
+            pulled.push(*gap);
+        } else if gap.last < first_pulled {
+            requested.push(*gap);
+        } else {
+            requested.push(DaySpan {
+                first: gap.first,
+                last: shift_day(first_pulled, -1),
+            });
+            pulled.push(DaySpan {
+                first: first_pulled,
+                last: gap.last,
+            });
+        }
+    }
+    (pulled, requested)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gaps_split_where_pulls_begin() {
+        let span = |first: &str, last: &str| DaySpan {
+            first: day(first),
+            last: day(last),
+        };
+        let gaps = [
+            span("2026-01-01", "2026-01-03"),
+            span("2026-01-08", "2026-01-12"),
+            span("2026-01-20", "2026-01-21"),
+        ];
+        let (pulled, requested) = split_at(&gaps, day("2026-01-10"));
+        assert_eq!(
+            pulled,
+            [
+                span("2026-01-10", "2026-01-12"),
+                span("2026-01-20", "2026-01-21")
+            ]
+        );
+        assert_eq!(
+            requested,
+            [
+                span("2026-01-01", "2026-01-03"),
+                span("2026-01-08", "2026-01-09")
+            ]
+        );
+        let (pulled, requested) = split_at(&gaps, day("2026-01-01"));
+        assert_eq!((pulled.len(), requested.len()), (3, 0));
+    }
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()

@@ -13,8 +13,9 @@
 use std::time::Duration;
 
 use wearbridge_model::DataType;
-use wearbridge_providers::ProviderError;
+use wearbridge_providers::{FetchRange, HistoryAccess, ProviderError};
 use wearbridge_store::User;
+use wearbridge_store::coverage::shift_day;
 
 use super::budget::{self, Admission};
 use super::coverage::{self, DaySpan, Horizon};
@@ -27,6 +28,9 @@ use crate::services::Services;
 pub enum Filled {
     /// The wanted days are covered now; `windows` provider windows were fetched for it.
     Covered { windows: usize },
+    /// Some wanted days were asked of a provider that answers by push later
+    /// ([`HistoryAccess::ByPushAfterRequest`]); they arrive through the push route.
+    Requested { windows: usize },
     /// The provider no longer accepts the grant: the user is inactive now
     /// (`access_revoked` sent); what is stored is all there is.
     Revoked,
@@ -119,7 +123,9 @@ async fn current_gaps(
     Ok(coverage::gaps(wanted, &covered, horizon))
 }
 
-/// Fetches every gap in [`plan::CHUNK_DAYS`] windows while holding `lease`.
+/// Fetches every gap in [`plan::CHUNK_DAYS`] windows while holding `lease`; for a
+/// provider whose history comes only by push, the days before its pulled window are
+/// asked for instead, one request per gap.
 async fn fetch_gaps(
     services: &Services,
     user: &User,
@@ -128,35 +134,94 @@ async fn fetch_gaps(
     lease: &FetchLease,
 ) -> Result<Filled, FillStop> {
     let (provider, ctx) = crate::adapters::user_adapter(services, user).map_err(JobError::from)?;
-    let mut windows = 0;
-    let mut rejected = None;
-    for gap in gaps {
-        for chunk in plan::chunks(gap.first, gap.last, &[data_type]) {
-            admit(services, provider.as_ref(), user, chunk).await?;
-            let fetched = plan::fetch_and_store(
-                services,
-                provider.as_ref(),
-                &ctx,
-                user,
-                chunk,
-                &mut rejected,
-            )
-            .await;
-            match fetched {
-                Ok(()) => windows += 1,
-                Err(error) if plan::is_revoked(&error) => {
-                    plan::revoke_access(services, user).await?;
-                    return Ok(Filled::Revoked);
-                }
-                Err(error) => return Err(stopped(services, user, error).await?),
-            }
-            lease.extend(services).await?;
-            if let Some(run) = run {
-                plan::extend_lease(run).await?;
-            }
+    let (pulled, requested) = match provider.history_access() {
+        HistoryAccess::Synchronous => (gaps, Vec::new()),
+        HistoryAccess::ByPushAfterRequest { recent_days } => {
+            let today = services.clock.now().date_naive();
+            coverage::split_at(&gaps, shift_day(today, 1 - i64::from(recent_days.max(1))))
         }
+    };
+    let pulled_chunks = pulled
+        .iter()
+        .flat_map(|gap| plan::chunks(gap.first, gap.last, &[data_type]))
+        .map(|chunk| (chunk, false));
+    let requested_chunks = requested.iter().map(|gap| {
+        let range = FetchRange {
+            start: gap.first,
+            end: gap.last,
+        };
+        (Chunk { data_type, range }, true)
+    });
+    let window = Window {
+        services,
+        provider: provider.as_ref(),
+        ctx: &ctx,
+        user,
+        run,
+        lease,
+    };
+    let mut rejected = None;
+    let mut windows = 0;
+    for (chunk, history) in pulled_chunks.chain(requested_chunks) {
+        if window.fetch(chunk, history, &mut rejected).await? == Step::Revoked {
+            return Ok(Filled::Revoked);
+        }
+        windows += 1;
     }
-    Ok(Filled::Covered { windows })
+    Ok(if requested.is_empty() {
+        Filled::Covered { windows }
+    } else {
+        Filled::Requested { windows }
+    })
+}
+
+/// What one window's fetch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Stored,
+    Revoked,
+}
+
+/// Everything one window's fetch needs.
+struct Window<'a> {
+    services: &'a Services,
+    provider: &'a dyn wearbridge_providers::Provider,
+    ctx: &'a wearbridge_providers::ProviderCtx,
+    user: &'a User,
+    run: Option<&'a JobRun<'a>>,
+    lease: &'a FetchLease,
+}
+
+impl Window<'_> {
+    /// Spends the budgets, fetches (or, `history`, requests) `chunk` and stores it, then
+    /// extends the leases.
+    async fn fetch(
+        &self,
+        chunk: Chunk,
+        history: bool,
+        rejected: &mut Option<i64>,
+    ) -> Result<Step, FillStop> {
+        let (services, user) = (self.services, self.user);
+        admit(services, self.provider, user, chunk).await?;
+        let done = if history {
+            plan::request_history(services, self.provider, self.ctx, user, chunk, rejected).await
+        } else {
+            plan::fetch_and_store(services, self.provider, self.ctx, user, chunk, rejected).await
+        };
+        match done {
+            Ok(()) => {}
+            Err(error) if plan::is_revoked(&error) => {
+                plan::revoke_access(services, user).await?;
+                return Ok(Step::Revoked);
+            }
+            Err(error) => return Err(stopped(services, user, error).await?),
+        }
+        self.lease.extend(services).await?;
+        if let Some(run) = self.run {
+            plan::extend_lease(run).await?;
+        }
+        Ok(Step::Stored)
+    }
 }
 
 /// The store-held fetch lease of `(user, data type)`: the in-process lock keeps this

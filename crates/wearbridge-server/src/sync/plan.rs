@@ -175,8 +175,46 @@ pub async fn fetch_and_store(
     chunk: Chunk,
     rejected: &mut Option<i64>,
 ) -> Result<(), JobError> {
+    ask_and_store(
+        services,
+        (provider, ctx),
+        user,
+        (chunk, Ask::Records),
+        rejected,
+    )
+    .await
+}
+
+/// Asks the provider to push `chunk` later ([`Provider::request_history`]) and records
+/// its days as covered: what the provider sends arrives through the push route, so a
+/// later read finds the days asked for and does not ask again.
+pub async fn request_history(
+    services: &Services,
+    provider: &dyn Provider,
+    ctx: &ProviderCtx,
+    user: &User,
+    chunk: Chunk,
+    rejected: &mut Option<i64>,
+) -> Result<(), JobError> {
+    ask_and_store(
+        services,
+        (provider, ctx),
+        user,
+        (chunk, Ask::History),
+        rejected,
+    )
+    .await
+}
+
+async fn ask_and_store(
+    services: &Services,
+    (provider, ctx): (&dyn Provider, &ProviderCtx),
+    user: &User,
+    (chunk, ask): (Chunk, Ask),
+    rejected: &mut Option<i64>,
+) -> Result<(), JobError> {
     let at = services.now_micros();
-    let records = fetch_chunk(services, provider, ctx, user, chunk, rejected).await?;
+    let records = call_with_token(services, (provider, ctx), user, (chunk, ask), rejected).await?;
     let window = FetchedWindow {
         data_type: chunk.data_type,
         first: chunk.range.start,
@@ -249,6 +287,15 @@ pub async fn interrupted(
     }
 }
 
+/// What a chunk asks of the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// Its records, now ([`Provider::fetch`]).
+    Records,
+    /// A later push of its days ([`Provider::request_history`]); no records now.
+    History,
+}
+
 /// Fetches one chunk with a usable token; when the provider rejects the token, refreshes
 /// once and tries again (an access token can expire in the middle of a backfill).
 pub async fn fetch_chunk(
@@ -259,6 +306,23 @@ pub async fn fetch_chunk(
     chunk: Chunk,
     rejected: &mut Option<i64>,
 ) -> Result<Vec<wearbridge_providers::TerraRecordData>, JobError> {
+    call_with_token(
+        services,
+        (provider, ctx),
+        user,
+        (chunk, Ask::Records),
+        rejected,
+    )
+    .await
+}
+
+async fn call_with_token(
+    services: &Services,
+    (provider, ctx): (&dyn Provider, &ProviderCtx),
+    user: &User,
+    (chunk, ask): (Chunk, Ask),
+    rejected: &mut Option<i64>,
+) -> Result<Vec<wearbridge_providers::TerraRecordData>, JobError> {
     let span = tracing::info_span!(
         "provider.fetch",
         provider = %user.provider,
@@ -266,26 +330,42 @@ pub async fn fetch_chunk(
         data_type = %chunk.data_type.as_str(),
         start = %chunk.range.start,
         end = %chunk.range.end,
+        history_request = ask == Ask::History,
     );
     async {
         let dev = &user.developer_id;
         let token = access_token(services, provider, ctx, dev, &user.id, *rejected).await?;
-        match provider
-            .fetch(ctx, &token.token, chunk.data_type, chunk.range)
-            .await
-        {
+        match ask_provider(provider, ctx, &token.token, chunk, ask).await {
             Err(ProviderError::Unauthorized(_)) => {
                 *rejected = Some(token.version);
                 let fresh = access_token(services, provider, ctx, dev, &user.id, *rejected).await?;
-                Ok(provider
-                    .fetch(ctx, &fresh.token, chunk.data_type, chunk.range)
-                    .await?)
+                Ok(ask_provider(provider, ctx, &fresh.token, chunk, ask).await?)
             }
             other => Ok(other?),
         }
     }
     .instrument(span)
     .await
+}
+
+async fn ask_provider(
+    provider: &dyn Provider,
+    ctx: &ProviderCtx,
+    token: &secrecy::SecretString,
+    chunk: Chunk,
+    ask: Ask,
+) -> Result<Vec<wearbridge_providers::TerraRecordData>, ProviderError> {
+    match ask {
+        Ask::Records => {
+            provider
+                .fetch(ctx, token, chunk.data_type, chunk.range)
+                .await
+        }
+        Ask::History => provider
+            .request_history(ctx, token, chunk.data_type, chunk.range)
+            .await
+            .map(|()| Vec::new()),
+    }
 }
 
 /// The provider no longer accepts the grant: the user is inactive until they reconnect.

@@ -55,6 +55,14 @@ pub async fn prepare_read(
             ReadReady::Serve { complete: true }
         }
         Ok(Ok(Filled::Unfetchable)) => ReadReady::Serve { complete: true },
+        // The provider pushes the days it was asked for: answer `processing` now; the
+        // next read serves what has arrived.
+        Ok(Ok(Filled::Requested { windows })) => {
+            tracing::debug!(windows, "read asked the provider for history by push");
+            ReadReady::StillFetching {
+                retry_after: wait.max(Duration::from_secs(1)),
+            }
+        }
         Ok(Ok(Filled::Revoked)) => ReadReady::Serve { complete: false },
         Ok(Err(FillStop::RateLimited { retry_at })) => ReadReady::RateLimited { retry_at },
         Ok(Err(FillStop::Failed(error))) => {

@@ -14,6 +14,7 @@ mod fixtures;
 mod flows;
 mod integrations;
 mod on_demand;
+mod on_demand_history;
 mod ops;
 mod paths;
 mod provider_dexcom;
