@@ -3,10 +3,7 @@
 //! (`*.terra.json`), validated against Terra's schemas, and checked field by field for
 //! units, offsets and meanings.
 
-use std::fs;
-use std::path::PathBuf;
-
-use super::golden_support::{as_cli_json, at, record_data};
+use super::golden_support::{assert_matches_golden, at, record_data};
 use serde_json::Value;
 use wearbridge_model::testing::validate;
 use wearbridge_providers::dexcom::wire::DataRange;
@@ -20,10 +17,6 @@ pub const FIXTURES: [(&str, &str); 2] = [
     ),
     ("events", "https://api.dexcom.com/v3/users/self/events"),
 ];
-
-pub fn fixtures_dir() -> PathBuf {
-    super::golden_support::fixtures_dir("dexcom")
-}
 
 pub fn read(file: &str) -> String {
     super::golden_support::read_fixture("dexcom", file)
@@ -46,22 +39,7 @@ fn close(value: &Value, expected: f64) -> bool {
 #[test]
 fn every_fixture_maps_to_its_committed_terra_json() {
     for (name, _) in FIXTURES {
-        let actual = as_cli_json(&mapped(name));
-        let file = fixtures_dir().join(format!("{name}.terra.json"));
-        if std::env::var_os("WEARBRIDGE_BLESS").is_some() {
-            let text = serde_json::to_string_pretty(&actual).unwrap_or_default();
-            if let Err(error) = fs::write(&file, format!("{text}\n")) {
-                panic!("{}: {error}", file.display());
-            }
-        }
-        let expected: Value = match serde_json::from_str(&read(&format!("{name}.terra.json"))) {
-            Ok(value) => value,
-            Err(error) => panic!("{name}.terra.json: {error}"),
-        };
-        assert!(
-            actual == expected,
-            "{name}: mapping differs from {name}.terra.json"
-        );
+        assert_matches_golden("dexcom", name, &mapped(name));
     }
 }
 

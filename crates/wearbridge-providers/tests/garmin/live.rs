@@ -2,55 +2,29 @@
 //! merged per day (the same person the sim serves), pushes, backfill, faults, revoke.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
-use url::Url;
 use wearbridge_model::DataType;
 use wearbridge_model::testing::validate;
 use wearbridge_providers::push::{PushAnswer, PushItem, PushRequest};
 use wearbridge_providers::{
-    FetchRange, Provider, ProviderAccount, ProviderCtx, ProviderError, ProvidersConfig, Registry,
-    TerraRecordData, TokenSet, http_client, new_pkce_pair, oauth,
+    FetchRange, ProviderAccount, ProviderError, TerraRecordData, TokenSet, new_pkce_pair, oauth,
 };
-use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
+use wearbridge_sim::{FaultKind, FaultTarget, SimProvider};
+
+use crate::sim_harness::{self, Harness, url};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/garmin";
 const ACCOUNT: &str = "fixture-44";
-
-struct Harness {
-    sim: SimHandle,
-    provider: Arc<dyn Provider>,
-    ctx: ProviderCtx,
-}
-
-fn url(text: &str) -> Url {
-    match Url::parse(text) {
-        Ok(url) => url,
-        Err(error) => panic!("{text}: {error}"),
-    }
-}
 
 fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
 }
 
 async fn harness() -> Harness {
-    let sim = match Simulator::spawn(SimConfig::default()).await {
-        Ok(sim) => sim,
-        Err(error) => panic!("simulator starts: {error}"),
-    };
-    let endpoints = wearbridge_sim::layout::endpoints(&url(&sim.base_url()));
-    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
-    let (Some(provider), Ok(http)) = (registry.get("garmin"), http_client()) else {
-        panic!("sandbox mode configures GARMIN");
-    };
-    let Some(ctx) = registry.ctx("GARMIN", http) else {
-        panic!("GARMIN has a context");
-    };
-    Harness { sim, provider, ctx }
+    sim_harness::harness("GARMIN").await
 }
 
 async fn connect(harness: &Harness) -> TokenSet {

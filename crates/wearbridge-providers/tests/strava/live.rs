@@ -14,37 +14,17 @@ use wearbridge_model::testing::validate;
 use wearbridge_providers::push::{PushAnswer, PushItem, PushRequest};
 use wearbridge_providers::strava::subscriptions;
 use wearbridge_providers::{
-    FetchRange, Provider, ProviderCtx, ProviderError, ProvidersConfig, Registry, TerraRecordData,
-    TokenSet, http_client, oauth,
+    FetchRange, ProviderCtx, ProviderError, TerraRecordData, TokenSet, oauth,
 };
 use wearbridge_sim::faults::RequestClass;
-use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
+use wearbridge_sim::{FaultKind, FaultTarget, SimProvider};
+
+use crate::sim_harness::{self, Harness, url};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/strava";
 
-struct Harness {
-    sim: SimHandle,
-    provider: Arc<dyn Provider>,
-    ctx: ProviderCtx,
-}
-
-fn url(text: &str) -> Url {
-    Url::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"))
-}
-
 async fn harness() -> Harness {
-    let sim = Simulator::spawn(SimConfig::default())
-        .await
-        .unwrap_or_else(|error| panic!("simulator starts: {error}"));
-    let endpoints = wearbridge_sim::layout::endpoints(&url(&sim.base_url()));
-    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
-    let (Some(provider), Ok(http)) = (registry.get("STRAVA"), http_client()) else {
-        panic!("sandbox mode configures STRAVA");
-    };
-    let Some(ctx) = registry.ctx("strava", http) else {
-        panic!("STRAVA has a context");
-    };
-    Harness { sim, provider, ctx }
+    sim_harness::harness("STRAVA").await
 }
 
 /// Consent at the simulator and the code exchange; the context names the athlete.

@@ -54,3 +54,33 @@ pub fn record_data(records: &[TerraRecordData]) -> Vec<Value> {
 pub fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
     value.pointer(pointer).unwrap_or(&Value::Null)
 }
+
+/// Asserts that `records` (mapped from fixture `name` of `provider`) print exactly as the
+/// committed `<name>.terra.json`; with `WEARBRIDGE_BLESS` set, rewrites that file first
+/// (review the diff before committing it).
+pub fn assert_matches_golden(provider: &str, name: &str, records: &[TerraRecordData]) {
+    let actual = as_cli_json(records);
+    let file = format!("{name}.terra.json");
+    if std::env::var_os("WEARBRIDGE_BLESS").is_some() {
+        let path = fixtures_dir(provider).join(&file);
+        let text = serde_json::to_string_pretty(&actual).unwrap_or_default();
+        if let Err(error) = fs::write(&path, format!("{text}\n")) {
+            panic!("{}: {error}", path.display());
+        }
+    }
+    let expected: Value = serde_json::from_str(&read_fixture(provider, &file))
+        .unwrap_or_else(|error| panic!("{file}: {error}"));
+    assert!(actual == expected, "{name}: mapping differs from {file}");
+}
+
+/// Asserts that fixture `name` mapped to at least one record and that each record's
+/// Terra JSON validates against `schema` (a committed schema's name, e.g. `core/Activity`).
+pub fn assert_schema_valid(name: &str, schema: &str, records: &[TerraRecordData]) {
+    let records = record_data(records);
+    assert!(!records.is_empty(), "{name} maps to at least one record");
+    for record in records {
+        if let Err(errors) = wearbridge_model::testing::validate(schema, &record) {
+            panic!("{name} violates {schema}: {errors:#?}");
+        }
+    }
+}

@@ -3,12 +3,8 @@
 //! JSON (`*.terra.json`), validated against Terra's schemas, and checked field by field for
 //! units and meanings.
 
-use std::fs;
-use std::path::PathBuf;
-
-use super::golden_support::{as_cli_json, at, record_data};
+use super::golden_support::{assert_matches_golden, assert_schema_valid, at, record_data};
 use serde_json::Value;
-use wearbridge_model::testing::validate;
 use wearbridge_providers::{MapSourceError, TerraRecordData, map_source};
 
 /// (fixture, API path, Terra schema of every record it maps to).
@@ -23,10 +19,6 @@ pub const FIXTURES: [(&str, &str, &str); 5] = [
         "core/Athlete",
     ),
 ];
-
-pub fn fixtures_dir() -> PathBuf {
-    super::golden_support::fixtures_dir("whoop")
-}
 
 pub fn read(file: &str) -> String {
     super::golden_support::read_fixture("whoop", file)
@@ -53,35 +45,14 @@ fn close(value: &Value, expected: f64) -> bool {
 #[test]
 fn every_fixture_maps_to_its_committed_terra_json() {
     for (name, path, _) in FIXTURES {
-        let actual = as_cli_json(&mapped(name, path));
-        let file = fixtures_dir().join(format!("{name}.terra.json"));
-        if std::env::var_os("WEARBRIDGE_BLESS").is_some() {
-            let text = serde_json::to_string_pretty(&actual).unwrap_or_default();
-            if let Err(error) = fs::write(&file, format!("{text}\n")) {
-                panic!("{}: {error}", file.display());
-            }
-        }
-        let expected: Value = match serde_json::from_str(&read(&format!("{name}.terra.json"))) {
-            Ok(value) => value,
-            Err(error) => panic!("{name}.terra.json: {error}"),
-        };
-        assert!(
-            actual == expected,
-            "{name}: mapping differs from {name}.terra.json"
-        );
+        assert_matches_golden("whoop", name, &mapped(name, path));
     }
 }
 
 #[test]
 fn every_mapped_record_is_schema_valid() {
-    for (name, _, schema) in FIXTURES {
-        let records = data(name);
-        assert!(!records.is_empty(), "{name} maps to at least one record");
-        for record in records {
-            if let Err(errors) = validate(schema, &record) {
-                panic!("{name} against {schema}: {errors:#?}");
-            }
-        }
+    for (name, path, schema) in FIXTURES {
+        assert_schema_valid(name, schema, &mapped(name, path));
     }
 }
 

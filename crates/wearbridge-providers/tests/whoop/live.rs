@@ -1,50 +1,22 @@
 //! The adapter against the simulator's WHOOP cloud.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate, Utc};
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
-use url::Url;
 use wearbridge_model::DataType;
 use wearbridge_model::testing::validate;
 use wearbridge_providers::push::{PushAnswer, PushError, PushItem, PushRequest};
-use wearbridge_providers::{
-    FetchRange, Provider, ProviderCtx, ProviderError, ProvidersConfig, Registry, TerraRecordData,
-    TokenSet, http_client, oauth,
-};
-use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
+use wearbridge_providers::{FetchRange, ProviderError, TerraRecordData, TokenSet, oauth};
+use wearbridge_sim::{FaultKind, FaultTarget, SimProvider};
+
+use crate::sim_harness::{self, Harness, url};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/whoop";
 
-struct Harness {
-    sim: SimHandle,
-    provider: Arc<dyn Provider>,
-    ctx: ProviderCtx,
-}
-
-fn url(text: &str) -> Url {
-    match Url::parse(text) {
-        Ok(url) => url,
-        Err(error) => panic!("{text}: {error}"),
-    }
-}
-
 async fn harness() -> Harness {
-    let sim = match Simulator::spawn(SimConfig::default()).await {
-        Ok(sim) => sim,
-        Err(error) => panic!("simulator starts: {error}"),
-    };
-    let endpoints = wearbridge_sim::layout::endpoints(&url(&sim.base_url()));
-    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
-    let (Some(provider), Ok(http)) = (registry.get("WHOOP"), http_client()) else {
-        panic!("sandbox mode configures WHOOP");
-    };
-    let Some(ctx) = registry.ctx("whoop", http) else {
-        panic!("WHOOP has a context");
-    };
-    Harness { sim, provider, ctx }
+    sim_harness::harness("WHOOP").await
 }
 
 async fn connect(harness: &Harness, account: &str) -> TokenSet {
