@@ -34,7 +34,13 @@ async fn main() -> anyhow::Result<()> {
     let cipher = Cipher::from_key_spec(&key)?;
     let store = Store::connect(&database_url).await?;
     store.migrate().await?;
-    let credentials = create_developer(&store, &cipher, "load benchmark", None).await?;
+    let credentials = create_developer(
+        &store,
+        &cipher,
+        "load benchmark",
+        (None, &wearbridge_server::outbound::TargetPolicy::default()),
+    )
+    .await?;
     let user = store
         .create_user(
             &credentials.dev_id,

@@ -7,6 +7,7 @@ use wearbridge_store::ids::DeveloperId;
 use wearbridge_store::{NewDeveloper, Store, StoreError};
 
 use crate::crypto::{Cipher, CryptoError};
+use crate::outbound::TargetPolicy;
 use crate::secrets::{generate_api_key, generate_webhook_secret, hash_api_key};
 
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +16,8 @@ pub enum DeveloperError {
     EmptyName,
     #[error("webhook url {0:?} is not an absolute http or https URL")]
     BadWebhookUrl(String),
+    #[error("webhook url refused: {0}")]
+    RefusedTarget(String),
     #[error("no developer with id {0}")]
     NotFound(String),
     #[error("invalid developer id {0:?}")]
@@ -55,17 +58,21 @@ pub struct DeveloperSummary {
 }
 
 /// Creates a developer with a fresh API key and webhook signing secret.
+/// The webhook URL must pass the target guard `policy` ([`crate::outbound`]).
 pub async fn create_developer(
     store: &Store,
     cipher: &Cipher,
     name: &str,
-    webhook_url: Option<&str>,
+    (webhook_url, policy): (Option<&str>, &TargetPolicy),
 ) -> Result<NewCredentials, DeveloperError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(DeveloperError::EmptyName);
     }
-    let webhook_url = webhook_url.map(validate_webhook_url).transpose()?;
+    let webhook_url = match webhook_url {
+        Some(url) => Some(checked_webhook_url(url, policy).await?),
+        None => None,
+    };
     let api_key = generate_api_key();
     let webhook_signing_secret = generate_webhook_secret();
     let developer = store
@@ -96,14 +103,18 @@ pub async fn rotate_api_key(store: &Store, dev_id: &str) -> Result<SecretString,
     Ok(api_key)
 }
 
-/// Sets (or with `None` clears) the webhook destination.
+/// Sets (or with `None` clears) the webhook destination; a new URL must pass the target
+/// guard `policy`.
 pub async fn set_webhook_url(
     store: &Store,
     dev_id: &str,
-    url: Option<&str>,
+    (url, policy): (Option<&str>, &TargetPolicy),
 ) -> Result<(), DeveloperError> {
     let dev_id = parse_dev_id(dev_id)?;
-    let url = url.map(validate_webhook_url).transpose()?;
+    let url = match url {
+        Some(url) => Some(checked_webhook_url(url, policy).await?),
+        None => None,
+    };
     if !store.set_webhook_url(&dev_id, url.as_deref()).await? {
         return Err(DeveloperError::NotFound(dev_id.to_string()));
     }
@@ -126,6 +137,17 @@ pub async fn list_developers(store: &Store) -> Result<Vec<DeveloperSummary>, Dev
 
 fn parse_dev_id(dev_id: &str) -> Result<DeveloperId, DeveloperError> {
     DeveloperId::parse(dev_id.trim()).map_err(|_| DeveloperError::BadId(dev_id.to_owned()))
+}
+
+/// `url` well formed and allowed by `policy` now (the send-time guard checks again).
+async fn checked_webhook_url(url: &str, policy: &TargetPolicy) -> Result<String, DeveloperError> {
+    let url = validate_webhook_url(url)?;
+    let parsed = url::Url::parse(&url).map_err(|_| DeveloperError::BadWebhookUrl(url.clone()))?;
+    policy
+        .check_url(&parsed)
+        .await
+        .map_err(|error| DeveloperError::RefusedTarget(error.to_string()))?;
+    Ok(url)
 }
 
 fn validate_webhook_url(url: &str) -> Result<String, DeveloperError> {

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod keyed_locks;
 pub mod metrics;
 pub mod openapi;
+pub mod outbound;
 pub mod read_cache;
 pub mod routes;
 pub mod secrets;

@@ -126,13 +126,18 @@ async fn run(backend: Backend, events: usize) {
     store.migrate().await.expect("migrate");
     let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
     let (hook, received) = receiver().await;
-    let credentials = create_developer(&store, &cipher, "bench", Some(&hook))
+    let loopback = wearbridge_server::outbound::TargetPolicy {
+        allow_loopback: true,
+        allowed: Vec::new(),
+    };
+    let credentials = create_developer(&store, &cipher, "bench", (Some(&hook), &loopback))
         .await
         .expect("developer");
     let mut config = Config::for_database(&url, SocketAddr::from(([127, 0, 0, 1], 0)));
     config.webhooks = DeliveryConfig {
         batch_size: 500,
         per_destination_concurrency: 64,
+        allow_loopback: true,
         ..DeliveryConfig::default()
     };
     let lanes = config.webhooks.lanes;

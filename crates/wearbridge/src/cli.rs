@@ -204,7 +204,9 @@ fn load_cipher(config: &Config) -> anyhow::Result<Cipher> {
     Ok(cipher)
 }
 
-async fn run_serve(config: Config, sandbox: bool) -> anyhow::Result<()> {
+async fn run_serve(mut config: Config, sandbox: bool) -> anyhow::Result<()> {
+    // Sandbox mode delivers to local receivers too (development mode already allows it).
+    config.webhooks.allow_loopback |= sandbox;
     let cipher = load_cipher(&config)?;
     let store = open_store(&config).await?;
     let listener = TcpListener::bind(config.bind)
@@ -250,7 +252,9 @@ async fn announce_development_developer(
         );
         return Ok(());
     }
-    let credentials = developers::create_developer(store, cipher, "development", None).await?;
+    let policy = config.webhooks.target_policy();
+    let credentials =
+        developers::create_developer(store, cipher, "development", (None, &policy)).await?;
     let base = config.public_url.as_ref().map_or_else(
         || format!("http://{local_addr}"),
         |url| url.as_str().trim_end_matches('/').to_owned(),
@@ -278,9 +282,13 @@ async fn run_developer(
             let config = settings::load(config_file, database_overrides(database))?;
             let cipher = load_cipher(&config)?;
             let store = open_store(&config).await?;
-            let credentials =
-                developers::create_developer(&store, &cipher, &name, webhook_url.as_deref())
-                    .await?;
+            let credentials = developers::create_developer(
+                &store,
+                &cipher,
+                &name,
+                (webhook_url.as_deref(), &config.webhooks.target_policy()),
+            )
+            .await?;
             println!("{}", credentials.to_json());
         }
         DeveloperCommand::List { database } => {
@@ -305,7 +313,8 @@ async fn run_developer(
         } => {
             let config = settings::load(config_file, database_overrides(database))?;
             let store = open_store(&config).await?;
-            developers::set_webhook_url(&store, &dev_id, Some(&url)).await?;
+            let policy = config.webhooks.target_policy();
+            developers::set_webhook_url(&store, &dev_id, (Some(&url), &policy)).await?;
             println!(
                 "{}",
                 serde_json::json!({"dev_id": dev_id.trim(), "webhook_url": url})

@@ -320,3 +320,86 @@ fn users_backfill_queues_a_repull() {
         stderr(&backwards)
     );
 }
+
+/// `developer set-webhook` (and `create --webhook-url`) refuse every non-public address
+/// class, written as names, literals, IPv4-mapped IPv6 and decimal or octal IPv4, with the
+/// reason in words; `webhooks.allowed_targets` (here from the environment) opens exactly
+/// the networks it lists.
+#[test]
+fn webhook_urls_pass_the_target_guard() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = [("WEARBRIDGE_ENCRYPTION_KEY", KEY)];
+    let created = run(
+        dir.path(),
+        &["developer", "create", "--name", "Guarded"],
+        &env,
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let created: Value = serde_json::from_str(stdout(&created).trim()).unwrap_or_default();
+    let dev_id = created["dev_id"].as_str().unwrap_or_default().to_owned();
+    let set = |url: &str, env: &[(&str, &str)]| {
+        run(
+            dir.path(),
+            &[
+                "developer",
+                "set-webhook",
+                "--dev-id",
+                &dev_id,
+                "--url",
+                url,
+            ],
+            env,
+        )
+    };
+    for (url, class) in [
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://localhost:5432/", "loopback"),
+        ("http://2130706433/hook", "loopback"),
+        ("http://0177.0.0.1/hook", "loopback"),
+        ("http://10.1.2.3/hook", "private"),
+        ("http://192.168.0.10/hook", "private"),
+        ("http://[::ffff:172.16.0.1]/hook", "private"),
+        ("http://[fd12::1]/hook", "unique-local"),
+        ("http://[::1]:8080/hook", "loopback"),
+        ("http://224.0.0.1/hook", "multicast"),
+        ("http://0.0.0.0/hook", "unspecified"),
+    ] {
+        let refused = set(url, &env);
+        assert!(!refused.status.success(), "{url} accepted");
+        let message = stderr(&refused);
+        assert!(
+            message.contains("refused") && message.contains(class),
+            "{url}: {message}"
+        );
+    }
+    let created = run(
+        dir.path(),
+        &[
+            "developer",
+            "create",
+            "--name",
+            "Metadata",
+            "--webhook-url",
+            "http://169.254.169.254/",
+        ],
+        &env,
+    );
+    assert!(!created.status.success(), "create refuses the same way");
+
+    let lan = [
+        ("WEARBRIDGE_ENCRYPTION_KEY", KEY),
+        (
+            "WEARBRIDGE_WEBHOOKS__ALLOWED_TARGETS",
+            "10.0.0.0/8, 192.168.0.10",
+        ),
+    ];
+    assert!(set("http://10.1.2.3/hook", &lan).status.success());
+    assert!(set("http://192.168.0.10/hook", &lan).status.success());
+    assert!(!set("http://192.168.0.11/hook", &lan).status.success());
+    assert!(!set("http://127.0.0.1/hook", &lan).status.success());
+    assert!(
+        set("https://hooks.example.org/terra", &env)
+            .status
+            .success()
+    );
+}

@@ -41,6 +41,7 @@ pub async fn setup(backend: Backend, public_url: &str) -> Option<Bench> {
     let sim = Simulator::spawn(SimConfig::default()).await.ok()?;
     let mut config = Config::for_database(&url, SocketAddr::from(([127, 0, 0, 1], 9)));
     config.public_url = Url::parse(public_url).ok();
+    config.webhooks.allow_loopback = true;
     let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).ok()?;
     let mut sync = SyncSettings::default();
     sync.budgets.clear();
@@ -49,9 +50,14 @@ pub async fn setup(backend: Backend, public_url: &str) -> Option<Bench> {
             wearbridge_sim::layout::endpoints(&Url::parse(&sim.base_url()).ok()?),
         )))
         .with_sync(sync);
-    let created = create_developer(&store, &state.cipher, "bench", None)
-        .await
-        .ok()?;
+    let created = create_developer(
+        &store,
+        &state.cipher,
+        "bench",
+        (None, &wearbridge_server::outbound::TargetPolicy::default()),
+    )
+    .await
+    .ok()?;
     let dev = created.dev_id;
     let api_key = secrecy::ExposeSecret::expose_secret(&created.api_key).to_owned();
     let http = reqwest::Client::builder()

@@ -1,8 +1,12 @@
 //! The `[webhooks]` section: webhook delivery settings, validated at start-up.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
+use ipnet::IpNet;
 use serde::Deserialize;
+
+use crate::outbound::TargetPolicy;
 
 /// Delays before retry 1, 2, ... (seconds): the default of `[webhooks] retry_delays_secs`.
 pub const RETRY_DELAYS_SECS: [u64; 8] = [
@@ -40,6 +44,39 @@ pub struct DeliveryConfig {
     /// Delays before each retry, seconds (±20 % jitter each). Default: immediately, 5 s,
     /// 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; at most 20 entries of at most 7 days each.
     pub retry_delays_secs: Vec<u64>,
+    /// Non-public networks deliveries may reach (CIDRs or addresses; a list, or one
+    /// comma-separated string as `WEARBRIDGE_WEBHOOKS__ALLOWED_TARGETS` gives it). See
+    /// [`crate::outbound`].
+    #[serde(deserialize_with = "allowed_targets")]
+    pub allowed_targets: Vec<IpNet>,
+    /// Loopback allowed too: development and sandbox mode (set by the binary, not read).
+    #[serde(skip)]
+    pub allow_loopback: bool,
+}
+
+/// `allowed_targets`: a list of CIDRs or a comma-separated string of them; a bare
+/// address is its own /32 or /128.
+fn allowed_targets<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match Given::deserialize(de)? {
+        Given::One(text) => text.split(',').map(str::to_owned).collect(),
+        Given::Many(items) => items,
+    };
+    items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("{item:?} is not a CIDR or address")))
+        })
+        .collect()
 }
 
 impl Default for DeliveryConfig {
@@ -54,6 +91,8 @@ impl Default for DeliveryConfig {
             lanes: 2,
             healthcheck_interval_secs: 3600,
             retry_delays_secs: RETRY_DELAYS_SECS.to_vec(),
+            allowed_targets: Vec::new(),
+            allow_loopback: false,
         }
     }
 }
@@ -104,5 +143,13 @@ impl DeliveryConfig {
 
     pub fn poll_interval(&self) -> Duration {
         Duration::from_millis(self.poll_interval_ms)
+    }
+
+    /// Where deliveries may go besides public addresses.
+    pub fn target_policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            allow_loopback: self.allow_loopback,
+            allowed: self.allowed_targets.clone(),
+        }
     }
 }

@@ -84,6 +84,9 @@ pub struct Deliverer {
     cipher: Arc<Cipher>,
     clock: SharedClock,
     client: reqwest::Client,
+    /// The target guard the client's resolver applies; literal addresses are checked
+    /// against it before each send.
+    policy: Arc<crate::outbound::TargetPolicy>,
     config: DeliveryConfig,
     schedule: RetrySchedule,
     rng: Mutex<StdRng>,
@@ -104,11 +107,13 @@ impl Deliverer {
     /// An engine for the store, cipher and clock of `services` and the `[webhooks]`
     /// configuration, with OS-seeded jitter.
     pub fn new(services: &Services, config: DeliveryConfig) -> Result<Deliverer, DeliveryError> {
+        let policy = Arc::new(config.target_policy());
         Ok(Deliverer {
             store: services.store.clone(),
             cipher: services.cipher.clone(),
             clock: services.clock.clone(),
-            client: sender::build_client(config.timeout())?,
+            client: sender::build_client(config.timeout(), policy.clone())?,
+            policy,
             schedule: RetrySchedule::from_delays(&config.retry_delays_secs, 0.2),
             rng: Mutex::new(StdRng::from_entropy()),
             worker_id: format!("delivery-{}", uuid::Uuid::new_v4()),
@@ -240,6 +245,7 @@ impl Deliverer {
                 latency_micros: 0,
                 error: Some("no webhook URL configured".to_owned()),
                 retry_after: None,
+                refused: None,
             },
         };
         self.decide(&event, started, report)
@@ -257,7 +263,7 @@ impl Deliverer {
             trace_id: event.trace(),
             ordering_timestamp: event.created_at,
         };
-        sender::send(&self.client, &outgoing, now).await
+        sender::send((&self.client, &self.policy), &outgoing, now).await
     }
 
     /// Turns a report into the event's next state.
@@ -270,11 +276,18 @@ impl Deliverer {
         let now = self.clock.now();
         let attempts_made = usize::try_from(event.attempt_count.max(1)).unwrap_or(1);
         let gone = report.status == Some(410);
+        // A destination the target guard refuses is disabled like a 410: the events wait
+        // for a URL that can be delivered to, and no request goes to the refused one.
+        let disable_reason = match (&report.refused, gone) {
+            (Some(refusal), _) => Some(format!("the target guard refused the URL: {refusal}")),
+            (None, true) => Some("the receiver answered 410 Gone".to_owned()),
+            (None, false) => None,
+        };
         let next = if report.delivered() {
             NextStep::Delivered {
                 at: now.timestamp_micros(),
             }
-        } else if gone {
+        } else if disable_reason.is_some() {
             // Kept pending and due at once: it flows when the destination is re-enabled.
             NextStep::RetryAt(now.timestamp_micros())
         } else {
@@ -297,7 +310,7 @@ impl Deliverer {
             status_code: report.status,
             error: report.error,
             next,
-            disable_reason: gone.then(|| "the receiver answered 410 Gone".to_owned()),
+            disable_reason,
             disable_if_failing_since: (now - FAILING_DISABLE_AFTER).timestamp_micros(),
         }
     }

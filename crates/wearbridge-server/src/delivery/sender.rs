@@ -1,9 +1,12 @@
 //! One HTTP POST of one event: headers, timeout, and what came back.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+
+use crate::outbound::{GuardedResolver, TargetPolicy};
 
 /// Response bytes read (and discarded) so the connection can be reused; a receiver that
 /// answers with more is cut off there (the connection is then closed, not reused).
@@ -20,6 +23,9 @@ pub struct SendReport {
     pub error: Option<String>,
     /// A `Retry-After` the receiver asked for (delta seconds or an HTTP date).
     pub retry_after: Option<Duration>,
+    /// The target guard refused the destination ([`crate::outbound`]): retrying cannot
+    /// help, the destination is disabled with this reason.
+    pub refused: Option<String>,
 }
 
 impl SendReport {
@@ -49,9 +55,14 @@ pub struct OutgoingEvent<'a> {
 }
 
 /// The shared HTTP client: connection pooling (reuse across deliveries to the same
-/// receiver), no redirects (a 3xx is a failure, as at Terra), the per-attempt timeout.
-pub fn build_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+/// receiver), no redirects (a 3xx is a failure, as at Terra), the per-attempt timeout,
+/// and the target guard's resolver (names connect only to addresses `policy` allows).
+pub fn build_client(
+    timeout: Duration,
+    policy: Arc<TargetPolicy>,
+) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
+        .dns_resolver(Arc::new(GuardedResolver { policy }))
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -85,11 +96,17 @@ fn headers(event: &OutgoingEvent<'_>) -> HeaderMap {
 
 /// POSTs `event`; never fails: every outcome is a [`SendReport`].
 pub async fn send(
-    client: &reqwest::Client,
+    (client, policy): (&reqwest::Client, &TargetPolicy),
     event: &OutgoingEvent<'_>,
     now: DateTime<Utc>,
 ) -> SendReport {
     let started = Instant::now();
+    if let Some(refusal) = refused_literal(policy, event.url) {
+        return SendReport {
+            refused: Some(refusal.clone()),
+            ..failed(started, None, refusal, None)
+        };
+    }
     let result = client
         .post(event.url)
         .headers(headers(event))
@@ -98,7 +115,13 @@ pub async fn send(
         .await;
     let mut response = match result {
         Ok(response) => response,
-        Err(error) => return failed(started, None, describe(&error), None),
+        Err(error) => {
+            let refused = crate::outbound::refusal_of(&error).map(|refusal| refusal.to_string());
+            return SendReport {
+                refused,
+                ..failed(started, None, describe(&error), None)
+            };
+        }
     };
     let status = response.status();
     let retry_after = response
@@ -120,6 +143,7 @@ pub async fn send(
             latency_micros: elapsed_micros(started),
             error: None,
             retry_after: None,
+            refused: None,
         };
     }
     failed(
@@ -153,7 +177,18 @@ fn failed(
         latency_micros: elapsed_micros(started),
         error: Some(error),
         retry_after,
+        refused: None,
     }
+}
+
+/// The guard's reason when `url` names a refused address literally (the resolver sees
+/// only names); an unparsable URL is left to the client, which fails it.
+fn refused_literal(policy: &TargetPolicy, url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    policy
+        .check_literal(&url)
+        .err()
+        .map(|error| error.to_string())
 }
 
 fn elapsed_micros(started: Instant) -> i64 {

@@ -99,6 +99,8 @@ impl TestApp {
             .expect("cannot connect to the test database");
         store.migrate().await.expect("migrations failed");
         let mut config = Config::for_database(&url, SocketAddr::from(([127, 0, 0, 1], 0)));
+        // The capturing receivers listen on loopback.
+        config.webhooks.allow_loopback = true;
         configure(&mut config);
         let cipher =
             Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("generated key is valid");
@@ -126,9 +128,10 @@ impl TestApp {
 
     /// Creates a developer exactly as the CLI does.
     pub async fn developer(&self, name: &str) -> TestDeveloper {
-        let credentials = create_developer(&self.store, &self.state.cipher, name, None)
-            .await
-            .expect("developer creation failed");
+        let credentials =
+            create_developer(&self.store, &self.state.cipher, name, (None, &loopback()))
+                .await
+                .expect("developer creation failed");
         TestDeveloper {
             dev_id: credentials.dev_id.to_string(),
             api_key: credentials.api_key.expose_secret().to_owned(),
@@ -260,6 +263,14 @@ impl Checked {
 }
 
 /// Validates `value` against a committed Terra schema, with no undeclared keys.
+/// The target guard as sandbox mode sets it: the tests' receivers listen on loopback.
+pub fn loopback() -> wearbridge_server::outbound::TargetPolicy {
+    wearbridge_server::outbound::TargetPolicy {
+        allow_loopback: true,
+        allowed: Vec::new(),
+    }
+}
+
 pub fn assert_valid(schema: &str, value: &Value) {
     if let Err(errors) = wearbridge_model::testing::validate(schema, value) {
         panic!(

@@ -127,10 +127,14 @@ async fn outside_sandbox_mode_the_widget_offers_only_configured_providers() {
     let server = RunningServer::start(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("server");
-    let created =
-        wearbridge_server::developers::create_developer(&store, &state.cipher, "prod", None)
-            .await
-            .expect("developer");
+    let created = wearbridge_server::developers::create_developer(
+        &store,
+        &state.cipher,
+        "prod",
+        (None, &crate::harness::loopback()),
+    )
+    .await
+    .expect("developer");
     let (dev_id, api_key) = {
         use secrecy::ExposeSecret;
         (

@@ -119,6 +119,7 @@ impl Env {
         let addr = listener.local_addr().expect("addr");
         let base_url = format!("http://{addr}");
         let mut config = Config::for_database(&database_url, addr);
+        config.webhooks.allow_loopback = true;
         config.public_url = Some(Url::parse(&base_url).expect("url"));
         let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
         let clock = Arc::new(ManualClock::new(Utc::now()));
@@ -162,9 +163,14 @@ impl Env {
     /// A developer whose webhook URL is `webhook` (events queue for it; nothing in these
     /// tests delivers them).
     pub(crate) async fn developer_with_webhook(&self, name: &str, webhook: Option<&str>) -> Dev {
-        let created = create_developer(&self.store, &self.state.cipher, name, webhook)
-            .await
-            .expect("developer");
+        let created = create_developer(
+            &self.store,
+            &self.state.cipher,
+            name,
+            (webhook, &crate::harness::loopback()),
+        )
+        .await
+        .expect("developer");
         Dev {
             id: created.dev_id.to_string(),
             key: created.api_key.expose_secret().to_owned(),

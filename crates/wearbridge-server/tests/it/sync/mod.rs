@@ -118,6 +118,7 @@ impl Env {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::for_database(&database_url, addr);
+        config.webhooks.allow_loopback = true;
         config.public_url = Some(Url::parse("http://wearbridge.test").expect("url"));
         let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
         let clock = Arc::new(ShiftedClock::default());
@@ -129,9 +130,14 @@ impl Env {
             .with_sync(sync);
         let app = build_router(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        let created = create_developer(&store, &state.cipher, "sync", None)
-            .await
-            .expect("developer");
+        let created = create_developer(
+            &store,
+            &state.cipher,
+            "sync",
+            (None, &crate::harness::loopback()),
+        )
+        .await
+        .expect("developer");
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

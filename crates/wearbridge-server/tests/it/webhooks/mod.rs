@@ -217,9 +217,13 @@ impl Setup {
         .await?;
         let receiver = Receiver::start().await;
         let dev = app.developer("hooks").await;
-        set_webhook_url(&app.store, &dev.dev_id, Some(&receiver.url))
-            .await
-            .expect("set webhook");
+        set_webhook_url(
+            &app.store,
+            &dev.dev_id,
+            (Some(&receiver.url), &crate::harness::loopback()),
+        )
+        .await
+        .expect("set webhook");
         let user = app.user(&dev, Some("ref-1")).await;
         // A minute ahead of real time, so events appended now (stamped with the real
         // clock) are already due.
@@ -308,5 +312,6 @@ macro_rules! webhook_test {
 mod data_requests;
 mod disabling;
 mod events;
+mod guard;
 mod retries;
 mod signing;

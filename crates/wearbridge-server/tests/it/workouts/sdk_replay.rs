@@ -15,9 +15,13 @@ const ACCOUNT: &str = "garmin-sdk";
 crate::connect_test!(terra_python_planned_workout_calls_replay, |env| {
     let dev = env.developer("sdk").await;
     let receiver = WebhookReceiver::start().await;
-    set_webhook_url(&env.state().store, &dev.id, Some(&receiver.url))
-        .await
-        .expect("webhook url");
+    set_webhook_url(
+        &env.state().store,
+        &dev.id,
+        (Some(&receiver.url), &crate::harness::loopback()),
+    )
+    .await
+    .expect("webhook url");
     let user = env.connect_provider(&dev, "GARMIN", ACCOUNT).await;
     let fixture = fixture();
     let user_placeholder = fixture["user_id_placeholder"]
