@@ -120,6 +120,7 @@ async fn outside_sandbox_mode_the_widget_offers_only_configured_providers() {
             api_base_url: None,
             auth_base_url: None,
             webhook_secret: None,
+            api_key: None,
         },
     );
     let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
