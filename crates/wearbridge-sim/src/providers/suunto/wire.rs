@@ -98,7 +98,7 @@ pub fn workout(
         "totalDistance": workout.distance_m,
         "totalAscent": workout.elevation_gain_m,
         "stepCount": workout.steps,
-        "energyConsumption": workout.total_kcal.round(),
+        "energyConsumption": (workout.total_kcal * 10.0).round() / 10.0,
         "avgSpeed": workout.avg_speed_m_s,
         "startPosition": position,
         "isManuallyAdded": false,
