@@ -225,18 +225,17 @@ impl Provider for SuuntoProvider {
                 .filter(|activity| in_range(activity.metadata.start_time.local_date()))
                 .map(Into::into)
                 .collect()),
-            DataType::Sleep => Ok(api::samples::<wire::SleepEntry>(
-                ctx,
-                access_token,
-                "sleep",
-                range,
-            )
-            .await?
-            .iter()
-            .filter_map(mapper::sleep)
-            .filter(|sleep| in_range(sleep.metadata.end_time.local_date()))
-            .map(Into::into)
-            .collect()),
+            DataType::Sleep => {
+                Ok(
+                    api::samples::<wire::SleepEntry>(ctx, access_token, "sleep", range)
+                        .await?
+                        .iter()
+                        .filter_map(mapper::sleep)
+                        .filter(|sleep| in_range(sleep.metadata.end_time.local_date()))
+                        .map(Into::into)
+                        .collect(),
+                )
+            }
             DataType::Daily => {
                 let statistics = api::daily_statistics(ctx, access_token, range).await?;
                 Ok(mapper::daily(&statistics)

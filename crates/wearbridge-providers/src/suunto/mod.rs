@@ -80,10 +80,12 @@ pub fn map_source(path: &str, body: &str) -> Result<Vec<TerraRecordData>, MapSou
             .filter_map(mapper::sleep)
             .map(Into::into)
             .collect(),
-        ["247", "daily-activity-statistics"] => mapper::daily(&parse::<Vec<wire::DailyStatistic>>(body)?)
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        ["247", "daily-activity-statistics"] => {
+            mapper::daily(&parse::<Vec<wire::DailyStatistic>>(body)?)
+                .into_iter()
+                .map(Into::into)
+                .collect()
+        }
         _ => {
             return Err(MapSourceError::UnknownPath(format!(
                 "{path:?} is not a mapped Suunto Cloud API path (mapped: {})",

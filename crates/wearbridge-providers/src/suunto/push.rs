@@ -87,14 +87,10 @@ pub fn handle(
     if !verify(secret(creds).as_bytes(), request.body, presented) {
         return Err(PushError::BadSignature);
     }
-    let first = request
-        .body
-        .iter()
-        .find(|byte| !byte.is_ascii_whitespace());
+    let first = request.body.iter().find(|byte| !byte.is_ascii_whitespace());
     if first != Some(&b'{') {
         return Err(PushError::Malformed(
-            "only JSON notifications are read (the legacy form variant is not published)"
-                .into(),
+            "only JSON notifications are read (the legacy form variant is not published)".into(),
         ));
     }
     let notification: wire::Notification = serde_json::from_slice(request.body)
@@ -126,9 +122,10 @@ pub fn items(notification: &wire::Notification) -> Result<Vec<PushItem>, PushErr
                 .workout
                 .as_ref()
                 .ok_or_else(|| PushError::Malformed("WORKOUT_CREATED without workout".into()))?;
-            let activity = mapper::activity(workout, notification.gear.as_ref()).ok_or_else(
-                || PushError::Malformed("workout without a key or a valid startTime".into()),
-            )?;
+            let activity =
+                mapper::activity(workout, notification.gear.as_ref()).ok_or_else(|| {
+                    PushError::Malformed("workout without a key or a valid startTime".into())
+                })?;
             Ok(vec![PushItem::Records {
                 provider_user_id: username,
                 records: vec![activity.into()],
@@ -137,9 +134,8 @@ pub fn items(notification: &wire::Notification) -> Result<Vec<PushItem>, PushErr
         "SUUNTO_247_SLEEP_CREATED" => {
             let mut records: Vec<TerraRecordData> = Vec::new();
             for value in samples()? {
-                let sample: wire::Sample<wire::SleepEntry> =
-                    serde_json::from_value(value.clone())
-                        .map_err(|error| PushError::Malformed(error.to_string()))?;
+                let sample: wire::Sample<wire::SleepEntry> = serde_json::from_value(value.clone())
+                    .map_err(|error| PushError::Malformed(error.to_string()))?;
                 let sleep = mapper::sleep(&sample).ok_or_else(|| {
                     PushError::Malformed("sleep sample without a readable bedtime".into())
                 })?;

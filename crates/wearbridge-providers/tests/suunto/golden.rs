@@ -11,8 +11,7 @@ use serde_json::Value;
 use wearbridge_model::testing::validate;
 use wearbridge_providers::suunto::push;
 use wearbridge_providers::{
-    ProviderCredentials, PushAnswer, PushError, PushItem, PushRequest, TerraRecordData,
-    map_source,
+    ProviderCredentials, PushAnswer, PushError, PushItem, PushRequest, TerraRecordData, map_source,
 };
 
 use super::golden_support::{as_cli_json, at, fixtures_dir, read_fixture, record_data};
@@ -181,7 +180,10 @@ fn the_documented_push_keeps_its_offset_units_and_device() {
         at(run, "/active_durations_data/activity_seconds"),
         3600.0
     ));
-    assert!(close(at(run, "/calories_data/total_burned_calories"), 500.0));
+    assert!(close(
+        at(run, "/calories_data/total_burned_calories"),
+        500.0
+    ));
     assert!(close(
         at(run, "/distance_data/summary/distance_meters"),
         10000.0
@@ -215,7 +217,11 @@ fn the_live_capture_drops_zero_positions_and_keeps_the_user_maximum_apart() {
     let walk = &data("workout_live")[0];
     assert_eq!(at(walk, "/metadata/type"), 7, "0 → walking");
     assert_eq!(at(walk, "/metadata/upload_type"), 1, "recorded → Automatic");
-    assert_eq!(at(walk, "/position_data"), &Value::Null, "{{0,0}} is no GPS");
+    assert_eq!(
+        at(walk, "/position_data"),
+        &Value::Null,
+        "{{0,0}} is no GPS"
+    );
     assert!(close(at(walk, "/heart_rate_data/summary/max_hr_bpm"), 79.0));
     assert!(close(
         at(walk, "/heart_rate_data/summary/user_max_hr_bpm"),
@@ -240,7 +246,11 @@ fn listed_workouts_end_at_stop_time_and_fall_back_to_the_numeric_id() {
     let list = data("workouts_list");
     assert_eq!(list.len(), 2);
     let run = &list[0];
-    assert_eq!(at(run, "/metadata/summary_id"), "123456789", "no workoutKey");
+    assert_eq!(
+        at(run, "/metadata/summary_id"),
+        "123456789",
+        "no workoutKey"
+    );
     // No timeOffsetInMinutes: UTC.
     assert_eq!(
         at(run, "/metadata/start_time"),
@@ -277,7 +287,10 @@ fn sleep_keeps_bedtime_offsets_and_splits_awake_time() {
     assert_eq!(at(night, "/metadata/is_nap"), false);
     let durations = "/sleep_durations_data";
     assert!(close(
-        at(night, &format!("{durations}/asleep/duration_asleep_state_seconds")),
+        at(
+            night,
+            &format!("{durations}/asleep/duration_asleep_state_seconds")
+        ),
         25_290.0
     ));
     assert!(close(
@@ -288,14 +301,20 @@ fn sleep_keeps_bedtime_offsets_and_splits_awake_time() {
         1_710.0
     ));
     assert!(close(
-        at(night, &format!("{durations}/awake/duration_awake_state_seconds")),
+        at(
+            night,
+            &format!("{durations}/awake/duration_awake_state_seconds")
+        ),
         270.0
     ));
     assert!(close(
         at(night, &format!("{durations}/other/duration_in_bed_seconds")),
         25_560.0
     ));
-    assert!(close(at(night, "/heart_rate_data/summary/min_hr_bpm"), 52.0));
+    assert!(close(
+        at(night, "/heart_rate_data/summary/min_hr_bpm"),
+        52.0
+    ));
     assert!(close(at(night, "/scores/sleep"), 75.0));
 }
 
@@ -349,7 +368,11 @@ fn forged_unsigned_and_legacy_pushes_are_refused() {
 
 #[test]
 fn a_signed_route_or_recovery_push_asks_for_nothing_and_activity_fetches_days() {
-    for kind in ["ROUTE_CREATED", "SUUNTO_247_RECOVERY_CREATED", "SOMETHING_NEW"] {
+    for kind in [
+        "ROUTE_CREATED",
+        "SUUNTO_247_RECOVERY_CREATED",
+        "SOMETHING_NEW",
+    ] {
         let body = format!(r#"{{"type":"{kind}","username":"johndoe123"}}"#);
         let signature = push::sign(SECRET.as_bytes(), body.as_bytes());
         assert_eq!(

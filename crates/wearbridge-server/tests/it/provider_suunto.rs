@@ -219,9 +219,7 @@ crate::connect_test!(
 
 crate::connect_test!(suunto_sleep_pushes_are_stored_as_sent, |env| {
     let dev = env.developer("suunto-sleep").await;
-    let user = env
-        .connect_provider(&dev, "SUUNTO", "suunto-sleeper")
-        .await;
+    let user = env.connect_provider(&dev, "SUUNTO", "suunto-sleeper").await;
     env.drain_jobs().await;
     let today = chrono::Utc::now().date_naive();
     let status = env

@@ -180,8 +180,12 @@ fn lat_lng(position: Option<&wire::Position>) -> Option<Vec<f64>> {
 pub fn activity(workout: &wire::Workout, extra_gear: Option<&wire::Gear>) -> Option<Activity> {
     let offset = workout_offset(workout);
     let start = from_epoch_ms(workout.start_time, offset)?;
-    let summary_id = non_empty(workout.workout_key.as_ref())
-        .or_else(|| workout.workout_id.filter(|id| *id > 0).map(|id| id.to_string()))?;
+    let summary_id = non_empty(workout.workout_key.as_ref()).or_else(|| {
+        workout
+            .workout_id
+            .filter(|id| *id > 0)
+            .map(|id| id.to_string())
+    })?;
     let total = amount(workout.total_time);
     let end = workout
         .stop_time

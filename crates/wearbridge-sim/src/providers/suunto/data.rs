@@ -111,7 +111,9 @@ pub(super) async fn list(
         for date in first.iter_days().take_while(|day| *day <= today) {
             for (index, workout) in person.day(date).workouts.iter().enumerate() {
                 if workout.end <= now && workout.start.timestamp_millis() > since {
-                    items.push(wire::workout(&person, &account, date, index, workout, false));
+                    items.push(wire::workout(
+                        &person, &account, date, index, workout, false,
+                    ));
                 }
             }
         }
@@ -159,7 +161,9 @@ fn window(fields: &HashMap<String, String>) -> Result<(DateTime<Utc>, DateTime<U
         return Err(bad_request("from and to (epoch ms) are required"));
     };
     if to < from || to - from > TimeDelta::days(MAX_SAMPLE_DAYS) {
-        return Err(bad_request("from..to must run forwards over at most 28 days"));
+        return Err(bad_request(
+            "from..to must run forwards over at most 28 days",
+        ));
     }
     Ok((from, to))
 }

@@ -98,10 +98,7 @@ pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
     let state = SuuntoState { oauth, sim };
     let api = |path: &str| format!("{API_PREFIX}{path}");
     Router::new()
-        .route(
-            AUTHORIZE_PATH,
-            get(authorize_page).post(authorize_submit),
-        )
+        .route(AUTHORIZE_PATH, get(authorize_page).post(authorize_submit))
         .route(TOKEN_PATH, axum::routing::post(token))
         .route(DEAUTHORIZE_PATH, get(deauthorize))
         .route(&api("/v3/workouts/"), get(data::list))

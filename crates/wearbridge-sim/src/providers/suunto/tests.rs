@@ -154,7 +154,10 @@ async fn workouts_page_by_since_and_offset_and_read_back_by_key() {
     assert!(!all.is_empty());
     let starts: Vec<i64> = all.iter().filter_map(|w| w["startTime"].as_i64()).collect();
     assert!(starts.iter().all(|start| *start > since));
-    assert!(starts.windows(2).all(|pair| pair[0] <= pair[1]), "oldest first");
+    assert!(
+        starts.windows(2).all(|pair| pair[0] <= pair[1]),
+        "oldest first"
+    );
     let (_, second) = get(
         &base,
         &format!("/v3/workouts/?since={since}&limit=1&offset=1"),
@@ -170,7 +173,13 @@ async fn workouts_page_by_since_and_offset_and_read_back_by_key() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["payload"], all[0]);
     assert!(one["payload"]["stopTime"].as_i64() > one["payload"]["startTime"].as_i64());
-    let (status, _) = get(&base, "/v3/workouts/000000000000000000000000", &token, Some("k")).await;
+    let (status, _) = get(
+        &base,
+        "/v3/workouts/000000000000000000000000",
+        &token,
+        Some("k"),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -191,10 +200,14 @@ async fn sleep_and_daily_statistics_keep_to_28_days() {
     let nights = nights.as_array().cloned().unwrap_or_default();
     assert!((6..=8).contains(&nights.len()), "{}", nights.len());
     let entry = &nights[0]["entryData"];
-    let staged = ["DeepSleepDuration", "LightSleepDuration", "REMSleepDuration"]
-        .iter()
-        .filter_map(|k| entry[*k].as_f64())
-        .sum::<f64>();
+    let staged = [
+        "DeepSleepDuration",
+        "LightSleepDuration",
+        "REMSleepDuration",
+    ]
+    .iter()
+    .filter_map(|k| entry[*k].as_f64())
+    .sum::<f64>();
     assert!(staged <= entry["Duration"].as_f64().unwrap_or(0.0));
     let far = to - 29 * 86_400_000;
     let (status, _) = get(
@@ -244,7 +257,10 @@ async fn deauthorization_ends_the_grant() {
                 .unwrap_or_else(|e| panic!("deauthorize: {e}"))
         }
     };
-    assert_eq!(deauthorize("", token.clone()).await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        deauthorize("", token.clone()).await,
+        StatusCode::BAD_REQUEST
+    );
     assert_eq!(
         deauthorize("?client_id=app", token.clone()).await,
         StatusCode::OK
@@ -271,7 +287,10 @@ fn pushes_are_signed_full_payloads() {
     let body: Value = serde_json::from_slice(&message.body).unwrap_or(Value::Null);
     assert_eq!(body["type"], "WORKOUT_CREATED");
     assert_eq!(body["username"], account.as_str());
-    assert!(body["workout"].get("stopTime").is_none(), "fresh pushes omit it");
+    assert!(
+        body["workout"].get("stopTime").is_none(),
+        "fresh pushes omit it"
+    );
     assert_eq!(body["gear"]["manufacturer"], "Suunto");
     let expected = crate::providers::common::hmac_sha256(b"secret", &[&message.body])
         .map(hex::encode)
