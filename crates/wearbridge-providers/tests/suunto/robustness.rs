@@ -28,10 +28,10 @@ fn exercise(value: &Value) {
         }
     }
     // The value as one workout, one sleep sample and one statistic.
-    if let Ok(workout) = serde_json::from_value::<wire::Workout>(value.clone()) {
-        if let Some(activity) = mapper::activity(&workout, None) {
-            let _ = wearbridge_model::store_parts(&activity);
-        }
+    if let Ok(workout) = serde_json::from_value::<wire::Workout>(value.clone())
+        && let Some(activity) = mapper::activity(&workout, None)
+    {
+        let _ = wearbridge_model::store_parts(&activity);
     }
     if let Ok(sample) = serde_json::from_value::<wire::Sample<wire::SleepEntry>>(value.clone()) {
         let _ = mapper::sleep(&sample);

@@ -81,7 +81,7 @@ pub fn sleep(sample: &wire::Sample<wire::SleepEntry>) -> Option<Sleep> {
             }),
             ..SleepDurationsData::default()
         }),
-        heart_rate_data: (heart != HeartRateDataSummary::default()).then(|| HeartRateData {
+        heart_rate_data: (heart != HeartRateDataSummary::default()).then_some(HeartRateData {
             summary: Some(heart),
             detailed: None,
         }),

@@ -265,11 +265,11 @@ pub fn activity(workout: &wire::Workout, extra_gear: Option<&wire::Gear>) -> Opt
             total_burned_calories: Some(kcal),
             ..CaloriesData::default()
         }),
-        distance_data: (distance != DistanceDataSummary::default()).then(|| DistanceData {
+        distance_data: (distance != DistanceDataSummary::default()).then_some(DistanceData {
             summary: Some(distance),
             detailed: None,
         }),
-        heart_rate_data: (heart != HeartRateDataSummary::default()).then(|| HeartRateData {
+        heart_rate_data: (heart != HeartRateDataSummary::default()).then_some(HeartRateData {
             summary: Some(heart),
             detailed: None,
         }),
