@@ -196,7 +196,7 @@ mod tests {
         assert_eq!(steps, Some(9_000));
         assert_eq!(
             days[0].metadata.end_time.to_string(),
-            "2026-03-05T00:00:00+02:00"
+            "2026-03-05T00:00:00.000000+02:00"
         );
     }
 
