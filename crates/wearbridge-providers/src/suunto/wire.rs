@@ -104,6 +104,45 @@ pub struct Workout {
     pub is_manually_added: Option<bool>,
     #[serde(default)]
     pub gear: Option<Gear>,
+    /// Typed extensions (`{"type": "PauseMarkerExtension", ...}`, `SummaryExtension`, ...),
+    /// present when asked for; read leniently (an unknown or malformed one is skipped).
+    #[serde(default)]
+    pub extensions: Option<Vec<Value>>,
+}
+
+impl Workout {
+    /// The extension of `kind`, if present.
+    pub fn extension(&self, kind: &str) -> Option<&Value> {
+        self.extensions
+            .as_deref()?
+            .iter()
+            .find(|extension| extension.get("type").and_then(Value::as_str) == Some(kind))
+    }
+
+    /// Seconds the workout was paused (`PauseMarkerExtension` markers, epoch ms), when the
+    /// extension is present.
+    pub fn paused_seconds(&self) -> Option<f64> {
+        let markers = self
+            .extension("PauseMarkerExtension")?
+            .get("pauseMarkers")?;
+        let total_ms: i64 = markers
+            .as_array()?
+            .iter()
+            .filter_map(|marker| {
+                let start = marker.get("startTime")?.as_i64()?;
+                let end = marker.get("endTime")?.as_i64()?;
+                end.checked_sub(start).filter(|span| *span > 0)
+            })
+            .fold(0_i64, i64::saturating_add);
+        Some(total_ms as f64 / 1000.0)
+    }
+
+    /// The device named inside a `SummaryExtension` (newer watches put it there rather than
+    /// at the root).
+    pub fn summary_gear(&self) -> Option<Gear> {
+        let gear = self.extension("SummaryExtension")?.get("gear")?;
+        serde_json::from_value(gear.clone()).ok()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize)]

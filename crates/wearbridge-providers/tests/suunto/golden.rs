@@ -263,11 +263,27 @@ fn listed_workouts_end_at_stop_time_and_fall_back_to_the_numeric_id() {
     assert!(close(at(run, "/heart_rate_data/summary/min_hr_bpm"), 120.0));
     assert_eq!(at(run, "/device_data/serial_number"), "SN123456");
     let paused = &list[1];
-    // totalTime is timer time: the record ends 210.56 s after its start, pauses excluded.
+    // totalTime is timer time (210.56 s); the two pause markers hold 69.92 + 20.77 s, so
+    // the record (no stopTime) ends 301.25 s after its start and rests 90.69 s.
     assert!(close(
         at(paused, "/active_durations_data/activity_seconds"),
         210.56
     ));
+    assert!(
+        at(paused, "/active_durations_data/rest_seconds")
+            .as_f64()
+            .is_some_and(|rest| (rest - 90.69).abs() < 1e-6)
+    );
+    assert_eq!(
+        at(paused, "/metadata/end_time"),
+        "2023-11-15T00:18:21.250000+02:00"
+    );
+    assert_eq!(
+        at(paused, "/device_data/name"),
+        "Suunto Race 2",
+        "the device of the SummaryExtension"
+    );
+    assert_eq!(at(paused, "/device_data/software_version"), "2.53.42");
     assert!(close(at(paused, "/movement_data/avg_cadence_rpm"), 62.0));
     assert!(close(at(paused, "/movement_data/max_cadence_rpm"), 110.0));
 }

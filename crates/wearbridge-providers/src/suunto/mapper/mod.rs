@@ -7,7 +7,8 @@
 //! Suunto's names leave room (see docs/DECISIONS.md, "Suunto"):
 //!
 //! * `totalTime` is timer time (pauses excluded): Terra's `activity_seconds`. The record
-//!   ends at `stopTime`, else (fresh pushes omit it) at start + `totalTime`.
+//!   ends at `stopTime`, else (fresh pushes omit it) at start + `totalTime` + the pauses of
+//!   the `PauseMarkerExtension`; the difference is `rest_seconds`.
 //! * `hrdata.workoutAvgHR`/`workoutMaxHR` are what the workout reached; `hrdata.max` and
 //!   `userMaxHR` are the user's configured maximum, Terra's `user_max_hr_bpm`.
 //! * A position of exactly `{x: 0, y: 0}` is Suunto's "no GPS" and is left out.
@@ -58,7 +59,7 @@ fn non_empty(text: Option<&String>) -> Option<String> {
 pub fn workout_offset(workout: &wire::Workout) -> FixedOffset {
     workout
         .time_offset_in_minutes
-        .filter(|minutes| minutes.abs() <= MAX_OFFSET_MIN)
+        .filter(|minutes| (-MAX_OFFSET_MIN..=MAX_OFFSET_MIN).contains(minutes))
         .and_then(|minutes| FixedOffset::east_opt(i32::try_from(minutes * 60).ok()?))
         .unwrap_or_else(|| Utc.fix())
 }
@@ -187,15 +188,28 @@ pub fn activity(workout: &wire::Workout, extra_gear: Option<&wire::Gear>) -> Opt
             .map(|id| id.to_string())
     })?;
     let total = amount(workout.total_time);
-    let end = workout
+    // Elapsed time: `stopTime − startTime`, else timer time plus the pauses (fresh pushes
+    // have no `stopTime`); what elapsed time holds beyond timer time is rest.
+    let stop = workout
         .stop_time
         .and_then(|ms| from_epoch_ms(ms, offset))
-        .filter(|end| *end >= start)
+        .filter(|end| *end >= start);
+    let paused = workout
+        .paused_seconds()
+        .filter(|seconds| seconds.is_finite());
+    let end = stop
         .or_else(|| {
-            let span = TimeDelta::try_milliseconds((total? * 1000.0).round() as i64)?;
+            let elapsed = total? + paused.unwrap_or(0.0);
+            let span = TimeDelta::try_milliseconds((elapsed * 1000.0).round() as i64)?;
             start.checked_add_signed(span)
         })
         .unwrap_or(start);
+    let rest = match (stop, total) {
+        (Some(stop), Some(total)) => {
+            Some(((stop - start).num_milliseconds() as f64 / 1000.0 - total).max(0.0))
+        }
+        _ => paused,
+    };
     let hr = workout.hrdata.unwrap_or_default();
     let heart = HeartRateDataSummary {
         avg_hr_bpm: positive(hr.workout_avg_hr.or(hr.avg)),
@@ -257,8 +271,9 @@ pub fn activity(workout: &wire::Workout, extra_gear: Option<&wire::Gear>) -> Opt
             country: None,
             timestamp_localization: None,
         },
-        active_durations_data: total.map(|seconds| ActiveDurationsData {
-            activity_seconds: Some(seconds),
+        active_durations_data: (total.is_some() || rest.is_some()).then_some(ActiveDurationsData {
+            activity_seconds: total,
+            rest_seconds: rest,
             ..ActiveDurationsData::default()
         }),
         calories_data: amount(workout.energy_consumption).map(|kcal| CaloriesData {
@@ -276,7 +291,14 @@ pub fn activity(workout: &wire::Workout, extra_gear: Option<&wire::Gear>) -> Opt
         movement_data: (movement != MovementData::default()).then_some(movement),
         power_data: (power != PowerData::default()).then_some(power),
         position_data: (position != PositionData::default()).then_some(position),
-        device_data: device(workout.gear.as_ref().or(extra_gear)),
+        device_data: device(
+            workout
+                .gear
+                .clone()
+                .or_else(|| workout.summary_gear())
+                .as_ref()
+                .or(extra_gear),
+        ),
         ..Activity::default()
     })
 }
