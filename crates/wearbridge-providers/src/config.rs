@@ -15,6 +15,9 @@ pub const SANDBOX_CLIENT_SECRET: &str = "wearbridge-dev-secret";
 /// Push signing secret / verification token the simulator uses in sandbox mode (public on
 /// purpose, like the two above).
 pub const SANDBOX_WEBHOOK_SECRET: &str = "wearbridge-dev-webhook-secret";
+/// API key the simulator expects in sandbox mode where a provider wants one besides the
+/// OAuth token (Suunto's APIM subscription key); public on purpose, like the ones above.
+pub const SANDBOX_API_KEY: &str = "wearbridge-dev-api-key";
 
 /// Which providers this deployment talks to, and how.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,6 +59,10 @@ pub struct ProviderCredentials {
     /// secret, Oura's verification token).
     #[serde(default)]
     pub webhook_secret: Option<SecretString>,
+    /// A key the provider wants on every API call besides the OAuth token, where it issues
+    /// one (Suunto's Azure APIM `Ocp-Apim-Subscription-Key`).
+    #[serde(default)]
+    pub api_key: Option<SecretString>,
 }
 
 impl ProviderCredentials {
@@ -67,6 +74,7 @@ impl ProviderCredentials {
             api_base_url: None,
             auth_base_url: None,
             webhook_secret: Some(SecretString::from(SANDBOX_WEBHOOK_SECRET)),
+            api_key: Some(SecretString::from(SANDBOX_API_KEY)),
         }
     }
 }
@@ -161,6 +169,7 @@ mod tests {
                 api_base_url: None,
                 auth_base_url: None,
                 webhook_secret: None,
+                api_key: None,
             },
         );
         let creds = config.credentials_for("GARMIN");

@@ -68,6 +68,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &withings::MODULE,
     &dexcom::MODULE,
     &crate::strava::MODULE,
+    &crate::suunto::MODULE,
 ];
 
 impl Registry {
@@ -286,6 +287,7 @@ mod tests {
             ("WITHINGS", "withings/", "withings/"),
             ("DEXCOM", "dexcom/", "dexcom/"),
             ("STRAVA", "strava/", "strava/api/v3/"),
+            ("SUUNTO", "suunto/", "suunto/api/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -301,7 +303,8 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA"
+                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA",
+                "SUUNTO"
             ],
             "the order /v2/integrations lists"
         );

@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 8] = [
+pub const LAYOUT: [ProviderLayout; 9] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -79,6 +79,14 @@ pub const LAYOUT: [ProviderLayout; 8] = [
         auth_path: "strava/",
         // `<sim>/strava/api/v3/{athlete,activities,...}`.
         api_path: "strava/api/v3/",
+    },
+    ProviderLayout {
+        terra_id: "SUUNTO",
+        provider: SimProvider::Suunto,
+        // `<sim>/suunto/oauth/{authorize,token,deauthorize}`.
+        auth_path: "suunto/",
+        // `<sim>/suunto/api/{v3/workouts/,247samples/sleep,...}`.
+        api_path: "suunto/api/",
     },
 ];
 

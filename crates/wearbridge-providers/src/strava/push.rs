@@ -156,6 +156,7 @@ mod tests {
             api_base_url: None,
             auth_base_url: None,
             webhook_secret: webhook_secret.map(SecretString::from),
+            api_key: None,
         }
     }
 

@@ -259,6 +259,7 @@ mod tests {
             api_base_url: None,
             auth_base_url: None,
             webhook_secret: None,
+            api_key: None,
         }
     }
 

@@ -91,6 +91,10 @@ crate::connect_test!(strava_connects_through_the_widget, |env| {
     widget_connects_and_backfills(&env, SimProvider::Strava).await;
 });
 
+crate::connect_test!(suunto_connects_through_the_widget, |env| {
+    widget_connects_and_backfills(&env, SimProvider::Suunto).await;
+});
+
 /// Outside sandbox mode the widget offers exactly the providers with credentials in the
 /// configuration (`[providers.OURA]` here), and the integrations listing agrees.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,6 +124,7 @@ async fn outside_sandbox_mode_the_widget_offers_only_configured_providers() {
             api_base_url: None,
             auth_base_url: None,
             webhook_secret: None,
+            api_key: None,
         },
     );
     let cipher = Cipher::from_key_spec(&Cipher::generate_key_spec()).expect("key");
