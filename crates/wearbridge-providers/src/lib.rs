@@ -28,6 +28,7 @@ pub mod record;
 pub mod registry;
 pub mod sandbox;
 pub mod strava;
+pub mod wahoo;
 pub mod whoop;
 pub mod withings;
 pub mod workout;

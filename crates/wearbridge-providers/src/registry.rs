@@ -68,6 +68,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &withings::MODULE,
     &dexcom::MODULE,
     &crate::strava::MODULE,
+    &crate::wahoo::MODULE,
 ];
 
 impl Registry {
