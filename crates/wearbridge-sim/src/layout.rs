@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 8] = [
+pub const LAYOUT: [ProviderLayout; 9] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -79,6 +79,13 @@ pub const LAYOUT: [ProviderLayout; 8] = [
         auth_path: "strava/",
         // `<sim>/strava/api/v3/{athlete,activities,...}`.
         api_path: "strava/api/v3/",
+    },
+    ProviderLayout {
+        terra_id: "WAHOO",
+        provider: SimProvider::Wahoo,
+        // `<sim>/wahoo/oauth/{authorize,token}`, `<sim>/wahoo/v1/{user,workouts,permissions}`.
+        auth_path: "wahoo/",
+        api_path: "wahoo/",
     },
 ];
 

@@ -12,6 +12,7 @@ pub mod oura;
 pub mod polar;
 pub mod sandbox;
 pub mod strava;
+pub mod wahoo;
 pub mod whoop;
 pub mod withings;
 
@@ -45,10 +46,11 @@ pub enum SimProvider {
     Withings,
     Dexcom,
     Strava,
+    Wahoo,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 8] = [
+    pub const ALL: [SimProvider; 9] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
@@ -57,6 +59,7 @@ impl SimProvider {
         SimProvider::Withings,
         SimProvider::Dexcom,
         SimProvider::Strava,
+        SimProvider::Wahoo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl SimProvider {
             Self::Withings => "withings",
             Self::Dexcom => "dexcom",
             Self::Strava => "strava",
+            Self::Wahoo => "wahoo",
         }
     }
 
@@ -83,6 +87,7 @@ impl SimProvider {
             Self::Withings => &withings::Cloud,
             Self::Dexcom => &dexcom::Cloud,
             Self::Strava => &strava::Cloud,
+            Self::Wahoo => &wahoo::Cloud,
         }
     }
 
