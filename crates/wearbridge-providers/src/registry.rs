@@ -287,6 +287,7 @@ mod tests {
             ("WITHINGS", "withings/", "withings/"),
             ("DEXCOM", "dexcom/", "dexcom/"),
             ("STRAVA", "strava/", "strava/api/v3/"),
+            ("WAHOO", "wahoo/", "wahoo/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -302,7 +303,8 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA"
+                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA",
+                "WAHOO",
             ],
             "the order /v2/integrations lists"
         );
