@@ -22,6 +22,7 @@ mod provider_oura;
 mod provider_polar;
 mod provider_sandbox;
 mod provider_strava;
+mod provider_wahoo;
 mod provider_whoop;
 mod provider_widget;
 mod provider_withings;

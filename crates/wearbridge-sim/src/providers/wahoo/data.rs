@@ -35,7 +35,7 @@ fn epoch() -> NaiveDate {
 }
 
 /// Wahoo's user id for a simulated account.
-pub(crate) fn user_id(account: &str) -> i64 {
+pub fn user_id(account: &str) -> i64 {
     match account.parse::<i64>() {
         Ok(number) if (1..1_000_000_000).contains(&number) => number,
         _ => {

@@ -6,6 +6,8 @@
 use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
+pub use super::data::user_id;
+
 use super::data;
 use crate::person::Person;
 use crate::providers::PushMessage;
