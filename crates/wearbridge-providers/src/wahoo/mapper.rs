@@ -50,13 +50,13 @@ pub fn localize(value: DateTime<FixedOffset>, zone: Option<&str>) -> DateTime<Fi
 }
 
 /// Terra's activity type for Wahoo's `workout_type_id` (the Cloud API's "Workout Types"
-/// table). Types without a Terra counterpart (fitness equipment in general, transition,
-/// TICKR offline, mental strength, unknown 255, new values) become "Other" (108).
+/// table); cyclocross, recumbent and track biking are plain biking. Types without a Terra
+/// counterpart (fitness equipment in general, transition, TICKR offline, mental strength,
+/// unknown 255, new values) become "Other" (108).
 pub fn activity_type(workout_type_id: Option<i64>) -> ActivityType {
     match workout_type_id.unwrap_or(255) {
-        0 | 11 => ActivityType::Biking,
-        1 | 67 => ActivityType::Running,
-        3 => ActivityType::Running,
+        0 | 11 | 14 | 16 => ActivityType::Biking,
+        1 | 3 | 67 => ActivityType::Running,
         4 => ActivityType::TrailRunning,
         5 | 19 => ActivityType::TreadmillRunning,
         71 => ActivityType::IndoorRunning,
@@ -67,7 +67,7 @@ pub fn activity_type(workout_type_id: Option<i64>) -> ActivityType {
         10 => ActivityType::Mountaineering,
         12 | 21 | 49 | 61 | 68 => ActivityType::StationaryBiking,
         13 => ActivityType::MountainBiking,
-        14 | 15 | 16 => ActivityType::RoadBiking,
+        15 => ActivityType::RoadBiking,
         17 => ActivityType::Motorbiking,
         20 => ActivityType::Elliptical,
         22 => ActivityType::RowingMachine,

@@ -241,23 +241,20 @@ pub(super) async fn list(
         Err(error) => return refused(error),
     };
     let fields = query(raw.as_deref());
-    let number = |name: &str, default: usize| -> Result<usize, Response> {
+    // `Err(name)`: the parameter that is not a positive integer.
+    let number = |name: &'static str, default: usize| -> Result<usize, &'static str> {
         match fields.get(name).map(|text| text.trim()) {
             None | Some("") => Ok(default),
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| {
-                    refused(crate::providers::common::ApiError::bad_request(format!(
-                        "{name} must be a positive integer"
-                    )))
-                }),
+            Some(text) => text.parse::<usize>().ok().filter(|n| *n >= 1).ok_or(name),
         }
     };
     let (page, per_page) = match (number("page", 1), number("per_page", DEFAULT_PER_PAGE)) {
         (Ok(page), Ok(per_page)) => (page, per_page.min(MAX_PER_PAGE)),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err(name), _) | (_, Err(name)) => {
+            return refused(crate::providers::common::ApiError::bad_request(format!(
+                "{name} must be a positive integer"
+            )));
+        }
     };
     let person = state.sim.person(&account);
     let all = history(&person);

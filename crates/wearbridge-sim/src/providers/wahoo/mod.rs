@@ -161,8 +161,7 @@ fn scope_problem(fields: &[u8]) -> Option<Response> {
             .filter(|one| !one.is_empty())
             .all(|one| SCOPES.contains(&one));
     (!valid).then(|| {
-        ApiError::bad_request(format!("scope must be Wahoo scopes separated by spaces"))
-            .into_response()
+        ApiError::bad_request("scope must be Wahoo scopes separated by spaces").into_response()
     })
 }
 
