@@ -83,7 +83,7 @@ fn newest_first(order: Option<&str>) -> bool {
 
 /// Every workout starting in [`window`] of `range`. Wahoo's list takes no date filter, so
 /// pages are read newest first until one ends before the window, the list's `total` is
-/// reached, or a page comes back short.
+/// reached, or a page comes back short of the `per_page` it states.
 pub async fn list_workouts(
     ctx: &ProviderCtx,
     token: &SecretString,
@@ -91,6 +91,7 @@ pub async fn list_workouts(
 ) -> Result<Vec<wire::Workout>, ProviderError> {
     let (lower, upper) = window(range);
     let mut found = Vec::new();
+    let mut seen: u64 = 0;
     for page in 1..=MAX_PAGES {
         let mut page_url = url(ctx, "v1/workouts")?;
         page_url
@@ -99,6 +100,9 @@ pub async fn list_workouts(
             .append_pair("per_page", &PER_PAGE.to_string());
         let answer: wire::WorkoutPage = get(ctx, page_url, token).await?;
         let count = u64::try_from(answer.workouts.len()).unwrap_or(u64::MAX);
+        seen = seen.saturating_add(count);
+        // A page is short against the size Wahoo says it served (it may cap `per_page`).
+        let page_size = answer.per_page.filter(|size| *size > 0).unwrap_or(PER_PAGE);
         let oldest = answer.workouts.iter().map(|w| w.starts).min();
         let descending = newest_first(answer.order.as_deref());
         found.extend(
@@ -107,10 +111,9 @@ pub async fn list_workouts(
                 .into_iter()
                 .filter(|workout| workout.starts >= lower && workout.starts < upper),
         );
-        let seen = page.saturating_mul(PER_PAGE);
         let past_window = descending && oldest.is_some_and(|oldest| oldest < lower);
-        if count == 0 || count < PER_PAGE || past_window || answer.total.is_some_and(|t| seen >= t)
-        {
+        let listed_all = answer.total.is_some_and(|total| seen >= total);
+        if count == 0 || count < page_size || past_window || listed_all {
             return Ok(found);
         }
     }

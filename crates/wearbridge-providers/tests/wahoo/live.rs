@@ -272,3 +272,34 @@ async fn faults_are_wahoos() {
         Err(ProviderError::Malformed(_))
     ));
 }
+
+#[tokio::test]
+async fn an_older_range_pages_back_through_the_history() {
+    let h = harness().await;
+    let (tokens, ctx) = connect(&h, "wahoo-live-4").await;
+    let person = h.sim.person("wahoo-live-4");
+    let range = FetchRange {
+        start: day(130),
+        end: day(120),
+    };
+    let newer: usize = (0..=131)
+        .map(|back| person.day(day(back)).workouts.len())
+        .sum();
+    h.sim.requests().clear();
+    let records = h
+        .provider
+        .fetch(&ctx, &tokens.access_token, DataType::Activity, range)
+        .await
+        .unwrap_or_else(|error| panic!("workouts: {error}"));
+    let expected: usize = (120..=130)
+        .map(|back| person.day(day(back)).workouts.len())
+        .sum();
+    assert_eq!(records.len(), expected, "every workout of the range");
+    // Pages of 50 down to the page that passes the range's start, and no further.
+    let pages = data_requests(&h);
+    assert!(pages > 1, "{newer} newer workouts take more than a page");
+    assert!(
+        pages <= newer / 50 + 1,
+        "{pages} pages for {newer} workouts"
+    );
+}
