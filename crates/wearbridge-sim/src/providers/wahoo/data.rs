@@ -9,6 +9,7 @@
 //! index`; its summary's id is the workout id + 10¹⁴ (all below 2⁵³).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,7 +26,7 @@ use crate::providers::common::authenticate;
 const DEFAULT_PER_PAGE: usize = 30;
 const MAX_PER_PAGE: usize = 100;
 /// How far back the simulated account's workouts go.
-pub const HISTORY_DAYS: i64 = 400;
+pub const HISTORY_DAYS: i64 = 1_000;
 const USER_MODULUS: i64 = 1_000_000;
 const DAY_FACTOR: i64 = 100_000_000;
 const SUMMARY_OFFSET: i64 = 100_000_000_000_000;
@@ -207,27 +208,50 @@ fn query(raw: Option<&str>) -> HashMap<String, String> {
         .collect()
 }
 
-/// Every ended workout of the history, newest first.
-fn history(person: &Person) -> Vec<(NaiveDate, usize, Workout)> {
-    let now = now_in(person);
-    let today = now.date_naive();
-    let mut found = Vec::new();
-    for back in 0..=HISTORY_DAYS {
-        let Some(day) = today.checked_sub_days(Days::new(back.unsigned_abs())) else {
-            break;
-        };
-        let mut workouts: Vec<_> = person
-            .day(day)
-            .workouts
-            .into_iter()
-            .enumerate()
-            .filter(|(_, w)| w.end <= now)
-            .map(|(index, w)| (day, index, w))
-            .collect();
-        workouts.reverse();
-        found.extend(workouts);
+/// One workout of an account's history: its day, its index in the day, and its end.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Listed {
+    date: NaiveDate,
+    index: usize,
+    end: DateTime<FixedOffset>,
+}
+
+/// Each account's workout history (every workout of [`HISTORY_DAYS`], newest first), kept
+/// for the local day it was built on: the list's `total` needs all of it, and building it
+/// generates a thousand days of the person, so once a day is enough.
+#[derive(Debug, Default)]
+pub(crate) struct HistoryCache {
+    inner: Mutex<HashMap<String, (NaiveDate, Arc<Vec<Listed>>)>>,
+}
+
+impl HistoryCache {
+    /// The history of `account` (built now unless built earlier today).
+    fn of(&self, person: &Person, account: &str) -> Arc<Vec<Listed>> {
+        let today = now_in(person).date_naive();
+        let lock = || self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((built, history)) = lock().get(account)
+            && *built == today
+        {
+            return Arc::clone(history);
+        }
+        let mut found = Vec::new();
+        for back in 0..=HISTORY_DAYS {
+            let Some(day) = today.checked_sub_days(Days::new(back.unsigned_abs())) else {
+                break;
+            };
+            let workouts = person.day(day).workouts;
+            for (index, workout) in workouts.iter().enumerate().rev() {
+                found.push(Listed {
+                    date: day,
+                    index,
+                    end: workout.end,
+                });
+            }
+        }
+        let history = Arc::new(found);
+        lock().insert(account.to_owned(), (today, Arc::clone(&history)));
+        history
     }
-    found
 }
 
 /// `GET /v1/workouts?page&per_page`: newest first, with summaries, and the list's `total`.
@@ -257,13 +281,21 @@ pub(super) async fn list(
         }
     };
     let person = state.sim.person(&account);
-    let all = history(&person);
-    let workouts: Vec<Value> = all
+    let now = now_in(&person);
+    let history = state.history.of(&person, &account);
+    let ended: Vec<&Listed> = history.iter().filter(|one| one.end <= now).collect();
+    let workouts: Vec<Value> = ended
         .iter()
         .skip(page.saturating_sub(1).saturating_mul(per_page))
         .take(per_page)
-        .map(|(date, index, w)| workout_json(&person, &account, *date, *index, w, true))
+        .filter_map(|one| {
+            let workout = person.day(one.date).workouts.into_iter().nth(one.index)?;
+            Some(workout_json(
+                &person, &account, one.date, one.index, &workout, true,
+            ))
+        })
         .collect();
+    let all = ended;
     axum::Json(json!({
         "workouts": workouts,
         "total": all.len(),

@@ -134,6 +134,7 @@ pub fn rate_limit_response(reset_s: u64) -> Response {
 struct WahooState {
     oauth: Arc<OAuthServer>,
     sim: Arc<SimState>,
+    history: Arc<data::HistoryCache>,
 }
 
 pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
@@ -146,7 +147,11 @@ pub(crate) fn router(oauth: Arc<OAuthServer>, sim: Arc<SimState>) -> Router {
         .route(&api("/workouts"), get(data::list))
         .route(&api("/workouts/{id}"), get(data::workout))
         .route(&api("/workouts/{id}/workout_summary"), get(data::summary))
-        .with_state(WahooState { oauth, sim })
+        .with_state(WahooState {
+            oauth,
+            sim,
+            history: Arc::new(data::HistoryCache::default()),
+        })
 }
 
 /// `Some(refusal)` unless `scope` (form or query) is a space-separated list of Wahoo scopes.
