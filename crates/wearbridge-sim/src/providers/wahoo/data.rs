@@ -221,8 +221,11 @@ pub(crate) struct Listed {
 /// generates a thousand days of the person, so once a day is enough.
 #[derive(Debug, Default)]
 pub(crate) struct HistoryCache {
-    inner: Mutex<HashMap<String, (NaiveDate, Arc<Vec<Listed>>)>>,
+    inner: Mutex<HashMap<String, Built>>,
 }
+
+/// A history and the local day it was built on.
+type Built = (NaiveDate, Arc<Vec<Listed>>);
 
 impl HistoryCache {
     /// The history of `account` (built now unless built earlier today).
