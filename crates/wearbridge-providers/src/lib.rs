@@ -29,6 +29,7 @@ pub mod registry;
 pub mod sandbox;
 pub mod strava;
 pub mod suunto;
+pub mod wahoo;
 pub mod whoop;
 pub mod withings;
 pub mod workout;

@@ -69,6 +69,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &dexcom::MODULE,
     &crate::strava::MODULE,
     &crate::suunto::MODULE,
+    &crate::wahoo::MODULE,
 ];
 
 impl Registry {
@@ -288,6 +289,7 @@ mod tests {
             ("DEXCOM", "dexcom/", "dexcom/"),
             ("STRAVA", "strava/", "strava/api/v3/"),
             ("SUUNTO", "suunto/", "suunto/api/"),
+            ("WAHOO", "wahoo/", "wahoo/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -304,7 +306,7 @@ mod tests {
             ids,
             [
                 "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA",
-                "SUUNTO"
+                "SUUNTO", "WAHOO",
             ],
             "the order /v2/integrations lists"
         );

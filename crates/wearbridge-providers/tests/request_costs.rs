@@ -29,8 +29,8 @@ const ACCOUNT: &str = "request-costs-1";
 const SPANS: [u64; 3] = [1, 7, 30];
 /// Providers the registry must offer in sandbox mode (all of them are checked).
 /// Not STRAVA: its reads follow its activities even on one day; `tests/strava/live.rs` counts them.
-const PROVIDERS: [&str; 8] = [
-    "DEXCOM", "GARMIN", "OURA", "POLAR", "SANDBOX", "SUUNTO", "WHOOP", "WITHINGS",
+const PROVIDERS: [&str; 9] = [
+    "DEXCOM", "GARMIN", "OURA", "POLAR", "SANDBOX", "SUUNTO", "WAHOO", "WHOOP", "WITHINGS",
 ];
 /// (provider, type) fetched without any request, charged nothing: SUUNTO's athlete is the
 /// username its token named (Suunto has no profile endpoint).
@@ -51,11 +51,14 @@ const WITHINGS_PAGES: &str = "simulator pages of 10 items";
 /// synthetic person that is one page on some calendar days and two on others (CI failed
 /// on 2026-12-07 with "sent 2, charged 1"), so only the single day is held exact.
 const WHOOP_WORKOUT_PAGES: &str = "25 workouts a page; a month may hold more";
+/// Why WAHOO's workouts may: its list has no date filter, so pages of 50 are read newest
+/// first down to the range; the cost charges the first page only.
+const WAHOO_WORKOUT_PAGES: &str = "50 workouts a page, newest first, down to the range";
 
 /// (provider, type, why the count may exceed the cost): paging that follows the data,
 /// never on a single day (one day fits one page everywhere, so 1-day fetches must match
 /// exactly).
-const MAY_EXCEED: [(&str, DataType, &str); 9] = [
+const MAY_EXCEED: [(&str, DataType, &str); 10] = [
     ("OURA", DataType::Activity, OURA_PAGES),
     ("OURA", DataType::Body, OURA_PAGES),
     ("OURA", DataType::Daily, OURA_PAGES),
@@ -65,6 +68,7 @@ const MAY_EXCEED: [(&str, DataType, &str); 9] = [
     ("WITHINGS", DataType::Body, WITHINGS_PAGES),
     ("WITHINGS", DataType::Daily, WITHINGS_PAGES),
     ("WITHINGS", DataType::Sleep, WITHINGS_PAGES),
+    ("WAHOO", DataType::Activity, WAHOO_WORKOUT_PAGES),
 ];
 
 /// The ranges fetched: `SPANS` days ending two days before today (UTC), so no range holds

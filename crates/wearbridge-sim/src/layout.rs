@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 9] = [
+pub const LAYOUT: [ProviderLayout; 10] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -87,6 +87,13 @@ pub const LAYOUT: [ProviderLayout; 9] = [
         auth_path: "suunto/",
         // `<sim>/suunto/api/{v3/workouts/,247samples/sleep,...}`.
         api_path: "suunto/api/",
+    },
+    ProviderLayout {
+        terra_id: "WAHOO",
+        provider: SimProvider::Wahoo,
+        // `<sim>/wahoo/oauth/{authorize,token}`, `<sim>/wahoo/v1/{user,workouts,permissions}`.
+        auth_path: "wahoo/",
+        api_path: "wahoo/",
     },
 ];
 

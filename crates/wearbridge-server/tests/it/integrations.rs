@@ -16,6 +16,7 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
     assert_eq!(list["providers"], serde_json::json!(ids));
     for id in [
         "SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS", "DEXCOM", "STRAVA", "SUUNTO",
+        "SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS", "DEXCOM", "STRAVA", "WAHOO",
     ] {
         assert!(ids.contains(&id), "{id} is registered");
     }

@@ -24,6 +24,7 @@ mod provider_polar;
 mod provider_sandbox;
 mod provider_strava;
 mod provider_suunto;
+mod provider_wahoo;
 mod provider_whoop;
 mod provider_widget;
 mod provider_withings;

@@ -13,6 +13,7 @@ pub mod polar;
 pub mod sandbox;
 pub mod strava;
 pub mod suunto;
+pub mod wahoo;
 pub mod whoop;
 pub mod withings;
 
@@ -47,10 +48,11 @@ pub enum SimProvider {
     Dexcom,
     Strava,
     Suunto,
+    Wahoo,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 9] = [
+    pub const ALL: [SimProvider; 10] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
@@ -60,6 +62,7 @@ impl SimProvider {
         SimProvider::Dexcom,
         SimProvider::Strava,
         SimProvider::Suunto,
+        SimProvider::Wahoo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +76,7 @@ impl SimProvider {
             Self::Dexcom => "dexcom",
             Self::Strava => "strava",
             Self::Suunto => "suunto",
+            Self::Wahoo => "wahoo",
         }
     }
 
@@ -88,6 +92,7 @@ impl SimProvider {
             Self::Dexcom => &dexcom::Cloud,
             Self::Strava => &strava::Cloud,
             Self::Suunto => &suunto::Cloud,
+            Self::Wahoo => &wahoo::Cloud,
         }
     }
 
