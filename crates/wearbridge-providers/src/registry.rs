@@ -68,6 +68,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &withings::MODULE,
     &dexcom::MODULE,
     &crate::strava::MODULE,
+    &crate::google_health::MODULE,
 ];
 
 impl Registry {
@@ -286,6 +287,7 @@ mod tests {
             ("WITHINGS", "withings/", "withings/"),
             ("DEXCOM", "dexcom/", "dexcom/"),
             ("STRAVA", "strava/", "strava/api/v3/"),
+            ("GOOGLE_HEALTH", "google_health/", "google_health/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -301,7 +303,15 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA"
+                "SANDBOX",
+                "WHOOP",
+                "GARMIN",
+                "OURA",
+                "POLAR",
+                "WITHINGS",
+                "DEXCOM",
+                "STRAVA",
+                "GOOGLE_HEALTH",
             ],
             "the order /v2/integrations lists"
         );
@@ -334,6 +344,13 @@ mod tests {
             ("WITHINGS", app(Rate::per(120, minute))),
             ("DEXCOM", app(Rate::per(60_000, Duration::from_secs(3_600)))),
             ("STRAVA", app(Rate::per(100, Duration::from_secs(900)))),
+            (
+                "GOOGLE_HEALTH",
+                ProviderBudget {
+                    app: Some(Rate::per(120_000, minute)),
+                    user: Some(Rate::per(300, minute)),
+                },
+            ),
         ];
         for (id, budget) in expected {
             let module = MODULES.iter().find(|module| module.info.id == id);
