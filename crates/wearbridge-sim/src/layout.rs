@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 8] = [
+pub const LAYOUT: [ProviderLayout; 9] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -79,6 +79,13 @@ pub const LAYOUT: [ProviderLayout; 8] = [
         auth_path: "strava/",
         // `<sim>/strava/api/v3/{athlete,activities,...}`.
         api_path: "strava/api/v3/",
+    },
+    ProviderLayout {
+        terra_id: "GOOGLE_HEALTH",
+        provider: SimProvider::GoogleHealth,
+        // `<sim>/google_health/{o/oauth2/v2/auth,token,revoke}` and `.../v4/users/me/...`.
+        auth_path: "google_health/",
+        api_path: "google_health/",
     },
 ];
 

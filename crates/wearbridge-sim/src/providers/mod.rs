@@ -8,6 +8,7 @@
 pub(crate) mod common;
 pub mod dexcom;
 pub mod garmin;
+pub mod google_health;
 pub mod oura;
 pub mod polar;
 pub mod sandbox;
@@ -45,10 +46,12 @@ pub enum SimProvider {
     Withings,
     Dexcom,
     Strava,
+    #[serde(rename = "google_health")]
+    GoogleHealth,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 8] = [
+    pub const ALL: [SimProvider; 9] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
@@ -57,6 +60,7 @@ impl SimProvider {
         SimProvider::Withings,
         SimProvider::Dexcom,
         SimProvider::Strava,
+        SimProvider::GoogleHealth,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +73,7 @@ impl SimProvider {
             Self::Withings => "withings",
             Self::Dexcom => "dexcom",
             Self::Strava => "strava",
+            Self::GoogleHealth => "google_health",
         }
     }
 
@@ -83,6 +88,7 @@ impl SimProvider {
             Self::Withings => &withings::Cloud,
             Self::Dexcom => &dexcom::Cloud,
             Self::Strava => &strava::Cloud,
+            Self::GoogleHealth => &google_health::Cloud,
         }
     }
 
@@ -365,6 +371,11 @@ mod tests {
                 SimProvider::Strava,
                 strava::AUTHORIZE_PATH,
                 strava::TOKEN_PATH,
+            ),
+            (
+                SimProvider::GoogleHealth,
+                google_health::AUTHORIZE_PATH,
+                google_health::REVOKE_PATH,
             ),
         ];
         for (provider, authorize, token) in cases {
