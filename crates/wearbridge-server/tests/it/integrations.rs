@@ -15,7 +15,15 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
         .collect();
     assert_eq!(list["providers"], serde_json::json!(ids));
     for id in [
-        "SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS", "DEXCOM", "STRAVA",
+        "SANDBOX",
+        "GARMIN",
+        "OURA",
+        "POLAR",
+        "WHOOP",
+        "WITHINGS",
+        "DEXCOM",
+        "STRAVA",
+        "GOOGLE_HEALTH",
     ] {
         assert!(ids.contains(&id), "{id} is registered");
     }

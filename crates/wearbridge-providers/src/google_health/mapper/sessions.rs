@@ -207,9 +207,10 @@ pub fn sleep(point: &wire::DataPoint) -> Option<Sleep> {
                 duration_in_bed_seconds: minutes(summary.minutes_in_sleep_period).or(Some(in_bed)),
                 duration_unmeasurable_sleep_seconds: None,
             }),
+            // Percent, as Terra's schema counts it (0–100).
             sleep_efficiency: minutes(summary.minutes_asleep)
                 .filter(|_| in_bed > 0.0)
-                .map(|asleep| (asleep / in_bed).min(1.0)),
+                .map(|asleep| (asleep / in_bed * 100.0).min(100.0)),
             hypnogram_samples: Some(hypnogram),
         }),
         device_data: Some(device(&[point])),

@@ -16,6 +16,8 @@
 
 mod data;
 
+pub use data::health_user_id;
+
 #[cfg(test)]
 mod tests;
 
