@@ -63,6 +63,10 @@ pub fn activity(point: &wire::DataPoint) -> Option<Activity> {
         })
         .collect::<Vec<_>>()
     });
+    let average_bpm = metrics
+        .average_heart_rate_beats_per_minute
+        .filter(|bpm| *bpm > 0)
+        .map(|bpm| bpm as f64);
     Some(Activity {
         metadata: ActivityMetadata {
             summary_id: id.to_owned(),
@@ -109,12 +113,9 @@ pub fn activity(point: &wire::DataPoint) -> Option<Activity> {
                 ..MovementData::default()
             }
         }),
-        heart_rate_data: Some(HeartRateData {
+        heart_rate_data: (average_bpm.is_some() || zones.is_some()).then(|| HeartRateData {
             summary: Some(HeartRateDataSummary {
-                avg_hr_bpm: metrics
-                    .average_heart_rate_beats_per_minute
-                    .filter(|bpm| *bpm > 0)
-                    .map(|bpm| bpm as f64),
+                avg_hr_bpm: average_bpm,
                 hr_zone_data: zones,
                 ..HeartRateDataSummary::default()
             }),
@@ -138,9 +139,14 @@ fn sleep_level(kind: Option<&str>) -> SleepLevel {
     }
 }
 
-/// Seconds in stages of `kinds`; `None` when the sleep has no stages.
+/// Seconds in stages of `kinds`; `None` when the sleep has no stages, or when it is a
+/// classic sleep and `kinds` are staged-sleep levels (a classic sleep does not measure
+/// light, deep or REM sleep: unknown, not zero).
 fn stage_seconds(sleep: &wire::Sleep, kinds: &[&str]) -> Option<f64> {
-    if sleep.stages.is_empty() {
+    let staged_only = kinds
+        .iter()
+        .all(|kind| matches!(*kind, "LIGHT" | "DEEP" | "REM"));
+    if sleep.stages.is_empty() || (staged_only && sleep.kind.as_deref() == Some("CLASSIC")) {
         return None;
     }
     Some(
@@ -149,7 +155,7 @@ fn stage_seconds(sleep: &wire::Sleep, kinds: &[&str]) -> Option<f64> {
             .iter()
             .filter(|stage| stage.kind.as_deref().is_some_and(|kind| kinds.contains(&kind)))
             .map(|stage| (stage.end_time - stage.start_time).num_seconds().max(0) as f64)
-            .sum(),
+            .fold(0.0, |total, seconds| total + seconds),
     )
 }
 
