@@ -29,8 +29,15 @@ const ACCOUNT: &str = "request-costs-1";
 const SPANS: [u64; 3] = [1, 7, 30];
 /// Providers the registry must offer in sandbox mode (all of them are checked).
 /// Not STRAVA: its reads follow its activities even on one day; `tests/strava/live.rs` counts them.
-const PROVIDERS: [&str; 7] = [
-    "DEXCOM", "GARMIN", "OURA", "POLAR", "SANDBOX", "WHOOP", "WITHINGS",
+const PROVIDERS: [&str; 8] = [
+    "DEXCOM",
+    "GARMIN",
+    "GOOGLE_HEALTH",
+    "OURA",
+    "POLAR",
+    "SANDBOX",
+    "WHOOP",
+    "WITHINGS",
 ];
 
 /// Why OURA may send more than charged: the simulator pages collections by 10 documents and
@@ -48,11 +55,16 @@ const WITHINGS_PAGES: &str = "simulator pages of 10 items";
 /// synthetic person that is one page on some calendar days and two on others (CI failed
 /// on 2026-12-07 with "sent 2, charged 1"), so only the single day is held exact.
 const WHOOP_WORKOUT_PAGES: &str = "25 workouts a page; a month may hold more";
+/// Why GOOGLE_HEALTH's exercise and sleep may: Google pages them by at most 25, and a
+/// month holds about 30 nights and as many workouts.
+const GOOGLE_SESSION_PAGES: &str = "exercise and sleep pages hold at most 25";
 
 /// (provider, type, why the count may exceed the cost): paging that follows the data,
 /// never on a single day (one day fits one page everywhere, so 1-day fetches must match
 /// exactly).
-const MAY_EXCEED: [(&str, DataType, &str); 9] = [
+const MAY_EXCEED: [(&str, DataType, &str); 11] = [
+    ("GOOGLE_HEALTH", DataType::Activity, GOOGLE_SESSION_PAGES),
+    ("GOOGLE_HEALTH", DataType::Sleep, GOOGLE_SESSION_PAGES),
     ("OURA", DataType::Activity, OURA_PAGES),
     ("OURA", DataType::Body, OURA_PAGES),
     ("OURA", DataType::Daily, OURA_PAGES),
