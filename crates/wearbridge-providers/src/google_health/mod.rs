@@ -70,8 +70,7 @@ pub fn map_source(path: &str, body: &str) -> Result<Vec<TerraRecordData>, MapSou
     })?;
     let page: wire::ListPage =
         serde_json::from_str(body).map_err(|error| MapSourceError::Body(error.to_string()))?;
-    let data_type = push::terra_type(kind.id).ok_or_else(|| {
-        MapSourceError::UnknownPath(format!("{} has no Terra mapping", kind.id))
-    })?;
+    let data_type = push::terra_type(kind.id)
+        .ok_or_else(|| MapSourceError::UnknownPath(format!("{} has no Terra mapping", kind.id)))?;
     Ok(adapter::map(data_type, &page.data_points))
 }

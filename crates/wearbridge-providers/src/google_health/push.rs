@@ -72,10 +72,20 @@ pub fn handle(
 /// The Terra type a Google Health data type feeds; `None` for types we do not read.
 pub fn terra_type(data_type: &str) -> Option<DataType> {
     match data_type {
-        "steps" | "distance" | "floors" | "altitude" | "active-energy-burned"
-        | "basal-energy-burned" | "heart-rate" => Some(DataType::Daily),
-        "weight" | "body-fat" | "heart-rate-variability" | "daily-heart-rate-variability"
-        | "oxygen-saturation" | "daily-oxygen-saturation" | "core-body-temperature"
+        "steps"
+        | "distance"
+        | "floors"
+        | "altitude"
+        | "active-energy-burned"
+        | "basal-energy-burned"
+        | "heart-rate" => Some(DataType::Daily),
+        "weight"
+        | "body-fat"
+        | "heart-rate-variability"
+        | "daily-heart-rate-variability"
+        | "oxygen-saturation"
+        | "daily-oxygen-saturation"
+        | "core-body-temperature"
         | "daily-resting-heart-rate" => Some(DataType::Body),
         "sleep" => Some(DataType::Sleep),
         "exercise" => Some(DataType::Activity),
@@ -172,7 +182,10 @@ mod tests {
             answer(Some(SECRET), Some("Bearer other"), probe),
             Err(PushError::BadSignature)
         );
-        assert_eq!(answer(None, Some(SECRET), probe), Err(PushError::BadSignature));
+        assert_eq!(
+            answer(None, Some(SECRET), probe),
+            Err(PushError::BadSignature)
+        );
     }
 
     #[test]
@@ -202,7 +215,11 @@ mod tests {
             Ok(PushAnswer::Items(Vec::new()))
         );
         assert_eq!(
-            answer(Some(SECRET), Some(SECRET), &body("UPSERT", "electrocardiogram")),
+            answer(
+                Some(SECRET),
+                Some(SECRET),
+                &body("UPSERT", "electrocardiogram")
+            ),
             Ok(PushAnswer::Items(Vec::new()))
         );
         assert!(matches!(

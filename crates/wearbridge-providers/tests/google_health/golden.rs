@@ -95,7 +95,10 @@ fn the_walk_keeps_millimetres_as_metres_and_its_log_id() {
         at(walk, "/calories_data/total_burned_calories"),
         128.0
     ));
-    assert!(close(at(walk, "/active_durations_data/activity_seconds"), 3600.0));
+    assert!(close(
+        at(walk, "/active_durations_data/activity_seconds"),
+        3600.0
+    ));
 }
 
 #[test]
@@ -113,9 +116,18 @@ fn classic_sleep_counts_restless_as_awake_and_keeps_the_nap_flag() {
     );
     // 112 minutes asleep, 6 restless (awake), 118 in bed: Fitbit's own summary.
     let durations = at(main, "/sleep_durations_data");
-    assert!(close(at(durations, "/asleep/duration_asleep_state_seconds"), 6720.0));
-    assert!(close(at(durations, "/awake/duration_awake_state_seconds"), 360.0));
-    assert!(close(at(durations, "/other/duration_in_bed_seconds"), 7080.0));
+    assert!(close(
+        at(durations, "/asleep/duration_asleep_state_seconds"),
+        6720.0
+    ));
+    assert!(close(
+        at(durations, "/awake/duration_awake_state_seconds"),
+        360.0
+    ));
+    assert!(close(
+        at(durations, "/other/duration_in_bed_seconds"),
+        7080.0
+    ));
     let hypnogram = at(durations, "/hypnogram_samples");
     assert_eq!(at(hypnogram, "/0/level"), 2, "ASLEEP is Terra's sleeping");
     assert_eq!(at(hypnogram, "/1/level"), 1, "RESTLESS is awake");
@@ -151,9 +163,19 @@ fn steps_fall_on_the_local_day_of_their_offset() {
     assert_eq!(at(&fitbit[0], "/distance_data/steps"), 59);
     let heart = data("heart_rate_fitbit");
     let samples = at(&heart[0], "/heart_rate_data/detailed/hr_samples");
-    assert_eq!(samples.as_array().map(Vec::len), Some(5), "every minute reading");
-    assert!(close(at(&heart[0], "/heart_rate_data/summary/max_hr_bpm"), 65.0));
-    assert!(close(at(&heart[0], "/heart_rate_data/summary/min_hr_bpm"), 63.0));
+    assert_eq!(
+        samples.as_array().map(Vec::len),
+        Some(5),
+        "every minute reading"
+    );
+    assert!(close(
+        at(&heart[0], "/heart_rate_data/summary/max_hr_bpm"),
+        65.0
+    ));
+    assert!(close(
+        at(&heart[0], "/heart_rate_data/summary/min_hr_bpm"),
+        63.0
+    ));
 }
 
 #[test]
@@ -167,17 +189,38 @@ fn body_keeps_rmssd_sdnn_spo2_and_temperature_apart() {
     );
     let sample = at(body, "/measurements_data/measurements/0");
     assert!(close(at(sample, "/weight_kg"), 72.45), "grams to kg");
-    assert!(close(at(sample, "/bodyfat_percentage"), 18.4), "same instant, one sample");
+    assert!(
+        close(at(sample, "/bodyfat_percentage"), 18.4),
+        "same instant, one sample"
+    );
     let summary = at(body, "/heart_data/heart_rate_data/summary");
     assert!(close(at(summary, "/resting_hr_bpm"), 54.0));
-    assert!(close(at(summary, "/avg_hrv_rmssd"), 43.1), "Google's daily RMSSD");
-    assert!(close(at(summary, "/avg_hrv_sdnn"), 58.9), "SDNN only from its own field");
+    assert!(
+        close(at(summary, "/avg_hrv_rmssd"), 43.1),
+        "Google's daily RMSSD"
+    );
+    assert!(
+        close(at(summary, "/avg_hrv_sdnn"), 58.9),
+        "SDNN only from its own field"
+    );
     let detailed = at(body, "/heart_data/heart_rate_data/detailed");
-    assert_eq!(at(detailed, "/hrv_samples_rmssd").as_array().map(Vec::len), Some(2));
-    assert_eq!(at(detailed, "/hrv_samples_sdnn").as_array().map(Vec::len), Some(1));
-    assert!(close(at(body, "/oxygen_data/avg_saturation_percentage"), 95.8));
+    assert_eq!(
+        at(detailed, "/hrv_samples_rmssd").as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        at(detailed, "/hrv_samples_sdnn").as_array().map(Vec::len),
+        Some(1)
+    );
     assert!(close(
-        at(body, "/temperature_data/body_temperature_samples/0/temperature_celsius"),
+        at(body, "/oxygen_data/avg_saturation_percentage"),
+        95.8
+    ));
+    assert!(close(
+        at(
+            body,
+            "/temperature_data/body_temperature_samples/0/temperature_celsius"
+        ),
         36.7
     ));
 }
@@ -200,7 +243,11 @@ fn nutrition_sums_macros_and_drinks() {
 
 #[test]
 fn unknown_paths_and_bodies_are_clear_errors() {
-    let ecg = map_source("GOOGLE_HEALTH", &format!("{BASE}/electrocardiogram/dataPoints"), "{}");
+    let ecg = map_source(
+        "GOOGLE_HEALTH",
+        &format!("{BASE}/electrocardiogram/dataPoints"),
+        "{}",
+    );
     assert!(matches!(ecg, Err(MapSourceError::UnknownPath(_))));
     let bad = map_source("GOOGLE_HEALTH", &format!("{BASE}/steps/dataPoints"), "[1]");
     assert!(matches!(bad, Err(MapSourceError::Body(_))));

@@ -75,7 +75,11 @@ crate::connect_test!(
             "access_type=offline",
             "prompt=consent",
         ] {
-            assert!(authorize.path.contains(param), "{param}: {}", authorize.path);
+            assert!(
+                authorize.path.contains(param),
+                "{param}: {}",
+                authorize.path
+            );
         }
 
         // Backfill: every supported type, schema-valid, matching the person.
@@ -90,7 +94,9 @@ crate::connect_test!(
         }
         let person = env.sim().person(account);
         let checked = connected - Days::new(1);
-        let daily = env.data_between(&dev, "daily", &user, checked, checked).await;
+        let daily = env
+            .data_between(&dev, "daily", &user, checked, checked)
+            .await;
         assert_eq!(
             daily[0]["distance_data"]["steps"].as_u64(),
             Some(u64::from(person.day(checked).total_steps())),
@@ -127,10 +133,15 @@ crate::connect_test!(
             .data_between(&dev, "daily", &user, yesterday, yesterday)
             .await;
         assert_eq!(
-            pushed.first().and_then(|day| day["distance_data"]["steps"].as_u64()),
+            pushed
+                .first()
+                .and_then(|day| day["distance_data"]["steps"].as_u64()),
             Some(u64::from(person.day(yesterday).total_steps()))
         );
-        assert!(env.events(&dev, "daily").await.len() > before, "a data event");
+        assert!(
+            env.events(&dev, "daily").await.len() > before,
+            "a data event"
+        );
 
         // The types Google does not notify are polled.
         let services = env.state().services();

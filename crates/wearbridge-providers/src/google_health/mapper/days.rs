@@ -8,9 +8,9 @@ use chrono::{FixedOffset, NaiveDate};
 use wearbridge_model::{
     Body, BodyMetadata, CaloriesData, Daily, DailyDistanceData, DailyMetadata, HeartData,
     HeartRateData, HeartRateDataDetailed, HeartRateDataSample, HeartRateDataSummary,
-    HeartRateVariabilityDataSampleRmssd, HeartRateVariabilityDataSampleSdnn,
-    MeasurementDataSample, MeasurementsData, OxygenData, OxygenSaturationSample,
-    OxygenSaturationType, TemperatureData, TemperatureSample, Timestamp, UploadType,
+    HeartRateVariabilityDataSampleRmssd, HeartRateVariabilityDataSampleSdnn, MeasurementDataSample,
+    MeasurementsData, OxygenData, OxygenSaturationSample, OxygenSaturationType, TemperatureData,
+    TemperatureSample, Timestamp, UploadType,
 };
 
 use super::{day_bounds, device, mean, non_negative, sum, ts, wire};
@@ -285,13 +285,14 @@ pub fn bodies(points: &[wire::DataPoint]) -> Vec<Body> {
                     end_time,
                     timestamp_localization: None,
                 },
-                measurements_data: (!(day.weights.is_empty() && day.body_fat.is_empty()))
-                    .then(|| MeasurementsData {
+                measurements_data: (!(day.weights.is_empty() && day.body_fat.is_empty())).then(
+                    || MeasurementsData {
                         measurements: Some(measurements(&day)),
                         day_avg_weight_kg: mean(&weights),
                         day_avg_bodyfat_percentage: mean(&fat),
                         ..MeasurementsData::default()
-                    }),
+                    },
+                ),
                 heart_data: Some(HeartData {
                     heart_rate_data: Some(HeartRateData {
                         summary: Some(HeartRateDataSummary {

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use wearbridge_model::{
-    ActiveDurationsData, Activity, ActivityMetadata, ActivityType, AsleepDurations,
-    AwakeDurations, CaloriesData, DistanceData, DistanceDataSummary, DrinkSample, ElevationData,
-    HeartRateData, HeartRateDataSummary, HeartRateZoneData, MovementData, Nutrition,
-    NutritionMacros, NutritionMetadata, NutritionSummary, NutritionUnits, OtherSleepDurations,
-    Sleep, SleepDurationsData, SleepHypnogramSample, SleepLevel, SleepMetadata, SleepUploadType,
+    ActiveDurationsData, Activity, ActivityMetadata, ActivityType, AsleepDurations, AwakeDurations,
+    CaloriesData, DistanceData, DistanceDataSummary, DrinkSample, ElevationData, HeartRateData,
+    HeartRateDataSummary, HeartRateZoneData, MovementData, Nutrition, NutritionMacros,
+    NutritionMetadata, NutritionSummary, NutritionUnits, OtherSleepDurations, Sleep,
+    SleepDurationsData, SleepHypnogramSample, SleepLevel, SleepMetadata, SleepUploadType,
     UploadType,
 };
 
@@ -153,14 +153,21 @@ fn stage_seconds(sleep: &wire::Sleep, kinds: &[&str]) -> Option<f64> {
         sleep
             .stages
             .iter()
-            .filter(|stage| stage.kind.as_deref().is_some_and(|kind| kinds.contains(&kind)))
+            .filter(|stage| {
+                stage
+                    .kind
+                    .as_deref()
+                    .is_some_and(|kind| kinds.contains(&kind))
+            })
             .map(|stage| (stage.end_time - stage.start_time).num_seconds().max(0) as f64)
             .fold(0.0, |total, seconds| total + seconds),
     )
 }
 
 fn minutes(value: Option<i64>) -> Option<f64> {
-    value.filter(|minutes| *minutes >= 0).map(|m| m as f64 * 60.0)
+    value
+        .filter(|minutes| *minutes >= 0)
+        .map(|m| m as f64 * 60.0)
 }
 
 /// One sleep session with its hypnogram; `None` for a point that is not a sleep.

@@ -24,7 +24,10 @@ fn days_follow_each_points_own_offset() {
     assert_eq!(days.len(), 1);
     let day = &days[0];
     assert_eq!(
-        day.metadata.start_time.to_datetime().map(|t| t.to_rfc3339()),
+        day.metadata
+            .start_time
+            .to_datetime()
+            .map(|t| t.to_rfc3339()),
         Some("2026-05-01T00:00:00-07:00".to_owned())
     );
     let distance = day.distance_data.clone().unwrap_or_default();
@@ -32,7 +35,10 @@ fn days_follow_each_points_own_offset() {
     assert_eq!(distance.distance_meters, Some(31.0));
     let calories = day.calories_data.clone().unwrap_or_default();
     assert_eq!(calories.net_activity_calories, Some(3.5));
-    assert_eq!(calories.total_burned_calories, None, "no basal burn, no total");
+    assert_eq!(
+        calories.total_burned_calories, None,
+        "no basal burn, no total"
+    );
 }
 
 #[test]

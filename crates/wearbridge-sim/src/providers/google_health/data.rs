@@ -20,9 +20,11 @@ const MAX_SPAN_DAYS: i64 = 400;
 
 /// The account's `healthUserId`: a stable 20-digit id derived from the account name.
 pub fn health_user_id(account: &str) -> String {
-    let hash = account.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = account
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
     format!("{hash:020}")
 }
 
@@ -33,7 +35,8 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
         StatusCode::NOT_FOUND => "NOT_FOUND",
         _ => "UNKNOWN",
     };
-    let body = json!({"error": {"code": status.as_u16(), "message": message.into(), "status": name}});
+    let body =
+        json!({"error": {"code": status.as_u16(), "message": message.into(), "status": name}});
     (status, Json(body)).into_response()
 }
 
@@ -58,14 +61,25 @@ pub(super) async fn identity(State(state): State<GoogleState>, headers: HeaderMa
 fn filter_field(data_type: &str) -> Option<&'static str> {
     Some(match data_type {
         "sleep" => "interval.civil_end_time",
-        "steps" | "distance" | "floors" | "active-energy-burned" | "basal-energy-burned"
-        | "exercise" | "nutrition-log" | "hydration-log" | "altitude" => {
-            "interval.civil_start_time"
+        "steps"
+        | "distance"
+        | "floors"
+        | "active-energy-burned"
+        | "basal-energy-burned"
+        | "exercise"
+        | "nutrition-log"
+        | "hydration-log"
+        | "altitude" => "interval.civil_start_time",
+        "heart-rate"
+        | "weight"
+        | "body-fat"
+        | "heart-rate-variability"
+        | "oxygen-saturation"
+        | "core-body-temperature"
+        | "height" => "sample_time.civil_time",
+        "daily-resting-heart-rate" | "daily-heart-rate-variability" | "daily-oxygen-saturation" => {
+            "date"
         }
-        "heart-rate" | "weight" | "body-fat" | "heart-rate-variability"
-        | "oxygen-saturation" | "core-body-temperature" | "height" => "sample_time.civil_time",
-        "daily-resting-heart-rate" | "daily-heart-rate-variability"
-        | "daily-oxygen-saturation" => "date",
         _ => return None,
     })
 }
@@ -106,7 +120,12 @@ pub(super) async fn list(
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .into_owned()
             .collect();
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let session = matches!(data_type.as_str(), "exercise" | "sleep");
     let (default_size, max_size) = if session { (25, 25) } else { (1_440, 10_000) };
     let size = match param("pageSize").map(|text| text.parse::<usize>()) {
@@ -128,7 +147,10 @@ pub(super) async fn list(
     };
     let offset = match param("pageToken") {
         None => 0,
-        Some(token) => match token.strip_prefix("p").and_then(|n| n.parse::<usize>().ok()) {
+        Some(token) => match token
+            .strip_prefix("p")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
             Some(offset) => offset,
             None => return error(StatusCode::BAD_REQUEST, "invalid pageToken"),
         },
@@ -136,9 +158,14 @@ pub(super) async fn list(
     let person = state.sim.person(&account);
     let mut points = render(&person, &data_type, start, end, Utc::now());
     // Newest first (descending interval start).
-    points.sort_by(|a, b| b.0.cmp(&a.0));
+    points.sort_by_key(|point| std::cmp::Reverse(point.0));
     let total = points.len();
-    let page: Vec<Value> = points.into_iter().skip(offset).take(size).map(|p| p.1).collect();
+    let page: Vec<Value> = points
+        .into_iter()
+        .skip(offset)
+        .take(size)
+        .map(|p| p.1)
+        .collect();
     let mut body = json!({"dataPoints": page});
     if offset + size < total {
         body["nextPageToken"] = json!(format!("p{}", offset + size));
@@ -147,7 +174,8 @@ pub(super) async fn list(
 }
 
 fn utc(at: DateTime<FixedOffset>) -> String {
-    at.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Secs, true)
+    at.with_timezone(&Utc)
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn offset(at: DateTime<FixedOffset>) -> String {
@@ -195,48 +223,87 @@ fn render(
         let sleep = person.sleep_ending_on(day);
         let measured = |kind: &str, value: Value| json!({"dataSource": source("PASSIVELY_MEASURED"), kind: value});
         match data_type {
-            "steps" | "distance" | "active-energy-burned" | "basal-energy-burned"
+            "steps"
+            | "distance"
+            | "active-energy-burned"
+            | "basal-energy-burned"
             | "heart-rate" => {
                 for slot in &d.intervals {
                     let (member, value) = match data_type {
-                        "steps" => ("steps", json!({"interval": interval(slot.start, slot.end),
-                                                    "count": slot.steps.to_string()})),
-                        "distance" => ("distance", json!({"interval": interval(slot.start, slot.end),
-                            "millimeters": ((slot.distance_m * 1000.0).round() as i64).to_string()})),
-                        "active-energy-burned" => ("activeEnergyBurned",
-                            json!({"interval": interval(slot.start, slot.end), "kcal": slot.active_kcal})),
-                        "basal-energy-burned" => ("basalEnergyBurned",
+                        "steps" => (
+                            "steps",
                             json!({"interval": interval(slot.start, slot.end),
-                                   "kcal": (slot.kcal - slot.active_kcal).max(0.0)})),
-                        _ => ("heartRate", json!({"sampleTime": sample_time(slot.start),
-                            "beatsPerMinute": slot.avg_hr_bpm.to_string()})),
+                                                    "count": slot.steps.to_string()}),
+                        ),
+                        "distance" => (
+                            "distance",
+                            json!({"interval": interval(slot.start, slot.end),
+                            "millimeters": ((slot.distance_m * 1000.0).round() as i64).to_string()}),
+                        ),
+                        "active-energy-burned" => (
+                            "activeEnergyBurned",
+                            json!({"interval": interval(slot.start, slot.end), "kcal": slot.active_kcal}),
+                        ),
+                        "basal-energy-burned" => (
+                            "basalEnergyBurned",
+                            json!({"interval": interval(slot.start, slot.end),
+                                   "kcal": (slot.kcal - slot.active_kcal).max(0.0)}),
+                        ),
+                        _ => (
+                            "heartRate",
+                            json!({"sampleTime": sample_time(slot.start),
+                            "beatsPerMinute": slot.avg_hr_bpm.to_string()}),
+                        ),
                     };
                     push(slot.start, slot.end, measured(member, value));
                 }
             }
-            "daily-resting-heart-rate" => push(sleep.end, sleep.end, measured(
-                "dailyRestingHeartRate",
-                json!({"date": date(day), "beatsPerMinute": d.resting_hr_bpm().to_string(),
+            "daily-resting-heart-rate" => push(
+                sleep.end,
+                sleep.end,
+                measured(
+                    "dailyRestingHeartRate",
+                    json!({"date": date(day), "beatsPerMinute": d.resting_hr_bpm().to_string(),
                        "dailyRestingHeartRateMetadata": {"calculationMethod": "WITH_SLEEP"}}),
-            )),
-            "daily-heart-rate-variability" => push(sleep.end, sleep.end, measured(
-                "dailyHeartRateVariability",
-                json!({"date": date(day), "averageHeartRateVariabilityMilliseconds": sleep.hrv_rmssd_ms}),
-            )),
+                ),
+            ),
+            "daily-heart-rate-variability" => push(
+                sleep.end,
+                sleep.end,
+                measured(
+                    "dailyHeartRateVariability",
+                    json!({"date": date(day), "averageHeartRateVariabilityMilliseconds": sleep.hrv_rmssd_ms}),
+                ),
+            ),
             "daily-oxygen-saturation" => {
                 let spread = (sleep.spo2_avg_percent - sleep.spo2_min_percent).max(0.0);
-                push(sleep.end, sleep.end, measured(
-                    "dailyOxygenSaturation",
-                    json!({"date": date(day), "averagePercentage": sleep.spo2_avg_percent,
+                push(
+                    sleep.end,
+                    sleep.end,
+                    measured(
+                        "dailyOxygenSaturation",
+                        json!({"date": date(day), "averagePercentage": sleep.spo2_avg_percent,
                            "lowerBoundPercentage": sleep.spo2_min_percent,
                            "upperBoundPercentage": (sleep.spo2_avg_percent + spread).min(100.0)}),
-                ));
+                    ),
+                );
             }
             "heart-rate-variability" => {
-                for sample in sleep.hrv_samples.iter().filter(|s| s.time.date_naive() == day) {
-                    push(sample.time, sample.time, measured("heartRateVariability", json!({
+                for sample in sleep
+                    .hrv_samples
+                    .iter()
+                    .filter(|s| s.time.date_naive() == day)
+                {
+                    push(
+                        sample.time,
+                        sample.time,
+                        measured(
+                            "heartRateVariability",
+                            json!({
                         "sampleTime": sample_time(sample.time),
-                        "rootMeanSquareOfSuccessiveDifferencesMilliseconds": sample.value})));
+                        "rootMeanSquareOfSuccessiveDifferencesMilliseconds": sample.value}),
+                        ),
+                    );
                 }
             }
             "weight" | "body-fat" => {
@@ -291,11 +358,9 @@ fn exercise(workout: &crate::person::Workout) -> Value {
         WorkoutKind::StrengthTraining => ("STRENGTH_TRAINING", "Strength training"),
         WorkoutKind::Yoga => ("YOGA", "Yoga"),
     };
-    let id: u64 = workout
-        .id
-        .bytes()
-        .fold(7_u64, |hash, byte| hash.wrapping_mul(31).wrapping_add(u64::from(byte)))
-        % 10_000_000_000_000;
+    let id: u64 = workout.id.bytes().fold(7_u64, |hash, byte| {
+        hash.wrapping_mul(31).wrapping_add(u64::from(byte))
+    }) % 10_000_000_000_000;
     let mut metrics = json!({
         "caloriesKcal": workout.total_kcal,
         "averageHeartRateBeatsPerMinute": workout.avg_hr_bpm.to_string(),
@@ -365,9 +430,7 @@ fn meal_point(meal: &crate::person::Meal, end: DateTime<FixedOffset>) -> Value {
         MealType::Dinner => "DINNER",
         MealType::Snack => "SNACK",
     };
-    let grams = |nutrient: &str, grams: f64| {
-        json!({"nutrient": nutrient, "quantity": {"grams": grams, "userProvidedUnit": "GRAM"}})
-    };
+    let grams = |nutrient: &str, grams: f64| json!({"nutrient": nutrient, "quantity": {"grams": grams, "userProvidedUnit": "GRAM"}});
     json!({
         "name": format!("users/me/dataTypes/nutrition-log/dataPoints/{}", meal.id.to_ascii_lowercase()),
         "dataSource": source("MANUAL"),

@@ -88,7 +88,10 @@ impl super::SimCloud for Cloud {
             _ => return None,
         };
         let offset = sim.person(account).offset().fixed();
-        let start = date.and_hms_opt(0, 0, 0)?.and_local_timezone(offset).single()?;
+        let start = date
+            .and_hms_opt(0, 0, 0)?
+            .and_local_timezone(offset)
+            .single()?;
         let end = date
             .checked_add_days(Days::new(1))?
             .and_hms_opt(0, 0, 0)?

@@ -14,7 +14,10 @@ fn filters_must_bound_the_types_own_field() {
         filter_span("steps", steps),
         Ok((day("2026-03-01"), day("2026-03-08")))
     );
-    assert!(filter_span("weight", steps).is_err(), "weight takes sample_time");
+    assert!(
+        filter_span("weight", steps).is_err(),
+        "weight takes sample_time"
+    );
     assert!(filter_span("ecg", steps).is_err());
     let backwards = "sleep.interval.civil_end_time >= \"2026-03-08\" AND \
                      sleep.interval.civil_end_time < \"2026-03-01\"";
