@@ -470,7 +470,7 @@ pub fn local(time: DateTime<Utc>, offset_seconds: Option<f64>) -> DateTime<Fixed
     let offset = offset_seconds
         .filter(|seconds| seconds.is_finite() && seconds.fract() == 0.0)
         .and_then(|seconds| FixedOffset::east_opt(seconds as i32))
-        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+        .unwrap_or_else(|| chrono::Offset::fix(&Utc));
     time.with_timezone(&offset)
 }
 
