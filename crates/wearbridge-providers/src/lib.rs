@@ -17,6 +17,7 @@ pub mod config;
 pub mod dexcom;
 pub mod error;
 pub mod garmin;
+pub mod google_health;
 mod http;
 pub mod limits;
 pub mod module;

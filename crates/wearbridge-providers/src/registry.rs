@@ -70,6 +70,7 @@ pub static MODULES: &[&ProviderModule] = &[
     &crate::strava::MODULE,
     &crate::suunto::MODULE,
     &crate::wahoo::MODULE,
+    &crate::google_health::MODULE,
 ];
 
 impl Registry {
@@ -290,6 +291,7 @@ mod tests {
             ("STRAVA", "strava/", "strava/api/v3/"),
             ("SUUNTO", "suunto/", "suunto/api/"),
             ("WAHOO", "wahoo/", "wahoo/"),
+            ("GOOGLE_HEALTH", "google_health/", "google_health/"),
         ] {
             let Some(ctx) = registry.ctx(id, http.clone()) else {
                 panic!("{id} is configured");
@@ -305,8 +307,17 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "SANDBOX", "WHOOP", "GARMIN", "OURA", "POLAR", "WITHINGS", "DEXCOM", "STRAVA",
-                "SUUNTO", "WAHOO",
+                "SANDBOX",
+                "WHOOP",
+                "GARMIN",
+                "OURA",
+                "POLAR",
+                "WITHINGS",
+                "DEXCOM",
+                "STRAVA",
+                "SUUNTO",
+                "WAHOO",
+                "GOOGLE_HEALTH",
             ],
             "the order /v2/integrations lists"
         );
@@ -339,6 +350,13 @@ mod tests {
             ("WITHINGS", app(Rate::per(120, minute))),
             ("DEXCOM", app(Rate::per(60_000, Duration::from_secs(3_600)))),
             ("STRAVA", app(Rate::per(100, Duration::from_secs(900)))),
+            (
+                "GOOGLE_HEALTH",
+                ProviderBudget {
+                    app: Some(Rate::per(120_000, minute)),
+                    user: Some(Rate::per(300, minute)),
+                },
+            ),
         ];
         for (id, budget) in expected {
             let module = MODULES.iter().find(|module| module.info.id == id);

@@ -29,8 +29,17 @@ const ACCOUNT: &str = "request-costs-1";
 const SPANS: [u64; 3] = [1, 7, 30];
 /// Providers the registry must offer in sandbox mode (all of them are checked).
 /// Not STRAVA: its reads follow its activities even on one day; `tests/strava/live.rs` counts them.
-const PROVIDERS: [&str; 9] = [
-    "DEXCOM", "GARMIN", "OURA", "POLAR", "SANDBOX", "SUUNTO", "WAHOO", "WHOOP", "WITHINGS",
+const PROVIDERS: [&str; 10] = [
+    "DEXCOM",
+    "GARMIN",
+    "GOOGLE_HEALTH",
+    "OURA",
+    "POLAR",
+    "SANDBOX",
+    "SUUNTO",
+    "WAHOO",
+    "WHOOP",
+    "WITHINGS",
 ];
 /// (provider, type) fetched without any request, charged nothing: SUUNTO's athlete is the
 /// username its token named (Suunto has no profile endpoint).
@@ -54,11 +63,16 @@ const WHOOP_WORKOUT_PAGES: &str = "25 workouts a page; a month may hold more";
 /// Why WAHOO's workouts may: its list has no date filter, so pages of 50 are read newest
 /// first down to the range; the cost charges the first page only.
 const WAHOO_WORKOUT_PAGES: &str = "50 workouts a page, newest first, down to the range";
+/// Why GOOGLE_HEALTH's exercise and sleep may: Google pages them by at most 25, and a
+/// month holds about 30 nights and as many workouts.
+const GOOGLE_SESSION_PAGES: &str = "exercise and sleep pages hold at most 25";
 
 /// (provider, type, why the count may exceed the cost): paging that follows the data,
 /// never on a single day (one day fits one page everywhere, so 1-day fetches must match
 /// exactly).
-const MAY_EXCEED: [(&str, DataType, &str); 10] = [
+const MAY_EXCEED: [(&str, DataType, &str); 12] = [
+    ("GOOGLE_HEALTH", DataType::Activity, GOOGLE_SESSION_PAGES),
+    ("GOOGLE_HEALTH", DataType::Sleep, GOOGLE_SESSION_PAGES),
     ("OURA", DataType::Activity, OURA_PAGES),
     ("OURA", DataType::Body, OURA_PAGES),
     ("OURA", DataType::Daily, OURA_PAGES),

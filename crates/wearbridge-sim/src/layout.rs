@@ -27,7 +27,7 @@ pub struct ProviderLayout {
 }
 
 /// Every simulated provider, in [`SimProvider::ALL`] order.
-pub const LAYOUT: [ProviderLayout; 10] = [
+pub const LAYOUT: [ProviderLayout; 11] = [
     ProviderLayout {
         terra_id: "SANDBOX",
         provider: SimProvider::Sandbox,
@@ -94,6 +94,13 @@ pub const LAYOUT: [ProviderLayout; 10] = [
         // `<sim>/wahoo/oauth/{authorize,token}`, `<sim>/wahoo/v1/{user,workouts,permissions}`.
         auth_path: "wahoo/",
         api_path: "wahoo/",
+    },
+    ProviderLayout {
+        terra_id: "GOOGLE_HEALTH",
+        provider: SimProvider::GoogleHealth,
+        // `<sim>/google_health/{o/oauth2/v2/auth,token,revoke}` and `.../v4/users/me/...`.
+        auth_path: "google_health/",
+        api_path: "google_health/",
     },
 ];
 

@@ -15,8 +15,17 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
         .collect();
     assert_eq!(list["providers"], serde_json::json!(ids));
     for id in [
-        "SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS", "DEXCOM", "STRAVA", "SUUNTO",
-        "SANDBOX", "GARMIN", "OURA", "POLAR", "WHOOP", "WITHINGS", "DEXCOM", "STRAVA", "WAHOO",
+        "SANDBOX",
+        "GARMIN",
+        "OURA",
+        "POLAR",
+        "WHOOP",
+        "WITHINGS",
+        "DEXCOM",
+        "STRAVA",
+        "SUUNTO",
+        "WAHOO",
+        "GOOGLE_HEALTH",
     ] {
         assert!(ids.contains(&id), "{id} is registered");
     }

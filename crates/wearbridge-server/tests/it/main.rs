@@ -19,6 +19,7 @@ mod ops;
 mod paths;
 mod provider_dexcom;
 mod provider_garmin;
+mod provider_google_health;
 mod provider_oura;
 mod provider_polar;
 mod provider_sandbox;

@@ -99,6 +99,10 @@ crate::connect_test!(wahoo_connects_through_the_widget, |env| {
     widget_connects_and_backfills(&env, SimProvider::Wahoo).await;
 });
 
+crate::connect_test!(google_health_connects_through_the_widget, |env| {
+    widget_connects_and_backfills(&env, SimProvider::GoogleHealth).await;
+});
+
 /// Outside sandbox mode the widget offers exactly the providers with credentials in the
 /// configuration (`[providers.OURA]` here), and the integrations listing agrees.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@
 pub(crate) mod common;
 pub mod dexcom;
 pub mod garmin;
+pub mod google_health;
 pub mod oura;
 pub mod polar;
 pub mod sandbox;
@@ -49,10 +50,12 @@ pub enum SimProvider {
     Strava,
     Suunto,
     Wahoo,
+    #[serde(rename = "google_health")]
+    GoogleHealth,
 }
 
 impl SimProvider {
-    pub const ALL: [SimProvider; 10] = [
+    pub const ALL: [SimProvider; 11] = [
         SimProvider::Sandbox,
         SimProvider::Garmin,
         SimProvider::Oura,
@@ -63,6 +66,7 @@ impl SimProvider {
         SimProvider::Strava,
         SimProvider::Suunto,
         SimProvider::Wahoo,
+        SimProvider::GoogleHealth,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +81,7 @@ impl SimProvider {
             Self::Strava => "strava",
             Self::Suunto => "suunto",
             Self::Wahoo => "wahoo",
+            Self::GoogleHealth => "google_health",
         }
     }
 
@@ -93,6 +98,7 @@ impl SimProvider {
             Self::Strava => &strava::Cloud,
             Self::Suunto => &suunto::Cloud,
             Self::Wahoo => &wahoo::Cloud,
+            Self::GoogleHealth => &google_health::Cloud,
         }
     }
 
@@ -380,6 +386,11 @@ mod tests {
                 SimProvider::Suunto,
                 suunto::AUTHORIZE_PATH,
                 suunto::TOKEN_PATH,
+            ),
+            (
+                SimProvider::GoogleHealth,
+                google_health::AUTHORIZE_PATH,
+                google_health::REVOKE_PATH,
             ),
         ];
         for (provider, authorize, token) in cases {
