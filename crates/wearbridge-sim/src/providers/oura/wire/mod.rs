@@ -9,11 +9,15 @@
 //! [`activity`], workouts in [`workout`], heart-rate rows in [`heart_rate`].
 
 mod activity;
+mod day_extras;
 mod heart_rate;
 mod night;
 mod workout;
 
 pub(super) use activity::daily_activity;
+pub(super) use day_extras::{
+    RING_SETUP_DAY, daily_sleep, daily_stress, ring_configuration, vo2_max,
+};
 pub(super) use heart_rate::heart_rate_rows;
 pub(super) use night::{daily_readiness, daily_spo2, sleep};
 pub(super) use workout::workout;
