@@ -388,7 +388,7 @@ async fn subscriptions_are_created_verified_kept_and_renewed() {
         Ok(response) => response.json().await.unwrap_or_default(),
         Err(error) => panic!("list: {error}"),
     };
-    assert_eq!(listed.len(), 12, "6 data types x create/update");
+    assert_eq!(listed.len(), 24, "12 data types x create/update");
     assert!(
         listed
             .iter()

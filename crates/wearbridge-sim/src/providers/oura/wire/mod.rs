@@ -1,12 +1,14 @@
 //! Oura API v2 documents rendered from the synthetic person (field names, types and units
 //! of Oura's OpenAPI 1.29; docs/simulator.md §OURA lists every field and where it comes
-//! from). Numbers come from the person; what the person has no model for (Oura's scores and
-//! their contributors, temperature deviation, breathing disturbance index) is `null`, which
-//! the spec allows for each of them.
+//! from). Numbers come from the person; what the person has no model for (Oura's activity
+//! and readiness scores and their contributors, temperature deviation, breathing
+//! disturbance index) is `null`, which the spec allows for each of them. The daily sleep
+//! score, daytime stress and VO2 max come from small stated models ([`day_extras`]).
 //!
 //! This file holds what every document shares (timestamps, `meta`, samples) and
 //! `personal_info`; the nightly documents are in [`night`], the activity day in
-//! [`activity`], workouts in [`workout`], heart-rate rows in [`heart_rate`].
+//! [`activity`], workouts in [`workout`], heart-rate rows in [`heart_rate`], daily sleep,
+//! stress, VO2 max and the ring in [`day_extras`].
 
 mod activity;
 mod day_extras;
