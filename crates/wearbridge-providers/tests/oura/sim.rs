@@ -407,8 +407,8 @@ async fn subscriptions_are_created_verified_kept_and_renewed() {
     );
     assert_eq!(
         h.sim.requests().count("oura") - before,
-        1 + 1 + 12,
-        "list + 12 renewals"
+        1 + 1 + 24,
+        "list + 24 renewals"
     );
 
     // A signed push from the simulator becomes a fetch for that user.
