@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
-use wearbridge_model::{DataType, ScoresData};
+use wearbridge_model::DataType;
 
 use super::wire::OnDay;
 use super::{mapper, push, wire};
@@ -30,9 +30,10 @@ pub const REVOKE_URL: &str = "https://api.ouraring.com/oauth/revoke";
 pub const API_BASE: &str = "https://api.ouraring.com/";
 
 /// Scopes for everything this adapter fetches (bare names; providers.md §2.1): `daily`
-/// (sleep, daily_activity, daily_readiness), `heartrate`, `workout`, `session`,
-/// `spo2Daily` (daily_spo2), `personal` + `email` (personal_info).
-pub const SCOPES: [&str; 7] = [
+/// (sleep, daily_activity, daily_readiness, daily_sleep, daily_stress, rest_mode_period),
+/// `heartrate`, `workout`, `session`, `spo2Daily` (daily_spo2), `personal` + `email`
+/// (personal_info), `tag` (enhanced_tag), `heart_health` (vO2_max), `ring_configuration`.
+pub const SCOPES: [&str; 10] = [
     "personal",
     "email",
     "daily",
@@ -40,6 +41,9 @@ pub const SCOPES: [&str; 7] = [
     "workout",
     "session",
     "spo2Daily",
+    "tag",
+    "heart_health",
+    "ring_configuration",
 ];
 
 /// Types [`OuraProvider::fetch`] serves (Oura offers no nutrition; menstruation needs the
@@ -77,8 +81,19 @@ pub fn build(base: Option<&Url>) -> Option<Arc<dyn Provider>> {
 
 /// Oura's `heartrate` collection accepts at most 30 days per request.
 const HEARTRATE_MAX_DAYS: u64 = 30;
-/// The collections of a Terra Daily (activity, with readiness merged in).
-const DAILY_COLLECTIONS: [&str; 2] = ["daily_activity", "daily_readiness"];
+/// The dated collections of a Terra Daily, merged into one record per day; the Daily
+/// fetch also reads `ring_configuration` (one more request, no dates).
+const DAILY_COLLECTIONS: [&str; 7] = [
+    "daily_activity",
+    "daily_readiness",
+    "daily_sleep",
+    "daily_stress",
+    "vO2_max",
+    "enhanced_tag",
+    "rest_mode_period",
+];
+/// Pages of `ring_configuration` followed at most (a person has a handful of rings).
+const MAX_RING_PAGES: usize = 10;
 /// The collections of Terra Activities.
 const ACTIVITY_COLLECTIONS: [&str; 2] = ["workout", "session"];
 
@@ -214,7 +229,7 @@ impl Provider for OuraProvider {
         }
         let collections = match data_type {
             DataType::Athlete | DataType::Sleep => 1,
-            DataType::Daily => DAILY_COLLECTIONS.len(),
+            DataType::Daily => DAILY_COLLECTIONS.len() + 1,
             DataType::Activity => ACTIVITY_COLLECTIONS.len(),
             DataType::Body => 1 + heartrate_windows(range).len(),
             _ => 0,
@@ -257,35 +272,68 @@ impl Provider for OuraProvider {
 pub const POLL_INTERVAL: Duration = Duration::from_secs(6 * 3_600);
 pub use super::subscriptions::RENEW_MARGIN;
 
-/// Daily records: activity days, with the same day's readiness score merged in as the
-/// recovery score (both are one Terra Daily per local day, so two records would overwrite
-/// each other in the store).
+/// Daily records: one per local day, every Daily collection of that day merged into it
+/// (the store keeps one Daily per day, so separate records would overwrite each other):
+/// the activity day first, then readiness (recovery score), daily sleep (sleep score),
+/// stress, VO2 max and tags; then the ring worn that day as the device.
+///
+/// `enhanced_tag`, `vO2_max` and `ring_configuration` need scopes of their own (`tag`,
+/// `heart_health`, `ring_configuration`) that a person may leave unticked: once
+/// daily_activity has answered, the token is good, so a 401/403 on those three means a
+/// missing scope and they are read as empty instead of failing the whole Daily.
 async fn daily(
     ctx: &ProviderCtx,
     token: &SecretString,
     range: FetchRange,
 ) -> Result<Vec<TerraRecordData>, ProviderError> {
-    let [activity, readiness] = DAILY_COLLECTIONS;
+    let [activity, readiness, sleep, stress, vo2, tags, rest] = DAILY_COLLECTIONS;
     let activity = list::<wire::DailyActivity>(ctx, token, activity, range).await?;
     let readiness = list::<wire::DailyReadiness>(ctx, token, readiness, range).await?;
-    let mut days: Vec<(NaiveDate, wearbridge_model::Daily)> = activity
+    let sleep = list::<wire::DailySleep>(ctx, token, sleep, range).await?;
+    let stress = list::<wire::DailyStress>(ctx, token, stress, range).await?;
+    let vo2 = granted(list::<wire::Vo2Max>(ctx, token, vo2, range).await)?;
+    let tags = granted(list::<wire::EnhancedTag>(ctx, token, tags, range).await)?;
+    let rest = list::<wire::RestModePeriod>(ctx, token, rest, range).await?;
+    let rings = granted(
+        paged::<wire::RingConfiguration>(ctx, token, "ring_configuration", &[], MAX_RING_PAGES)
+            .await,
+    )?;
+    let parts = activity
         .iter()
-        .filter_map(|day| mapper::daily_activity(day).map(|daily| (day.day, daily)))
-        .collect();
-    for ready in &readiness {
-        match days.iter_mut().find(|(date, _)| *date == ready.day) {
-            Some((_, daily)) => {
-                let scores = daily.scores.get_or_insert_with(ScoresData::default);
-                scores.recovery = ready.score;
-            }
-            None => {
-                if let Some(daily) = mapper::daily_readiness(ready) {
-                    days.push((ready.day, daily));
-                }
-            }
+        .filter_map(mapper::daily_activity)
+        .chain(readiness.iter().filter_map(mapper::daily_readiness))
+        .chain(sleep.iter().filter_map(mapper::daily_sleep))
+        .chain(stress.iter().filter_map(mapper::daily_stress))
+        .chain(vo2.iter().filter_map(mapper::vo2_max))
+        .chain(mapper::enhanced_tags(&tags))
+        .chain(mapper::rest_mode_periods(&rest));
+    let mut days: Vec<(NaiveDate, wearbridge_model::Daily)> = Vec::new();
+    for part in parts {
+        let date = part.metadata.start_time.local_date();
+        // Rest mode periods come whole; their entries may fall outside the range.
+        if date < range.start || date > range.end {
+            continue;
+        }
+        match days.iter_mut().find(|(day, _)| *day == date) {
+            Some((_, daily)) => mapper::merge_daily(daily, part),
+            None => days.push((date, part)),
+        }
+    }
+    for (date, daily) in &mut days {
+        if let Some(ring) = mapper::ring_on(&rings, *date) {
+            daily.device_data = Some(mapper::ring_device(ring));
         }
     }
     Ok(days.into_iter().map(|(_, daily)| daily.into()).collect())
+}
+
+/// A collection behind a scope the person may not have granted: 401/403 reads as empty
+/// (only after another collection answered with the same token; see [`daily`]).
+fn granted<T>(result: Result<Vec<T>, ProviderError>) -> Result<Vec<T>, ProviderError> {
+    match result {
+        Err(ProviderError::Unauthorized(_)) => Ok(Vec::new()),
+        other => other,
+    }
 }
 
 /// Body records: nightly SpO2 and heart-rate readings (the latter in 30-day windows).

@@ -47,11 +47,17 @@ const COLLECTION_PREFIX: &str = "/v2/usercollection/";
 const SANDBOX_COLLECTION_PREFIX: &str = "/v2/sandbox/usercollection/";
 
 /// The collections [`map_source`] understands, for error messages.
-pub const MAPPED_COLLECTIONS: [&str; 8] = [
+pub const MAPPED_COLLECTIONS: [&str; 14] = [
     "sleep",
     "daily_activity",
     "daily_readiness",
+    "daily_sleep",
+    "daily_stress",
     "daily_spo2",
+    "vO2_max",
+    "ring_configuration",
+    "enhanced_tag",
+    "rest_mode_period",
     "heartrate",
     "workout",
     "session",
@@ -79,6 +85,37 @@ pub fn map_source(path: &str, body: &str) -> Result<Vec<TerraRecordData>, MapSou
             .filter_map(mapper::daily_readiness)
             .map(TerraRecordData::from)
             .collect(),
+        "daily_sleep" => parse_docs::<wire::DailySleep>(body, single)?
+            .iter()
+            .filter_map(mapper::daily_sleep)
+            .map(TerraRecordData::from)
+            .collect(),
+        "daily_stress" => parse_docs::<wire::DailyStress>(body, single)?
+            .iter()
+            .filter_map(mapper::daily_stress)
+            .map(TerraRecordData::from)
+            .collect(),
+        // The path spells it `vO2_max`; webhooks name the type `vo2_max`.
+        "vO2_max" | "vo2_max" => parse_docs::<wire::Vo2Max>(body, single)?
+            .iter()
+            .filter_map(mapper::vo2_max)
+            .map(TerraRecordData::from)
+            .collect(),
+        "ring_configuration" => parse_docs::<wire::RingConfiguration>(body, single)?
+            .iter()
+            .filter_map(mapper::ring_configuration)
+            .map(TerraRecordData::from)
+            .collect(),
+        "enhanced_tag" => mapper::enhanced_tags(&parse_docs::<wire::EnhancedTag>(body, single)?)
+            .into_iter()
+            .map(TerraRecordData::from)
+            .collect(),
+        "rest_mode_period" => {
+            mapper::rest_mode_periods(&parse_docs::<wire::RestModePeriod>(body, single)?)
+                .into_iter()
+                .map(TerraRecordData::from)
+                .collect()
+        }
         "daily_spo2" => parse_docs::<wire::DailySpo2>(body, single)?
             .iter()
             .filter_map(mapper::daily_spo2)

@@ -48,7 +48,9 @@ pub struct Notification {
 pub fn terra_type(oura_data_type: &str) -> Option<DataType> {
     match oura_data_type {
         "sleep" => Some(DataType::Sleep),
-        "daily_activity" | "daily_readiness" => Some(DataType::Daily),
+        // Every collection folded into the day's Daily: the push refetches that Daily.
+        "daily_activity" | "daily_readiness" | "daily_sleep" | "daily_stress" | "vo2_max"
+        | "enhanced_tag" | "rest_mode_period" | "ring_configuration" => Some(DataType::Daily),
         "daily_spo2" => Some(DataType::Body),
         "workout" | "session" => Some(DataType::Activity),
         _ => None,

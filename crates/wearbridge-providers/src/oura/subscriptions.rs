@@ -17,10 +17,16 @@ use crate::{ProviderCtx, ProviderError};
 pub const RENEW_MARGIN: TimeDelta = TimeDelta::days(2);
 
 /// The webhook data types whose documents this adapter maps (see [`push::terra_type`]).
-pub const DATA_TYPES: [&str; 6] = [
+pub const DATA_TYPES: [&str; 12] = [
     "sleep",
     "daily_activity",
     "daily_readiness",
+    "daily_sleep",
+    "daily_stress",
+    "vo2_max",
+    "enhanced_tag",
+    "rest_mode_period",
+    "ring_configuration",
     "daily_spo2",
     "workout",
     "session",

@@ -315,3 +315,151 @@ pub struct Subscription {
     /// with one (`...Z`) in the documentation's examples.
     pub expiration_time: String,
 }
+
+/// `/v2/usercollection/daily_sleep` element (`PublicDailySleep`): the sleep score of the
+/// night that ended on `day`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DailySleep {
+    pub id: String,
+    pub day: NaiveDate,
+    /// Midnight of `day`; UTC (`+00:00`) in every recorded response.
+    pub timestamp: DateTime<FixedOffset>,
+    /// 0–100.
+    #[serde(default)]
+    pub score: Option<f64>,
+    /// Sub-scores (1–100) of the score; Terra has no place for them.
+    #[serde(default)]
+    pub contributors: Option<serde_json::Value>,
+}
+
+/// `/v2/usercollection/daily_stress` element (`PublicDailyStress`). Carries no time of day
+/// and no offset.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DailyStress {
+    pub id: String,
+    pub day: NaiveDate,
+    /// Seconds in the high-stress zone (the top quartile of the person's own daytime data).
+    #[serde(default)]
+    pub stress_high: Option<f64>,
+    /// Seconds in the high-recovery zone (the bottom quartile of that data).
+    #[serde(default)]
+    pub recovery_high: Option<f64>,
+    /// `restored`, `normal`, `stressful`.
+    #[serde(default)]
+    pub day_summary: Option<String>,
+}
+
+/// `/v2/usercollection/vO2_max` element (`PublicVO2Max`; capital O in the path).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Vo2Max {
+    pub id: String,
+    pub day: NaiveDate,
+    /// When the estimate was made.
+    pub timestamp: DateTime<FixedOffset>,
+    /// mL/min/kg (an integer in the spec).
+    #[serde(default)]
+    pub vo2_max: Option<f64>,
+}
+
+/// `/v2/usercollection/ring_configuration` element (`PublicRingConfiguration`); the
+/// collection takes no dates.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RingConfiguration {
+    pub id: String,
+    /// `gen1`, `gen2`, `gen2m`, `gen3`, `gen4`.
+    #[serde(default)]
+    pub hardware_type: Option<String>,
+    #[serde(default)]
+    pub firmware_version: Option<String>,
+    /// UTC. Real responses carry `1970-01-01T00:00:00+00:00` for rings set up before Oura
+    /// recorded the date.
+    #[serde(default)]
+    pub set_up_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub design: Option<String>,
+    /// US ring size.
+    #[serde(default)]
+    pub size: Option<f64>,
+}
+
+/// `/v2/usercollection/enhanced_tag` element (`EnhancedTagModel`): a tag the person
+/// entered in the app, at one instant or over a span.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EnhancedTag {
+    pub id: String,
+    /// `tag_generic_fasting`, ...; `custom` for custom tags; `null` for text-only tags.
+    #[serde(default)]
+    pub tag_type_code: Option<String>,
+    /// Local time with offset.
+    pub start_time: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub end_time: Option<DateTime<FixedOffset>>,
+    pub start_day: NaiveDate,
+    #[serde(default)]
+    pub end_day: Option<NaiveDate>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// The name of a `custom` tag.
+    #[serde(default)]
+    pub custom_name: Option<String>,
+}
+
+/// One episode of a rest mode period: the tags the person chose at that moment.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RestModeEpisode {
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub timestamp: DateTime<FixedOffset>,
+}
+
+/// `/v2/usercollection/rest_mode_period` element (`PublicRestModePeriod`): a span the
+/// person put the ring in rest mode (ill, recovering).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RestModePeriod {
+    pub id: String,
+    pub start_day: NaiveDate,
+    #[serde(default)]
+    pub start_time: Option<DateTime<FixedOffset>>,
+    /// `null` while rest mode is still on.
+    #[serde(default)]
+    pub end_day: Option<NaiveDate>,
+    #[serde(default)]
+    pub end_time: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub episodes: Vec<RestModeEpisode>,
+}
+
+impl OnDay for DailySleep {
+    fn on_day(&self) -> Option<NaiveDate> {
+        Some(self.day)
+    }
+}
+
+impl OnDay for DailyStress {
+    fn on_day(&self) -> Option<NaiveDate> {
+        Some(self.day)
+    }
+}
+
+impl OnDay for Vo2Max {
+    fn on_day(&self) -> Option<NaiveDate> {
+        Some(self.day)
+    }
+}
+
+/// Tags are filed under their start day.
+impl OnDay for EnhancedTag {
+    fn on_day(&self) -> Option<NaiveDate> {
+        Some(self.start_day)
+    }
+}
+
+/// A rest mode period spans days; the fetch keeps all of them and the mapper files each
+/// entry under its own day.
+impl OnDay for RestModePeriod {
+    fn on_day(&self) -> Option<NaiveDate> {
+        None
+    }
+}

@@ -38,6 +38,8 @@ struct Reading {
     resting_hr: Option<f64>,
     weight_kg: Option<f64>,
     workout_kcal: Option<f64>,
+    /// The Daily's VO2 max (mL/min/kg), where the provider maps one.
+    vo2max: Option<f64>,
 }
 
 /// The local date of an RFC 3339 timestamp as written (its own offset).
@@ -138,6 +140,12 @@ async fn read(provider: &dyn Provider, ctx: &ProviderCtx, token: &SecretString) 
             .or_else(|| first_on(&sleep, "end_time", day(), &resting)),
         weight_kg: weight_on(&body, day()),
         workout_kcal: sum_on(&activity, "start_time", day(), &energy),
+        vo2max: first_on(
+            &daily,
+            "start_time",
+            day(),
+            &["oxygen_data", "vo2max_ml_per_min_per_kg"],
+        ),
     }
 }
 
@@ -254,6 +262,12 @@ async fn every_provider_reports_the_same_day() {
                 "{metric}: only {reporters} provider(s) report it ({readings:?})"
             ));
         }
+    }
+    // OURA's Daily carries its vO2_max collection: the simulator's Uth–Sørensen estimate
+    // from the person's maximum heart rate and that night's resting heart rate.
+    let oura_vo2 = (15.3 * person.profile().max_hr_bpm / f64::from(truth.resting_hr_bpm())).round();
+    if readings.get("OURA").and_then(|reading| reading.vo2max) != Some(oura_vo2) {
+        problems.push(format!("OURA vo2max: want {oura_vo2}"));
     }
     assert!(
         problems.is_empty(),

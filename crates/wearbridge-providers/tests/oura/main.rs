@@ -11,5 +11,6 @@ mod json_props;
 
 mod adapter;
 mod golden;
+mod golden_daily;
 mod robustness;
 mod sim;

@@ -188,6 +188,30 @@ async fn every_type_maps_from_the_simulator_with_the_persons_numbers() {
             .map(Vec::len),
         Some(288)
     );
+    // The other Daily collections of the day merged in: the sleep score (simulator: mean
+    // of four contributors), daytime stress seconds, the Uth–Sørensen VO2 max and the ring.
+    let night = person.sleep_ending_on(day(2026, 3, 7));
+    let vo2 = (15.3 * person.profile().max_hr_bpm / f64::from(night.resting_hr_bpm)).round();
+    assert_eq!(dailies[6]["oxygen_data"]["vo2max_ml_per_min_per_kg"], vo2);
+    assert!(
+        dailies[6]["scores"]["sleep"]
+            .as_f64()
+            .is_some_and(|s| (1.0..=100.0).contains(&s))
+    );
+    let stress = &dailies[6]["stress_data"];
+    assert!(
+        stress["high_stress_duration_seconds"]
+            .as_f64()
+            .is_some_and(|s| s % 900.0 == 0.0)
+    );
+    assert!(stress["rest_stress_duration_seconds"].as_f64().is_some());
+    assert!(
+        stress["stress_rating"]
+            .as_i64()
+            .is_some_and(|r| (2..=4).contains(&r))
+    );
+    assert_eq!(dailies[6]["device_data"]["hardware_version"], "gen3");
+    assert_eq!(dailies[6]["device_data"]["software_version"], "3.0.3");
 
     // Body: nightly SpO2 per day plus heart-rate days.
     let bodies: Vec<_> = fetch(&h, token, DataType::Body)
@@ -364,7 +388,7 @@ async fn subscriptions_are_created_verified_kept_and_renewed() {
         Ok(response) => response.json().await.unwrap_or_default(),
         Err(error) => panic!("list: {error}"),
     };
-    assert_eq!(listed.len(), 12, "6 data types x create/update");
+    assert_eq!(listed.len(), 24, "12 data types x create/update");
     assert!(
         listed
             .iter()
@@ -383,8 +407,8 @@ async fn subscriptions_are_created_verified_kept_and_renewed() {
     );
     assert_eq!(
         h.sim.requests().count("oura") - before,
-        1 + 1 + 12,
-        "list + 12 renewals"
+        1 + 1 + 24,
+        "list + 24 renewals"
     );
 
     // A signed push from the simulator becomes a fetch for that user.

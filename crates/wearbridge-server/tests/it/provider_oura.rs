@@ -16,6 +16,18 @@ crate::connect_test!(oura_connects_backfills_subscribes_and_takes_a_push, |env| 
         let records = env.data(&dev, kind, &user, 10).await;
         assert!(!records.is_empty(), "backfill stored {kind} data");
     }
+    // Every Oura Daily collection lands in the day's one record: sleep score, stress,
+    // VO2 max and the ring worn that day.
+    let dailies = env.data(&dev, "daily", &user, 10).await;
+    assert!(
+        dailies
+            .iter()
+            .any(|daily| daily["scores"]["sleep"].is_number()
+                && daily["stress_data"]["high_stress_duration_seconds"].is_number()
+                && daily["oxygen_data"]["vo2max_ml_per_min_per_kg"].is_number()
+                && daily["device_data"]["hardware_version"] == "gen3"),
+        "{dailies:?}"
+    );
     let athlete = env.data(&dev, "athlete", &user, 10).await;
     assert_eq!(athlete[0]["provider_user_id"], "oura-flo");
 

@@ -9,7 +9,7 @@ use wearbridge_sim::{FaultKind, FaultTarget};
 use crate::schema::{assert_schema, assert_validation_error, spec};
 use crate::{ACCOUNT, Ctx, TestResult, access, day};
 
-const COLLECTIONS: [(&str, &str, &str); 6] = [
+const COLLECTIONS: [(&str, &str, &str); 11] = [
     (
         "sleep",
         "MultiDocumentResponse_PublicModifiedSleepModel_",
@@ -40,6 +40,31 @@ const COLLECTIONS: [(&str, &str, &str); 6] = [
         "MultiDocumentResponse_PublicSession_",
         "PublicSession",
     ),
+    (
+        "daily_sleep",
+        "MultiDocumentResponse_PublicDailySleep_",
+        "PublicDailySleep",
+    ),
+    (
+        "daily_stress",
+        "MultiDocumentResponse_PublicDailyStress_",
+        "PublicDailyStress",
+    ),
+    (
+        "vO2_max",
+        "MultiDocumentResponse_PublicVO2Max_",
+        "PublicVO2Max",
+    ),
+    (
+        "enhanced_tag",
+        "MultiDocumentResponse_EnhancedTagModel_",
+        "EnhancedTagModel",
+    ),
+    (
+        "rest_mode_period",
+        "MultiDocumentResponse_PublicRestModePeriod_",
+        "PublicRestModePeriod",
+    ),
 ];
 
 #[tokio::test]
@@ -54,7 +79,9 @@ async fn every_collection_and_document_validates_against_the_spec() -> TestResul
         let (docs, pages) = ctx.all_pages(&spec, &token, &query, page_schema).await?;
         match name {
             "workout" => assert!(!docs.is_empty(), "a month has workouts"),
-            "session" => assert!(docs.is_empty(), "the person never has sessions"),
+            "session" | "enhanced_tag" | "rest_mode_period" => {
+                assert!(docs.is_empty(), "{name}: the person never has one");
+            }
             _ => {
                 assert_eq!(docs.len(), 28, "{name}: one document per day");
                 assert!(pages >= 3, "{name}: 28 documents take several pages");
@@ -75,6 +102,28 @@ async fn every_collection_and_document_validates_against_the_spec() -> TestResul
             );
         }
     }
+    // ring_configuration takes no dates: the person's one ring, also by its id.
+    let (rings, _) = ctx
+        .all_pages(
+            &spec,
+            &token,
+            "/v2/usercollection/ring_configuration",
+            "MultiDocumentResponse_PublicRingConfiguration_",
+        )
+        .await?;
+    assert_eq!(rings.len(), 1);
+    let ring = &rings[0];
+    assert_eq!(ring["hardware_type"], "gen3");
+    let id = ring["id"].as_str().unwrap_or_default();
+    let (status, single) = ctx
+        .get(
+            &token,
+            &format!("/v2/usercollection/ring_configuration/{id}"),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_schema(&spec, "PublicRingConfiguration", &single);
+    assert_eq!(&single, ring);
     let (status, info) = ctx.get(&token, "/v2/usercollection/personal_info").await?;
     assert_eq!(status, StatusCode::OK);
     assert_schema(&spec, "PersonalInfoResponse", &info);

@@ -3,7 +3,8 @@
 //!
 //! Filtering follows what clients observe at Oura: each document is matched by its own
 //! timestamp (daily_activity: its `timestamp`, 04:00 local; sleep: `bedtime_end`; workout:
-//! `start_datetime`; daily_readiness and daily_spo2: local midnight of `day`) against
+//! `start_datetime`; daily_readiness, daily_spo2, daily_sleep, daily_stress and vO2_max:
+//! local midnight of `day`) against
 //! `start_date`..`end_date`, and a date-only bound means local midnight. So
 //! `end_date=<day>` leaves out that day's activity and sleep, the trap real clients hit
 //! (the-momentum/open-wearables#1161).
@@ -33,16 +34,33 @@ pub(super) enum Collection {
     Workout,
     /// Guided and unguided sessions: the person never has one, so this is always empty.
     Session,
+    DailySleep,
+    DailyStress,
+    /// Path `vO2_max`; webhook `data_type` `vo2_max`.
+    Vo2Max,
+    /// Tags the person enters in the app: the person keeps none, so always empty.
+    EnhancedTag,
+    /// The person never turns rest mode on, so always empty.
+    RestModePeriod,
+    /// Not day-based (the list ignores dates, see `super::rings`); its one document is
+    /// filed under the set-up day so a single-document request finds it by id.
+    RingConfiguration,
 }
 
 impl Collection {
-    pub(super) const ALL: [Collection; 6] = [
+    pub(super) const ALL: [Collection; 12] = [
         Collection::Sleep,
         Collection::DailyActivity,
         Collection::DailyReadiness,
         Collection::DailySpo2,
         Collection::Workout,
         Collection::Session,
+        Collection::DailySleep,
+        Collection::DailyStress,
+        Collection::Vo2Max,
+        Collection::EnhancedTag,
+        Collection::RestModePeriod,
+        Collection::RingConfiguration,
     ];
 
     /// The path segment (and webhook `data_type`).
@@ -54,6 +72,12 @@ impl Collection {
             Collection::DailySpo2 => "daily_spo2",
             Collection::Workout => "workout",
             Collection::Session => "session",
+            Collection::DailySleep => "daily_sleep",
+            Collection::DailyStress => "daily_stress",
+            Collection::Vo2Max => "vO2_max",
+            Collection::EnhancedTag => "enhanced_tag",
+            Collection::RestModePeriod => "rest_mode_period",
+            Collection::RingConfiguration => "ring_configuration",
         }
     }
 
@@ -161,7 +185,39 @@ pub(super) fn docs_on(
                 body: to_value(&wire::workout(person, id(index), day, workout)),
             })
             .collect(),
-        Collection::Session => Vec::new(),
+        Collection::DailySleep => {
+            let night = person.sleep_ending_on(day);
+            vec![Doc {
+                id: id(0),
+                key: midnight,
+                body: to_value(&wire::daily_sleep(id(0), day, &night)),
+            }]
+        }
+        Collection::DailyStress => vec![Doc {
+            id: id(0),
+            key: midnight,
+            body: to_value(&wire::daily_stress(person, id(0), &person.day(day))),
+        }],
+        Collection::Vo2Max => {
+            let night = person.sleep_ending_on(day);
+            vec![Doc {
+                id: id(0),
+                key: midnight,
+                body: to_value(&wire::vo2_max(person, id(0), day, &night)),
+            }]
+        }
+        Collection::RingConfiguration => {
+            let (year, month, setup) = wire::RING_SETUP_DAY;
+            if NaiveDate::from_ymd_opt(year, month, setup) != Some(day) {
+                return Vec::new();
+            }
+            vec![Doc {
+                id: id(0),
+                key: midnight,
+                body: to_value(&wire::ring_configuration(person, id(0))),
+            }]
+        }
+        Collection::Session | Collection::EnhancedTag | Collection::RestModePeriod => Vec::new(),
     }
 }
 

@@ -277,6 +277,7 @@ async fn collection(
             axum::Json(wire::personal_info(&account, &person, today)).into_response()
         }
         "heartrate" => heart_rate(&person, &query),
+        "ring_configuration" => rings(&person, &account),
         other => match Collection::from_name(other) {
             Some(collection) => documents(&person, &account, collection, &query),
             None => detail(StatusCode::NOT_FOUND, "Not Found"),
@@ -313,6 +314,18 @@ fn documents(
         "next_token": next.map(collections::encode_cursor),
     }))
     .into_response()
+}
+
+/// `ring_configuration` takes no dates: every ring the person has (one), on one page.
+fn rings(person: &Person, account: &str) -> Response {
+    let (year, month, day) = wire::RING_SETUP_DAY;
+    let setup_day = NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+    let data: Vec<Value> =
+        collections::docs_on(person, account, Collection::RingConfiguration, setup_day)
+            .into_iter()
+            .map(|doc| doc.body)
+            .collect();
+    axum::Json(json!({ "data": data, "next_token": null })).into_response()
 }
 
 fn heart_rate(person: &Person, query: &ListQuery) -> Response {

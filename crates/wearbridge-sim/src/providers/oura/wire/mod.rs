@@ -1,19 +1,25 @@
 //! Oura API v2 documents rendered from the synthetic person (field names, types and units
 //! of Oura's OpenAPI 1.29; docs/simulator.md §OURA lists every field and where it comes
-//! from). Numbers come from the person; what the person has no model for (Oura's scores and
-//! their contributors, temperature deviation, breathing disturbance index) is `null`, which
-//! the spec allows for each of them.
+//! from). Numbers come from the person; what the person has no model for (Oura's activity
+//! and readiness scores and their contributors, temperature deviation, breathing
+//! disturbance index) is `null`, which the spec allows for each of them. The daily sleep
+//! score, daytime stress and VO2 max come from small stated models ([`day_extras`]).
 //!
 //! This file holds what every document shares (timestamps, `meta`, samples) and
 //! `personal_info`; the nightly documents are in [`night`], the activity day in
-//! [`activity`], workouts in [`workout`], heart-rate rows in [`heart_rate`].
+//! [`activity`], workouts in [`workout`], heart-rate rows in [`heart_rate`], daily sleep,
+//! stress, VO2 max and the ring in [`day_extras`].
 
 mod activity;
+mod day_extras;
 mod heart_rate;
 mod night;
 mod workout;
 
 pub(super) use activity::daily_activity;
+pub(super) use day_extras::{
+    RING_SETUP_DAY, daily_sleep, daily_stress, ring_configuration, vo2_max,
+};
 pub(super) use heart_rate::heart_rate_rows;
 pub(super) use night::{daily_readiness, daily_spo2, sleep};
 pub(super) use workout::workout;

@@ -20,6 +20,13 @@ use wearbridge_model::{
 
 use super::wire;
 
+mod daily_extras;
+
+pub use daily_extras::{
+    REST_MODE_END, REST_MODE_START, daily_sleep, daily_stress, enhanced_tags, merge_daily,
+    rest_mode_periods, ring_configuration, ring_device, ring_on, vo2_max,
+};
+
 /// Spacing of `sleep_phase_5_min` and `class_5_min` digits.
 const FIVE_MINUTES_S: i64 = 300;
 /// Longest series accepted (a week of 1-second samples); longer ones are cut, so a
