@@ -79,11 +79,14 @@ async fn nights(api: &Api<'_>, range: FetchRange) -> Result<Vec<wire::SleepNight
         .into_iter()
         .filter(|night| time::date(&night.date).is_some_and(|d| in_range(range, d)))
         .collect();
+    // Every day before the list is asked for, even one the list already holds (a person
+    // east of UTC whose list has moved on): the request count then follows the dates
+    // alone, as `request_cost` charges it, not the person's offset at this hour.
     for day in days_before_lists(range, polar_today()) {
-        if nights.iter().any(|n| time::date(&n.date) == Some(day)) {
-            continue;
-        }
-        if let Some(night) = api.get_day(&format!("v3/users/sleep/{day}")).await? {
+        let fetched = api.get_day(&format!("v3/users/sleep/{day}")).await?;
+        if let Some(night) = fetched
+            && !nights.iter().any(|n| time::date(&n.date) == Some(day))
+        {
             nights.push(night);
         }
     }
@@ -101,13 +104,13 @@ async fn recharges(
         .into_iter()
         .filter(|r| time::date(&r.date).is_some_and(|d| in_range(range, d)))
         .collect();
+    // Asked for one by one like the nights (see there), kept once.
     for day in days_before_lists(range, polar_today()) {
-        if recharges.iter().any(|r| time::date(&r.date) == Some(day)) {
-            continue;
-        }
-        if let Some(recharge) = api
+        let fetched = api
             .get_day(&format!("v3/users/nightly-recharge/{day}"))
-            .await?
+            .await?;
+        if let Some(recharge) = fetched
+            && !recharges.iter().any(|r| time::date(&r.date) == Some(day))
         {
             recharges.push(recharge);
         }

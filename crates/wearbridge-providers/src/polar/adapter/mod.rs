@@ -229,16 +229,15 @@ impl Provider for PolarProvider {
     /// Exercises and the athlete are one request; Daily one per [`MAX_RANGE_DAYS`]-day
     /// window; Sleep reads the sleep and Nightly Recharge lists plus, for each day before
     /// their [`LIST_DAYS`], one request each; Body the heart-rate windows plus Nightly
-    /// Recharge as Sleep reads it. The lists end on Polar's today, which for a person at or
-    /// west of UTC is UTC's today: the oldest date the fetch checks one by one (from
-    /// [`polar_today`], a day later, for people east of UTC) is then already listed and
-    /// not requested, so the dates are counted from UTC's today.
+    /// Recharge as Sleep reads it. The days before the lists count from [`polar_today`]
+    /// (a day after UTC's, for people east of UTC) and each is requested whether or not
+    /// the person's list already holds it, so the count follows the dates alone.
     fn request_cost(&self, data_type: DataType, range: FetchRange) -> u32 {
         if range.start > range.end {
             return 0;
         }
         let windows = windows(range, polar_today()).len();
-        let recharges = 1 + days_before_lists(range, Utc::now().date_naive()).len();
+        let recharges = 1 + days_before_lists(range, polar_today()).len();
         let requests = match data_type {
             DataType::Athlete | DataType::Activity => 1,
             DataType::Daily => windows,
