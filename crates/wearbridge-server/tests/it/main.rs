@@ -15,6 +15,7 @@ mod flows;
 mod integrations;
 mod on_demand;
 mod on_demand_history;
+mod on_demand_providers;
 mod ops;
 mod paths;
 mod provider_dexcom;
