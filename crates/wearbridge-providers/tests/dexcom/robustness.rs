@@ -1,7 +1,7 @@
 //! `map_source` and the wire parsers take any JSON without panicking: arbitrary documents
 //! under Dexcom's field names, and the committed fixtures with one leaf corrupted.
 
-use super::json_props::{leaves, nested_json};
+use super::json_props::{nested_json, with_leaf_replaced};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wearbridge_providers::dexcom::wire::DataRange;
@@ -95,13 +95,7 @@ proptest! {
         let fixtures = fixtures();
         prop_assert_eq!(fixtures.len(), 4);
         for fixture in &fixtures {
-            let mut pointers = Vec::new();
-            leaves(fixture, String::new(), &mut pointers);
-            let mut corrupted = fixture.clone();
-            let pointer: &String = choice.get(&pointers);
-            if let Some(slot) = corrupted.pointer_mut(pointer) {
-                *slot = leaf.clone();
-            }
+            let corrupted = with_leaf_replaced(fixture, &choice, &leaf);
             exercise(&corrupted);
         }
     }

@@ -3,13 +3,11 @@
 //! with the committed Terra JSON (`*.terra.json`), validated against Terra's schemas, and
 //! checked field by field for units, offsets and meanings.
 
-use std::fs;
-
 use serde_json::Value;
 use wearbridge_model::testing::validate;
 use wearbridge_providers::{MapSourceError, TerraRecordData, map_source};
 
-use super::golden_support::{as_cli_json, at, fixtures_dir, read_fixture, record_data};
+use super::golden_support::{assert_matches_golden, at, read_fixture, record_data};
 
 const BASE: &str = "/v4/users/me/dataTypes";
 
@@ -49,20 +47,7 @@ fn close(value: &Value, expected: f64) -> bool {
 #[test]
 fn every_fixture_maps_to_its_committed_terra_json() {
     for (name, data_type, _) in FIXTURES {
-        let actual = as_cli_json(&mapped(name, data_type));
-        let file = fixtures_dir("google_health").join(format!("{name}.terra.json"));
-        if std::env::var_os("WEARBRIDGE_BLESS").is_some() {
-            let text = serde_json::to_string_pretty(&actual).unwrap_or_default();
-            if let Err(error) = fs::write(&file, format!("{text}\n")) {
-                panic!("{}: {error}", file.display());
-            }
-        }
-        let text = read_fixture("google_health", &format!("{name}.terra.json"));
-        let expected: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            actual == expected,
-            "{name}: mapping differs from {name}.terra.json"
-        );
+        assert_matches_golden("google_health", name, &mapped(name, data_type));
     }
 }
 

@@ -1,7 +1,7 @@
 //! `map_source` and the push parser take any JSON without panicking.
 
-use super::golden_support::read_fixture;
-use super::json_props::{leaves, nested_json};
+use super::golden_support::input_fixtures;
+use super::json_props::{nested_json, with_leaf_replaced};
 use proptest::prelude::*;
 use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::SecretString;
@@ -95,18 +95,17 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 }
 
 fn fixtures() -> Vec<Value> {
-    [
-        "exercise_fitbit",
-        "sleep_fitbit",
-        "weight_fitbit",
-        "steps_documented",
-        "body_documented",
-        "nutrition_documented",
-    ]
-    .iter()
-    .map(|name| read_fixture("google_health", &format!("{name}.input.json")))
-    .filter_map(|text| serde_json::from_str(&text).ok())
-    .collect()
+    input_fixtures(
+        "google_health",
+        &[
+            "exercise_fitbit",
+            "sleep_fitbit",
+            "weight_fitbit",
+            "steps_documented",
+            "body_documented",
+            "nutrition_documented",
+        ],
+    )
 }
 
 proptest! {
@@ -122,13 +121,7 @@ proptest! {
         let fixtures = fixtures();
         prop_assert_eq!(fixtures.len(), 6);
         for fixture in &fixtures {
-            let mut pointers = Vec::new();
-            leaves(fixture, String::new(), &mut pointers);
-            let mut corrupted = fixture.clone();
-            let pointer: &String = choice.get(&pointers);
-            if let Some(slot) = corrupted.pointer_mut(pointer) {
-                *slot = leaf.clone();
-            }
+            let corrupted = with_leaf_replaced(fixture, &choice, &leaf);
             exercise(&corrupted);
         }
     }

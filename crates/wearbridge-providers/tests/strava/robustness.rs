@@ -1,8 +1,8 @@
 //! `map_source`, the stream reader, the mapper with streams and the push parser take any
 //! JSON without panicking.
 
-use super::golden_support::read_fixture;
-use super::json_props::{leaves, nested_json};
+use super::golden_support::input_fixtures;
+use super::json_props::{nested_json, with_leaf_replaced};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wearbridge_providers::map_source;
@@ -102,18 +102,17 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 }
 
 fn fixtures() -> Vec<Value> {
-    [
-        "activity_recorded",
-        "activity_manual",
-        "activities_documented",
-        "activity_documented",
-        "athlete",
-        "streams_keyed",
-    ]
-    .iter()
-    .map(|name| read_fixture("strava", &format!("{name}.input.json")))
-    .filter_map(|text| serde_json::from_str(&text).ok())
-    .collect()
+    input_fixtures(
+        "strava",
+        &[
+            "activity_recorded",
+            "activity_manual",
+            "activities_documented",
+            "activity_documented",
+            "athlete",
+            "streams_keyed",
+        ],
+    )
 }
 
 proptest! {
@@ -129,13 +128,7 @@ proptest! {
         let fixtures = fixtures();
         prop_assert_eq!(fixtures.len(), 6);
         for fixture in &fixtures {
-            let mut pointers = Vec::new();
-            leaves(fixture, String::new(), &mut pointers);
-            let mut corrupted = fixture.clone();
-            let pointer: &String = choice.get(&pointers);
-            if let Some(slot) = corrupted.pointer_mut(pointer) {
-                *slot = leaf.clone();
-            }
+            let corrupted = with_leaf_replaced(fixture, &choice, &leaf);
             exercise(&corrupted);
         }
     }

@@ -84,3 +84,13 @@ pub fn assert_schema_valid(name: &str, schema: &str, records: &[TerraRecordData]
         }
     }
 }
+
+/// The parsed `<name>.input.json` fixtures of `provider` (a fixture that is not JSON is
+/// left out, so a count assertion notices it).
+pub fn input_fixtures(provider: &str, names: &[&str]) -> Vec<Value> {
+    names
+        .iter()
+        .map(|name| read_fixture(provider, &format!("{name}.input.json")))
+        .filter_map(|text| serde_json::from_str(&text).ok())
+        .collect()
+}

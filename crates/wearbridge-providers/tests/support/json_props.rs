@@ -44,3 +44,19 @@ pub fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
         _ => out.push(pointer),
     }
 }
+
+/// `fixture` with the leaf `choice` picks (among its [`leaves`]) replaced by `leaf`;
+/// unchanged when it has no leaves.
+pub fn with_leaf_replaced(fixture: &Value, choice: &prop::sample::Index, leaf: &Value) -> Value {
+    let mut pointers = Vec::new();
+    leaves(fixture, String::new(), &mut pointers);
+    let mut corrupted = fixture.clone();
+    if pointers.is_empty() {
+        return corrupted;
+    }
+    let pointer: &String = choice.get(&pointers);
+    if let Some(slot) = corrupted.pointer_mut(pointer) {
+        *slot = leaf.clone();
+    }
+    corrupted
+}

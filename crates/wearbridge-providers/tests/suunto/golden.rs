@@ -3,8 +3,6 @@
 //! signed body) and compared with the committed Terra JSON (`*.terra.json`), validated
 //! against Terra's schemas, and checked field by field for units, offsets and meanings.
 
-use std::fs;
-
 use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -14,7 +12,7 @@ use wearbridge_providers::{
     ProviderCredentials, PushAnswer, PushError, PushItem, PushRequest, TerraRecordData, map_source,
 };
 
-use super::golden_support::{as_cli_json, at, fixtures_dir, read_fixture, record_data};
+use super::golden_support::{assert_matches_golden, at, read_fixture, record_data};
 
 /// (golden name, input fixture, API path, Terra schema of every record it maps to).
 const FIXTURES: [(&str, &str, &str, &str); 4] = [
@@ -129,22 +127,7 @@ fn close(value: &Value, expected: f64) -> bool {
 #[test]
 fn every_fixture_maps_to_its_committed_terra_json() {
     for (name, records, _) in goldens() {
-        let actual = as_cli_json(&records);
-        let file = fixtures_dir("suunto").join(format!("{name}.terra.json"));
-        if std::env::var_os("WEARBRIDGE_BLESS").is_some() {
-            let text = serde_json::to_string_pretty(&actual).unwrap_or_default();
-            if let Err(error) = fs::write(&file, format!("{text}\n")) {
-                panic!("{}: {error}", file.display());
-            }
-        }
-        let expected: Value = match serde_json::from_str(&read(&format!("{name}.terra.json"))) {
-            Ok(value) => value,
-            Err(error) => panic!("{name}.terra.json: {error}"),
-        };
-        assert!(
-            actual == expected,
-            "{name}: mapping differs from {name}.terra.json"
-        );
+        assert_matches_golden("suunto", name, &records);
     }
 }
 

@@ -2,48 +2,24 @@
 //! fetches with their requests counted, the APIM key required, faults, refresh,
 //! deauthorization, and the simulator's signed pushes through the push handler.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::SecretString;
-use url::Url;
 use wearbridge_model::DataType;
 use wearbridge_model::testing::validate;
 use wearbridge_providers::push::{PushAnswer, PushItem, PushRequest};
-use wearbridge_providers::{
-    FetchRange, Provider, ProviderCtx, ProviderError, ProvidersConfig, Registry, TokenSet,
-    http_client, oauth,
-};
+use wearbridge_providers::{FetchRange, ProviderCtx, ProviderError, TokenSet, oauth};
 use wearbridge_sim::faults::RequestClass;
-use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
+use wearbridge_sim::{FaultKind, FaultTarget, SimProvider};
+
+use crate::sim_harness::{self, Harness, url};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/suunto";
 
-struct Harness {
-    sim: SimHandle,
-    provider: Arc<dyn Provider>,
-    ctx: ProviderCtx,
-}
-
-fn url(text: &str) -> Url {
-    Url::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"))
-}
-
 async fn harness() -> Harness {
-    let sim = Simulator::spawn(SimConfig::default())
-        .await
-        .unwrap_or_else(|error| panic!("simulator starts: {error}"));
-    let endpoints = wearbridge_sim::layout::endpoints(&url(&sim.base_url()));
-    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
-    let (Some(provider), Ok(http)) = (registry.get("SUUNTO"), http_client()) else {
-        panic!("sandbox mode configures SUUNTO");
-    };
-    let Some(ctx) = registry.ctx("suunto", http) else {
-        panic!("SUUNTO has a context");
-    };
-    Harness { sim, provider, ctx }
+    sim_harness::harness("SUUNTO").await
 }
 
 /// Consent at the simulator and the code exchange; the context names the user.

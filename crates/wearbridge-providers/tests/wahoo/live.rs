@@ -1,45 +1,21 @@
 //! The adapter against the simulator's Wahoo cloud: OAuth with single-use refresh tokens,
 //! workouts and the user with every request counted, revocation, and faults.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Days, NaiveDate, Utc};
-use url::Url;
 use wearbridge_model::DataType;
 use wearbridge_model::testing::validate;
-use wearbridge_providers::{
-    FetchRange, Provider, ProviderCtx, ProviderError, ProvidersConfig, Registry, TokenSet,
-    http_client, oauth,
-};
+use wearbridge_providers::{FetchRange, ProviderCtx, ProviderError, TokenSet, oauth};
 use wearbridge_sim::faults::RequestClass;
-use wearbridge_sim::{FaultKind, FaultTarget, SimConfig, SimHandle, SimProvider, Simulator};
+use wearbridge_sim::{FaultKind, FaultTarget, SimProvider};
+
+use crate::sim_harness::{self, Harness, url};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:9/v2/auth/callback/wahoo";
 
-struct Harness {
-    sim: SimHandle,
-    provider: Arc<dyn Provider>,
-    ctx: ProviderCtx,
-}
-
-fn url(text: &str) -> Url {
-    Url::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"))
-}
-
 async fn harness() -> Harness {
-    let sim = Simulator::spawn(SimConfig::default())
-        .await
-        .unwrap_or_else(|error| panic!("simulator starts: {error}"));
-    let endpoints = wearbridge_sim::layout::endpoints(&url(&sim.base_url()));
-    let registry = Registry::new(ProvidersConfig::sandbox(endpoints));
-    let (Some(provider), Ok(http)) = (registry.get("WAHOO"), http_client()) else {
-        panic!("sandbox mode configures WAHOO");
-    };
-    let Some(ctx) = registry.ctx("WAHOO", http) else {
-        panic!("WAHOO has a context");
-    };
-    Harness { sim, provider, ctx }
+    sim_harness::harness("WAHOO").await
 }
 
 /// Consent at the simulator, the code exchange and `GET /v1/user`.

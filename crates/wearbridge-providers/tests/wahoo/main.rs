@@ -7,6 +7,9 @@
 #[path = "../support/golden.rs"]
 mod golden_support;
 
+#[path = "../support/sim_harness.rs"]
+mod sim_harness;
+
 #[path = "../support/json_props.rs"]
 mod json_props;
 

@@ -1,7 +1,7 @@
 //! `map_source`, the mappers and the webhook handler take any JSON without panicking.
 
-use super::golden_support::read_fixture;
-use super::json_props::{leaves, nested_json};
+use super::golden_support::input_fixtures;
+use super::json_props::{nested_json, with_leaf_replaced};
 use proptest::prelude::*;
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
@@ -103,17 +103,16 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 }
 
 fn fixtures() -> Vec<Value> {
-    [
-        "workouts_documented",
-        "workout_documented",
-        "webhook_documented",
-        "workouts_with_summaries",
-        "user",
-    ]
-    .iter()
-    .map(|name| read_fixture("wahoo", &format!("{name}.input.json")))
-    .filter_map(|text| serde_json::from_str(&text).ok())
-    .collect()
+    input_fixtures(
+        "wahoo",
+        &[
+            "workouts_documented",
+            "workout_documented",
+            "webhook_documented",
+            "workouts_with_summaries",
+            "user",
+        ],
+    )
 }
 
 proptest! {
@@ -129,13 +128,7 @@ proptest! {
         let fixtures = fixtures();
         prop_assert_eq!(fixtures.len(), 5);
         for fixture in &fixtures {
-            let mut pointers = Vec::new();
-            leaves(fixture, String::new(), &mut pointers);
-            let mut corrupted = fixture.clone();
-            let pointer: &String = choice.get(&pointers);
-            if let Some(slot) = corrupted.pointer_mut(pointer) {
-                *slot = leaf.clone();
-            }
+            let corrupted = with_leaf_replaced(fixture, &choice, &leaf);
             exercise(&corrupted);
         }
     }

@@ -1,6 +1,6 @@
 //! `map_source`, the push parser and the push handler take any JSON without panicking.
 
-use super::json_props::{leaves, nested_json};
+use super::json_props::{nested_json, with_leaf_replaced};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use wearbridge_providers::map_source;
@@ -97,13 +97,7 @@ proptest! {
         let fixtures = fixtures();
         prop_assert_eq!(fixtures.len(), 5);
         for fixture in &fixtures {
-            let mut pointers = Vec::new();
-            leaves(fixture, String::new(), &mut pointers);
-            let mut corrupted = fixture.clone();
-            let pointer: &String = choice.get(&pointers);
-            if let Some(slot) = corrupted.pointer_mut(pointer) {
-                *slot = leaf.clone();
-            }
+            let corrupted = with_leaf_replaced(fixture, &choice, &leaf);
             exercise(&corrupted);
             // Single-record paths see the first record alone.
             if let Some(first) = corrupted.pointer("/records/0") {
