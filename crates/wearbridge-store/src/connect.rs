@@ -168,6 +168,25 @@ async fn connect_sqlite(url: &str) -> Result<Store> {
     })
 }
 
+/// The migrations of this build not applied to `store` yet (`version description`),
+/// oldest first; all of them when the database was never migrated.
+pub(crate) async fn pending_migrations(store: &Store) -> Result<Vec<String>> {
+    let migrator = match store.backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&store.read)
+            .await
+            .unwrap_or_default();
+    Ok(migrator
+        .iter()
+        .filter(|migration| !applied.contains(&migration.version))
+        .map(|migration| format!("{} {}", migration.version, migration.description))
+        .collect())
+}
+
 pub(crate) async fn migrate(store: &Store) -> Result<()> {
     let migrator = match store.backend {
         Backend::Sqlite => &SQLITE_MIGRATIONS,

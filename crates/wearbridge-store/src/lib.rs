@@ -114,6 +114,12 @@ impl Store {
         connect::migrate(self).await
     }
 
+    /// Migrations of this build the database lacks (`wearbridge doctor`); a database
+    /// never migrated lacks them all.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>> {
+        connect::pending_migrations(self).await
+    }
+
     /// The backend this store talks to.
     pub fn backend(&self) -> Backend {
         self.backend

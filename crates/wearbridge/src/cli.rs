@@ -52,6 +52,9 @@ enum Command {
     /// Offline provider tools (map a raw provider payload to Terra records).
     #[command(subcommand)]
     Providers(ProvidersCommand),
+    /// Check this deployment's configuration (encryption key, public URL, webhook
+    /// targets, provider credentials, database, migrations) and say what is wrong.
+    Doctor(DatabaseArgs),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -148,6 +151,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Developer(command)) => run_developer(config_file, command).await,
+        Some(Command::Doctor(database)) => {
+            crate::doctor::run_doctor(config_file, database_overrides(database)).await
+        }
         Some(Command::Providers(command)) => providers_cmd::run_providers(command),
         Some(Command::Users { command, database }) => {
             let config = settings::load(config_file, database_overrides(database))?;
@@ -365,7 +371,7 @@ async fn shutdown_signal() {
 }
 
 /// A database URL without its password, for logs and messages.
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));

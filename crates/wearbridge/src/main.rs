@@ -2,6 +2,7 @@
 //! subcommand it runs `serve` in development mode.
 
 mod cli;
+mod doctor;
 mod events;
 mod providers_cmd;
 mod sandbox;
