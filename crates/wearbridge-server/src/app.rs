@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::encoding::{check_request_coding, request_decompression, response_compression};
@@ -31,10 +32,12 @@ const WORKER_GRACE: Duration = Duration::from_secs(10);
 /// becomes a plain 500 envelope instead of a dropped connection).
 pub fn build_router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
+    let body_timeout = state.config.http.body_read_timeout();
     routes::router()
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             track_requests,
@@ -103,13 +106,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let workers = start_workers(&state);
+    let limits = state.config.http.clone();
     let app = build_router(state);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = crate::listen::serve_connections(listener, app, &limits, shutdown).await;
     workers.shutdown(WORKER_GRACE).await;
     served
 }

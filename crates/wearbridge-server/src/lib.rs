@@ -23,6 +23,7 @@ pub mod extract;
 pub mod ingest;
 pub mod jobs;
 pub mod keyed_locks;
+pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod outbound;

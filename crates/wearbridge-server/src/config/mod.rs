@@ -14,10 +14,12 @@ use url::Url;
 
 use crate::crypto::{Cipher, CryptoError, load_or_create_key_file};
 
+mod http;
 mod rate_limits;
 mod sync;
 mod webhooks;
 
+pub use http::HttpLimits;
 pub use rate_limits::{DEFAULT_DAY_UNITS_PER_HOUR, RateLimitConfig};
 pub use sync::{
     BudgetConfig, DEFAULT_BUDGET_PERIOD_SECS, DEFAULT_POLL_WINDOW_DAYS, DEFAULT_REFRESH_AHEAD,
@@ -72,6 +74,9 @@ pub struct Config {
     /// Inbound rate limits of the data reads (`[rate_limits]`; see [`RateLimitConfig`]).
     #[serde(default)]
     pub rate_limits: RateLimitConfig,
+    /// Slow and oversized clients (`[http]`; see [`HttpLimits`]).
+    #[serde(default)]
+    pub http: HttpLimits,
     /// Provider app credentials by Terra id (`[providers.GARMIN] client_id = ...,
     /// client_secret = ..., webhook_secret = ...`). Outside sandbox mode a provider is
     /// offered only when it has credentials here.
@@ -132,6 +137,7 @@ impl Config {
             webhooks: DeliveryConfig::default(),
             sync: SyncConfig::default(),
             rate_limits: RateLimitConfig::default(),
+            http: HttpLimits::default(),
             providers: std::collections::BTreeMap::new(),
         }
     }
@@ -168,6 +174,9 @@ impl Config {
             ));
         }
         self.webhooks
+            .validate()
+            .map_err(|(key, message)| ConfigError::new(key, message))?;
+        self.http
             .validate()
             .map_err(|(key, message)| ConfigError::new(key, message))?;
         self.validate_providers()?;

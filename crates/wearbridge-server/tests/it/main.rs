@@ -32,6 +32,7 @@ mod provider_widget;
 mod provider_withings;
 mod rate_limits;
 mod read_cache;
+mod slow_clients;
 mod sync;
 mod users;
 mod webhooks;
