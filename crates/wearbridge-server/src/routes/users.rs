@@ -44,6 +44,15 @@ pub struct UserInfoResponse {
     pub is_authenticated: bool,
 }
 
+/// The two answers of `GET /v2/userInfo` (documentation only): one user by `user_id`,
+/// or every user carrying a `reference_id` as a bare array (as Terra answers).
+#[derive(Debug, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum UserInfoAnswer {
+    One(UserInfoResponse),
+    ByReference(Vec<TerraUserDoc>),
+}
+
 #[utoipa::path(
     get,
     path = "/v2/userInfo",
@@ -52,7 +61,7 @@ pub struct UserInfoResponse {
     params(UserInfoQuery),
     security(("dev_id" = [], "api_key" = [])),
     responses(
-        (status = 200, description = "With `user_id`: `{user, status, is_authenticated}`; with `reference_id`: a bare array of TerraUser", body = UserInfoResponse),
+        (status = 200, description = "With `user_id`: `{user, status, is_authenticated}`; with `reference_id`: a bare array of TerraUser", body = UserInfoAnswer),
         (status = 400, description = "Neither parameter, or a malformed one", body = ErrorBody),
         (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
         (status = 404, description = "Unknown user", body = ErrorBody),

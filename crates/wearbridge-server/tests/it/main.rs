@@ -12,6 +12,7 @@ mod connect;
 mod data;
 mod fixtures;
 mod flows;
+mod fuzz;
 mod integrations;
 mod on_demand;
 mod on_demand_history;
