@@ -402,4 +402,19 @@ fn webhook_urls_pass_the_target_guard() {
             .status
             .success()
     );
+    // Development mode delivers to local receivers: loopback passes there, only there.
+    let development = [
+        ("WEARBRIDGE_ENCRYPTION_KEY", KEY),
+        ("WEARBRIDGE_DEVELOPMENT", "true"),
+    ];
+    assert!(
+        set("http://127.0.0.1:9/hook", &development)
+            .status
+            .success()
+    );
+    assert!(
+        !set("http://169.254.169.254/", &development)
+            .status
+            .success()
+    );
 }
