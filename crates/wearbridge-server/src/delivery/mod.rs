@@ -76,6 +76,9 @@ pub enum DeliveryError {
 struct Target {
     url: String,
     secrets: Vec<String>,
+    /// The target guard's reason when the URL names a refused address literally
+    /// (checked once per batch; names are checked by the client's resolver).
+    refused: Option<String>,
 }
 
 /// The delivery engine; one per process (shared by its lanes).
@@ -213,7 +216,15 @@ impl Deliverer {
         {
             secrets.push(self.cipher.decrypt_str(previous)?);
         }
-        Ok(Some(Target { url, secrets }))
+        let refused = url::Url::parse(&url)
+            .ok()
+            .and_then(|parsed| self.policy.check_literal(&parsed).err())
+            .map(|error| error.to_string());
+        Ok(Some(Target {
+            url,
+            secrets,
+            refused,
+        }))
     }
 
     fn limit_for(&self, developer: &DeveloperId) -> Arc<Semaphore> {
@@ -238,6 +249,10 @@ impl Deliverer {
         let _permit = limit.acquire_owned().await.ok();
         let started = self.clock.now();
         let report = match targets.get(&event.developer_id) {
+            Some(Target {
+                refused: Some(refusal),
+                ..
+            }) => SendReport::refused(refusal.clone()),
             Some(target) => self.send(&event, target, started).await,
             // The URL was removed between claim and send: count it as a failed attempt.
             None => SendReport {
@@ -263,7 +278,7 @@ impl Deliverer {
             trace_id: event.trace(),
             ordering_timestamp: event.created_at,
         };
-        sender::send((&self.client, &self.policy), &outgoing, now).await
+        sender::send(&self.client, &outgoing, now).await
     }
 
     /// Turns a report into the event's next state.

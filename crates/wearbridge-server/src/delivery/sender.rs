@@ -32,6 +32,17 @@ impl SendReport {
     pub fn delivered(&self) -> bool {
         self.error.is_none()
     }
+
+    /// Not sent: the target guard refused the destination for `reason`.
+    pub fn refused(reason: String) -> SendReport {
+        SendReport {
+            status: None,
+            latency_micros: 0,
+            error: Some(reason.clone()),
+            retry_after: None,
+            refused: Some(reason),
+        }
+    }
 }
 
 /// The headers of one delivery attempt.
@@ -96,17 +107,11 @@ fn headers(event: &OutgoingEvent<'_>) -> HeaderMap {
 
 /// POSTs `event`; never fails: every outcome is a [`SendReport`].
 pub async fn send(
-    (client, policy): (&reqwest::Client, &TargetPolicy),
+    client: &reqwest::Client,
     event: &OutgoingEvent<'_>,
     now: DateTime<Utc>,
 ) -> SendReport {
     let started = Instant::now();
-    if let Some(refusal) = refused_literal(policy, event.url) {
-        return SendReport {
-            refused: Some(refusal.clone()),
-            ..failed(started, None, refusal, None)
-        };
-    }
     let result = client
         .post(event.url)
         .headers(headers(event))
@@ -179,16 +184,6 @@ fn failed(
         retry_after,
         refused: None,
     }
-}
-
-/// The guard's reason when `url` names a refused address literally (the resolver sees
-/// only names); an unparsable URL is left to the client, which fails it.
-fn refused_literal(policy: &TargetPolicy, url: &str) -> Option<String> {
-    let url = url::Url::parse(url).ok()?;
-    policy
-        .check_literal(&url)
-        .err()
-        .map(|error| error.to_string())
 }
 
 fn elapsed_micros(started: Instant) -> i64 {
