@@ -12,7 +12,6 @@
 //! mode. Hand-written because the classification is a handful of range checks over std's
 //! address types, and the crates that do it pull a resolver stack with them.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
@@ -228,12 +227,6 @@ pub fn refusal_of(error: &(dyn std::error::Error + 'static)) -> Option<RefusedTa
         source = error.source();
     }
     None
-}
-
-impl fmt::Display for AddressClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.describe())
-    }
 }
 
 #[cfg(test)]
