@@ -15,6 +15,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+
 use ipnet::IpNet;
 use url::{Host, Url};
 
@@ -118,13 +120,67 @@ pub enum TargetError {
     NoHost(String),
 }
 
-/// What the guard lets through besides public addresses.
+/// Resolves a host name to its addresses. The guard asks one of these both when a URL
+/// is set and when a connection is opened, so an embedder (or a test) that brings its own
+/// resolver has both checks see the same DNS.
+pub trait ResolveHost: Send + Sync + 'static {
+    fn resolve(&self, host: &str) -> BoxFuture<'static, std::io::Result<Vec<IpAddr>>>;
+}
+
+/// Where the guard gets a name's addresses.
+#[derive(Clone, Default)]
+pub enum HostLookup {
+    /// The operating system's resolver (`getaddrinfo` through tokio).
+    #[default]
+    System,
+    /// Another resolver.
+    Custom(Arc<dyn ResolveHost>),
+}
+
+impl HostLookup {
+    /// Every address `host` answers now.
+    pub async fn addresses(&self, host: &str) -> std::io::Result<Vec<IpAddr>> {
+        match self {
+            HostLookup::System => Ok(tokio::net::lookup_host((host, 0))
+                .await?
+                .map(|addr| addr.ip())
+                .collect()),
+            HostLookup::Custom(resolver) => resolver.resolve(host).await,
+        }
+    }
+}
+
+impl std::fmt::Debug for HostLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostLookup::System => "System",
+            HostLookup::Custom(_) => "Custom",
+        })
+    }
+}
+
+/// Two lookups are the same when both are the system's or both are one resolver.
+impl PartialEq for HostLookup {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (HostLookup::System, HostLookup::System) => true,
+            (HostLookup::Custom(a), HostLookup::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for HostLookup {}
+
+/// What the guard lets through besides public addresses, and how it resolves names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetPolicy {
     /// Loopback allowed (development and sandbox mode).
     pub allow_loopback: bool,
     /// `webhooks.allowed_targets`.
     pub allowed: Vec<IpNet>,
+    /// The resolver both checks ask.
+    pub lookup: HostLookup,
 }
 
 impl TargetPolicy {
@@ -171,12 +227,11 @@ impl TargetPolicy {
             return Ok(());
         }
         let host = url.host_str().unwrap_or_default().to_owned();
-        let port = url.port_or_known_default().unwrap_or(443);
-        let Ok(answers) = tokio::net::lookup_host((host.as_str(), port)).await else {
+        let Ok(answers) = self.lookup.addresses(&host).await else {
             return Ok(());
         };
         for answer in answers {
-            self.check_ip(&host, answer.ip())?;
+            self.check_ip(&host, answer)?;
         }
         Ok(())
     }
@@ -196,18 +251,18 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let policy = self.policy.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let answers: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let answers = policy.lookup.addresses(&host).await?;
             let mut refused = None;
             let allowed: Vec<SocketAddr> = answers
                 .into_iter()
-                .filter(|addr| match policy.check_ip(&host, addr.ip()) {
+                .filter(|ip| match policy.check_ip(&host, *ip) {
                     Ok(()) => true,
                     Err(refusal) => {
                         refused.get_or_insert(refusal);
                         false
                     }
                 })
+                .map(|ip| SocketAddr::new(ip, 0))
                 .collect();
             match (allowed.is_empty(), refused) {
                 (true, Some(refusal)) => Err(Box::new(refusal) as _),
@@ -291,6 +346,7 @@ mod tests {
         let policy = TargetPolicy {
             allow_loopback: false,
             allowed: vec![lan],
+            ..TargetPolicy::default()
         };
         let ip = |text: &str| {
             text.parse::<IpAddr>()
@@ -302,7 +358,7 @@ mod tests {
         assert!(policy.check_ip("h", ip("127.0.0.1")).is_err());
         let sandbox = TargetPolicy {
             allow_loopback: true,
-            allowed: Vec::new(),
+            ..TargetPolicy::default()
         };
         assert!(sandbox.check_ip("h", ip("127.0.0.1")).is_ok());
         assert!(sandbox.check_ip("h", ip("169.254.169.254")).is_err());

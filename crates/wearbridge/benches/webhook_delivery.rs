@@ -128,7 +128,7 @@ async fn run(backend: Backend, events: usize) {
     let (hook, received) = receiver().await;
     let loopback = wearbridge_server::outbound::TargetPolicy {
         allow_loopback: true,
-        allowed: Vec::new(),
+        ..Default::default()
     };
     let credentials = create_developer(&store, &cipher, "bench", (Some(&hook), &loopback))
         .await

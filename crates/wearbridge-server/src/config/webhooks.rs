@@ -150,6 +150,7 @@ impl DeliveryConfig {
         TargetPolicy {
             allow_loopback: self.allow_loopback,
             allowed: self.allowed_targets.clone(),
+            ..TargetPolicy::default()
         }
     }
 }

@@ -110,7 +110,18 @@ impl Deliverer {
     /// An engine for the store, cipher and clock of `services` and the `[webhooks]`
     /// configuration, with OS-seeded jitter.
     pub fn new(services: &Services, config: DeliveryConfig) -> Result<Deliverer, DeliveryError> {
-        let policy = Arc::new(config.target_policy());
+        let policy = config.target_policy();
+        Deliverer::with_target_policy(services, config, policy)
+    }
+
+    /// As [`Deliverer::new`], with the target guard `policy` instead of the one the
+    /// configuration describes (an embedder's own resolver; tests that control DNS).
+    pub fn with_target_policy(
+        services: &Services,
+        config: DeliveryConfig,
+        policy: crate::outbound::TargetPolicy,
+    ) -> Result<Deliverer, DeliveryError> {
+        let policy = Arc::new(policy);
         Ok(Deliverer {
             store: services.store.clone(),
             cipher: services.cipher.clone(),

@@ -13,8 +13,9 @@ use crate::auth::AuthDeveloper;
 use crate::delivery::manage::{
     self, DestinationView, EventDetail, EventView, ManageError, parse_since, parse_state,
 };
+use crate::developers::{DeveloperError, set_webhook_url};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{PathParams, QueryParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::state::AppState;
 
 /// Largest `limit` of one listing.
@@ -190,6 +191,47 @@ async fn get_webhook(
     ))
 }
 
+/// `PUT /wearbridge/v1/webhook` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct WebhookUrlChange {
+    /// The new destination (absolute http or https URL), or `null` to stop delivering.
+    pub url: Option<String>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/wearbridge/v1/webhook",
+    operation_id = "wearbridge_webhook_set",
+    tag = "deliveries",
+    request_body = WebhookUrlChange,
+    security(("dev_id" = [], "api_key" = [])),
+    responses(
+        (status = 200, description = "The destination with its new URL", body = DestinationView),
+        (status = 400, description = "Not an absolute http(s) URL, or refused by the outbound target guard (the message says which address and why)", body = ErrorBody),
+        (status = 401, description = "Missing or wrong credentials", body = ErrorBody),
+    )
+)]
+async fn set_webhook(
+    State(state): State<AppState>,
+    developer: AuthDeveloper,
+    JsonBody(change): JsonBody<WebhookUrlChange>,
+) -> Result<Json<DestinationView>, ApiError> {
+    let policy = state.config.webhooks.target_policy();
+    let dev_id = developer.id().to_string();
+    set_webhook_url(&state.store, &dev_id, (change.url.as_deref(), &policy))
+        .await
+        .map_err(|error| match error {
+            DeveloperError::BadWebhookUrl(_) | DeveloperError::RefusedTarget(_) => {
+                ApiError::bad_request(error.to_string())
+            }
+            DeveloperError::NotFound(_) | DeveloperError::BadId(_) => ApiError::Unauthorized,
+            other => ApiError::internal(other),
+        })?;
+    Ok(Json(
+        manage::destination(&state.store, developer.id()).await?,
+    ))
+}
+
 #[utoipa::path(
     post,
     path = "/wearbridge/v1/webhook/enable",
@@ -243,7 +285,7 @@ pub fn router() -> Router<AppState> {
             "/wearbridge/v1/events/{event_id}/resend",
             post(resend_event),
         )
-        .route("/wearbridge/v1/webhook", get(get_webhook))
+        .route("/wearbridge/v1/webhook", get(get_webhook).put(set_webhook))
         .route("/wearbridge/v1/webhook/enable", post(enable_webhook))
         .route("/wearbridge/v1/webhook/rotate-secret", post(rotate_secret))
 }
@@ -257,6 +299,7 @@ pub fn router() -> Router<AppState> {
         resend_event,
         resend_failed,
         get_webhook,
+        set_webhook,
         enable_webhook,
         rotate_secret
     ),

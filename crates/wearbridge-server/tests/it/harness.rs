@@ -267,7 +267,7 @@ impl Checked {
 pub fn loopback() -> wearbridge_server::outbound::TargetPolicy {
     wearbridge_server::outbound::TargetPolicy {
         allow_loopback: true,
-        allowed: Vec::new(),
+        ..Default::default()
     }
 }
 
