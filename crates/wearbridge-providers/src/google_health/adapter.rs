@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use url::Url;
 use wearbridge_model::DataType;
 
-use super::fetch::{self, BODY_KINDS, DAILY_KINDS, EXERCISE, Kind, NUTRITION_KINDS, SLEEP};
+use super::fetch::{self, BODY_KINDS, DAILY_KINDS, EXERCISE, Kind, NUTRITION_KINDS, SLEEP_KINDS};
 use super::{mapper, push, wire};
 use crate::module::{DataTypeSupport, ProviderInfo, SetupKind};
 use crate::oauth::{self, ClientAuth, OAuthSettings};
@@ -112,7 +112,7 @@ impl GoogleHealthProvider {
 fn kinds(data_type: DataType) -> &'static [Kind] {
     match data_type {
         DataType::Activity => &[EXERCISE],
-        DataType::Sleep => &[SLEEP],
+        DataType::Sleep => &SLEEP_KINDS,
         DataType::Daily => &DAILY_KINDS,
         DataType::Body => &BODY_KINDS,
         DataType::Nutrition => &NUTRITION_KINDS,
@@ -220,11 +220,7 @@ pub fn map(data_type: DataType, points: &[wire::DataPoint]) -> Vec<TerraRecordDa
             .filter_map(mapper::activity)
             .map(Into::into)
             .collect(),
-        DataType::Sleep => points
-            .iter()
-            .filter_map(mapper::sleep)
-            .map(Into::into)
-            .collect(),
+        DataType::Sleep => mapper::sleeps(points).into_iter().map(Into::into).collect(),
         DataType::Daily => mapper::dailies(points)
             .into_iter()
             .map(Into::into)

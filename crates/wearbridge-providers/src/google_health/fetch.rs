@@ -104,12 +104,14 @@ pub const HRV: Kind = Kind::new("heart-rate-variability", Family::Sample);
 pub const DAILY_HRV: Kind = Kind::new("daily-heart-rate-variability", Family::Daily);
 pub const SPO2: Kind = Kind::new("oxygen-saturation", Family::Sample);
 pub const DAILY_SPO2: Kind = Kind::new("daily-oxygen-saturation", Family::Daily);
+pub const DAILY_VO2_MAX: Kind = Kind::new("daily-vo2-max", Family::Daily);
+pub const DAILY_RESPIRATORY_RATE: Kind = Kind::new("daily-respiratory-rate", Family::Daily);
 pub const TEMPERATURE: Kind = Kind::new("core-body-temperature", Family::Sample);
 pub const NUTRITION_LOG: Kind = Kind::new("nutrition-log", Family::Interval);
 pub const HYDRATION_LOG: Kind = Kind::new("hydration-log", Family::Interval);
 
 /// The types read for Terra Daily.
-pub const DAILY_KINDS: [Kind; 7] = [
+pub const DAILY_KINDS: [Kind; 8] = [
     STEPS,
     DISTANCE,
     FLOORS,
@@ -117,7 +119,11 @@ pub const DAILY_KINDS: [Kind; 7] = [
     BASAL_ENERGY,
     HEART_RATE,
     RESTING_HEART_RATE,
+    DAILY_VO2_MAX,
 ];
+/// The types read for Terra Sleep: the sessions, and the nightly breathing rate Google
+/// files as a daily type.
+pub const SLEEP_KINDS: [Kind; 2] = [SLEEP, DAILY_RESPIRATORY_RATE];
 /// The types read for Terra Body.
 pub const BODY_KINDS: [Kind; 8] = [
     WEIGHT,
@@ -132,7 +138,7 @@ pub const BODY_KINDS: [Kind; 8] = [
 /// The types read for Terra Nutrition.
 pub const NUTRITION_KINDS: [Kind; 2] = [NUTRITION_LOG, HYDRATION_LOG];
 /// Every type this adapter reads, for `map_source`.
-pub const ALL_KINDS: [Kind; 18] = [
+pub const ALL_KINDS: [Kind; 20] = [
     EXERCISE,
     SLEEP,
     STEPS,
@@ -149,6 +155,8 @@ pub const ALL_KINDS: [Kind; 18] = [
     SPO2,
     DAILY_SPO2,
     TEMPERATURE,
+    DAILY_VO2_MAX,
+    DAILY_RESPIRATORY_RATE,
     NUTRITION_LOG,
     HYDRATION_LOG,
 ];

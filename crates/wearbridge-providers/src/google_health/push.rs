@@ -78,7 +78,8 @@ pub fn terra_type(data_type: &str) -> Option<DataType> {
         | "altitude"
         | "active-energy-burned"
         | "basal-energy-burned"
-        | "heart-rate" => Some(DataType::Daily),
+        | "heart-rate"
+        | "daily-vo2-max" => Some(DataType::Daily),
         "weight"
         | "body-fat"
         | "heart-rate-variability"
@@ -87,7 +88,7 @@ pub fn terra_type(data_type: &str) -> Option<DataType> {
         | "daily-oxygen-saturation"
         | "core-body-temperature"
         | "daily-resting-heart-rate" => Some(DataType::Body),
-        "sleep" => Some(DataType::Sleep),
+        "sleep" | "daily-respiratory-rate" => Some(DataType::Sleep),
         "exercise" => Some(DataType::Activity),
         "nutrition-log" | "hydration-log" => Some(DataType::Nutrition),
         _ => None,

@@ -57,6 +57,8 @@ pub struct DataPoint {
     pub daily_heart_rate_variability: Option<DailyHeartRateVariability>,
     pub oxygen_saturation: Option<OxygenSaturation>,
     pub daily_oxygen_saturation: Option<DailyOxygenSaturation>,
+    pub daily_vo2_max: Option<DailyVo2Max>,
+    pub daily_respiratory_rate: Option<DailyRespiratoryRate>,
     pub core_body_temperature: Option<CoreBodyTemperature>,
     pub weight: Option<Weight>,
     pub body_fat: Option<BodyFat>,
@@ -225,6 +227,27 @@ pub struct DailyOxygenSaturation {
     pub lower_bound_percentage: Option<f64>,
     #[serde(default)]
     pub upper_bound_percentage: Option<f64>,
+}
+
+/// `daily-vo2-max`: the day's cardio-fitness estimate, mL/kg/min.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyVo2Max {
+    pub date: Date,
+    #[serde(default)]
+    pub vo2_max: Option<f64>,
+    /// `POOR` … `EXCELLENT`; Terra has no field for it.
+    #[serde(default)]
+    pub cardio_fitness_level: Option<String>,
+}
+
+/// `daily-respiratory-rate`: breaths per minute over the main sleep ending on `date`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyRespiratoryRate {
+    pub date: Date,
+    #[serde(default)]
+    pub breaths_per_minute: Option<f64>,
 }
 
 /// `core-body-temperature`: °C.

@@ -40,6 +40,8 @@ struct Reading {
     workout_kcal: Option<f64>,
     /// The Daily's VO2 max (mL/min/kg), where the provider maps one.
     vo2max: Option<f64>,
+    /// Breaths per minute of the night ending on the day, where the provider reports it.
+    breaths: Option<f64>,
 }
 
 /// The local date of an RFC 3339 timestamp as written (its own offset).
@@ -145,6 +147,12 @@ async fn read(provider: &dyn Provider, ctx: &ProviderCtx, token: &SecretString) 
             "start_time",
             day(),
             &["oxygen_data", "vo2max_ml_per_min_per_kg"],
+        ),
+        breaths: first_on(
+            &sleep,
+            "end_time",
+            day(),
+            &["respiration_data", "breaths_data", "avg_breaths_per_min"],
         ),
     }
 }
@@ -268,6 +276,38 @@ async fn every_provider_reports_the_same_day() {
     let oura_vo2 = (15.3 * person.profile().max_hr_bpm / f64::from(truth.resting_hr_bpm())).round();
     if readings.get("OURA").and_then(|reading| reading.vo2max) != Some(oura_vo2) {
         problems.push(format!("OURA vo2max: want {oura_vo2}"));
+    }
+    // GOOGLE_HEALTH's `daily-vo2-max` is the same estimate, unrounded (a double).
+    let night = person.sleep_ending_on(day());
+    let google_vo2 = night.vo2_max_estimate(person.profile().max_hr_bpm);
+    let got = readings
+        .get("GOOGLE_HEALTH")
+        .and_then(|reading| reading.vo2max);
+    if got.is_none_or(|got| (got - google_vo2).abs() > 1e-9) {
+        problems.push(format!("GOOGLE_HEALTH vo2max: {got:?}, want {google_vo2}"));
+    }
+    // The night's breathing rate, wherever a provider reports it, to its rounding: Withings'
+    // `rr_average` is whole breaths per minute, the others keep tenths.
+    let breathing: Vec<_> = readings
+        .iter()
+        .filter_map(|(provider, reading)| Some((provider, reading.breaths?)))
+        .collect();
+    for (provider, got) in &breathing {
+        let tolerance = if **provider == "WITHINGS" { 0.5 } else { 0.1 };
+        if (got - night.respiration_rate_brpm).abs() > tolerance {
+            problems.push(format!(
+                "{provider} breaths: {got} vs model {}",
+                night.respiration_rate_brpm
+            ));
+        }
+    }
+    if !breathing
+        .iter()
+        .any(|(provider, _)| **provider == "GOOGLE_HEALTH")
+    {
+        problems.push(format!(
+            "GOOGLE_HEALTH reports no breathing rate: {breathing:?}"
+        ));
     }
     assert!(
         problems.is_empty(),

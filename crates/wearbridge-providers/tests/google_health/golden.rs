@@ -12,7 +12,7 @@ use super::golden_support::{assert_matches_golden, at, read_fixture, record_data
 const BASE: &str = "/v4/users/me/dataTypes";
 
 /// (fixture name, data type in the path, Terra schema of every record it maps to).
-const FIXTURES: [(&str, &str, &str); 8] = [
+const FIXTURES: [(&str, &str, &str); 10] = [
     ("exercise_fitbit", "exercise", "core/Activity"),
     ("sleep_fitbit", "sleep", "core/Sleep"),
     ("weight_fitbit", "weight", "core/Body"),
@@ -21,6 +21,8 @@ const FIXTURES: [(&str, &str, &str); 8] = [
     ("steps_documented", "steps", "core/Daily"),
     ("body_documented", "weight", "core/Body"),
     ("nutrition_documented", "nutrition-log", "core/Nutrition"),
+    ("sleep_respiration_documented", "sleep", "core/Sleep"),
+    ("vo2_max_documented", "daily-vo2-max", "core/Daily"),
 ];
 
 fn mapped(name: &str, data_type: &str) -> Vec<TerraRecordData> {
@@ -116,6 +118,39 @@ fn classic_sleep_counts_restless_as_awake_and_keeps_the_nap_flag() {
     let hypnogram = at(durations, "/hypnogram_samples");
     assert_eq!(at(hypnogram, "/0/level"), 2, "ASLEEP is Terra's sleeping");
     assert_eq!(at(hypnogram, "/1/level"), 1, "RESTLESS is awake");
+}
+
+#[test]
+fn the_nightly_breathing_rate_joins_the_main_sleep_not_the_nap() {
+    let sleeps = data("sleep_respiration_documented");
+    assert_eq!(sleeps.len(), 2);
+    for sleep in &sleeps {
+        let rate = sleep.pointer("/respiration_data/breaths_data/avg_breaths_per_min");
+        if at(sleep, "/metadata/is_nap") == true {
+            assert_eq!(rate, None, "the nap has no nightly rate");
+        } else {
+            assert!(close(rate.expect("main sleep rate"), 14.6));
+        }
+    }
+}
+
+#[test]
+fn vo2_max_is_the_days_ml_per_kg_per_min() {
+    let days = data("vo2_max_documented");
+    assert_eq!(days.len(), 2);
+    assert!(close(
+        at(&days[0], "/oxygen_data/vo2max_ml_per_min_per_kg"),
+        44.3
+    ));
+    assert!(close(
+        at(&days[1], "/oxygen_data/vo2max_ml_per_min_per_kg"),
+        44.6
+    ));
+    assert_eq!(
+        at(&days[0], "/metadata/start_time"),
+        "2024-08-14T00:00:00.000000",
+        "a date-only type keeps a local day with no invented offset"
+    );
 }
 
 #[test]

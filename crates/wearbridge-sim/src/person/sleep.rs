@@ -75,7 +75,16 @@ pub struct Sleep {
     pub hrv_samples: Vec<TimedValue>,
 }
 
+/// Uth–Sørensen estimate: VO2 max ≈ 15.3 × HRmax / HRrest (Uth et al. 2004), mL/min/kg.
+const UTH_FACTOR: f64 = 15.3;
+
 impl Sleep {
+    /// The day's VO2 max estimate (mL/min/kg) from `max_hr_bpm` and this night's resting
+    /// heart rate, the Uth–Sørensen ratio every simulator that reports VO2 max uses.
+    pub fn vo2_max_estimate(&self, max_hr_bpm: f64) -> f64 {
+        UTH_FACTOR * max_hr_bpm / f64::from(self.resting_hr_bpm.max(1))
+    }
+
     /// Whether `instant` falls inside the night.
     pub fn contains(&self, instant: DateTime<FixedOffset>) -> bool {
         self.start <= instant && instant < self.end

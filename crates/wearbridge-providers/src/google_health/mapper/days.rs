@@ -1,5 +1,5 @@
 //! Day-scoped records: Terra Daily (steps, distance, floors, calories, heart rate, resting
-//! heart rate) and Body (weight, body fat, resting heart rate, HRV, SpO2, core body
+//! heart rate, VO2 max) and Body (weight, body fat, resting heart rate, HRV, SpO2, core body
 //! temperature), one record per local day that has any of its data.
 
 use std::collections::BTreeMap;
@@ -28,6 +28,8 @@ struct Day<'a> {
     basal_kcal: Vec<Option<f64>>,
     heart_rate: Vec<(Timestamp, f64)>,
     resting_bpm: Option<f64>,
+    /// `daily-vo2-max`, mL/kg/min.
+    vo2_max: Option<f64>,
     weights: Vec<(Timestamp, Option<f64>, Option<String>)>,
     body_fat: Vec<(Timestamp, f64)>,
     rmssd: Vec<(Timestamp, f64)>,
@@ -51,6 +53,7 @@ impl Day<'_> {
         .any(|values| !values.is_empty())
             || !self.heart_rate.is_empty()
             || self.resting_bpm.is_some()
+            || self.vo2_max.is_some()
     }
 
     fn has_body(&self) -> bool {
@@ -125,6 +128,12 @@ fn group(points: &[wire::DataPoint]) -> BTreeMap<NaiveDate, Day<'_>> {
             let date = resting.date.naive();
             if let Some(date) = date {
                 entry(&mut days, date).resting_bpm = count(resting.beats_per_minute);
+            }
+            date
+        } else if let Some(vo2) = &point.daily_vo2_max {
+            let date = vo2.date.naive();
+            if let Some(date) = date {
+                entry(&mut days, date).vo2_max = non_negative(vo2.vo2_max);
             }
             date
         } else if let Some(weight) = &point.weight {
@@ -256,6 +265,10 @@ pub fn dailies(points: &[wire::DataPoint]) -> Vec<Daily> {
                         hr_samples: Some(bpm_samples(&day.heart_rate)),
                         ..HeartRateDataDetailed::default()
                     }),
+                }),
+                oxygen_data: day.vo2_max.map(|vo2| OxygenData {
+                    vo2max_ml_per_min_per_kg: Some(vo2),
+                    ..OxygenData::default()
                 }),
                 device_data: Some(device(&day.points)),
                 ..Daily::default()

@@ -20,7 +20,7 @@ mod sessions;
 mod tests;
 
 pub use days::{bodies, dailies};
-pub use sessions::{activity, activity_type, nutrition, sleep};
+pub use sessions::{activity, activity_type, nutrition, sleep, sleeps};
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use wearbridge_model::{DeviceData, Timestamp};

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use wearbridge_model::{
     ActiveDurationsData, Activity, ActivityMetadata, ActivityType, AsleepDurations, AwakeDurations,
-    CaloriesData, DistanceData, DistanceDataSummary, DrinkSample, ElevationData, HeartRateData,
-    HeartRateDataSummary, HeartRateZoneData, MovementData, Nutrition, NutritionMacros,
-    NutritionMetadata, NutritionSummary, NutritionUnits, OtherSleepDurations, Sleep,
-    SleepDurationsData, SleepHypnogramSample, SleepLevel, SleepMetadata, SleepUploadType,
-    UploadType,
+    BreathsData, CaloriesData, DistanceData, DistanceDataSummary, DrinkSample, ElevationData,
+    HeartRateData, HeartRateDataSummary, HeartRateZoneData, MovementData, Nutrition,
+    NutritionMacros, NutritionMetadata, NutritionSummary, NutritionUnits, OtherSleepDurations,
+    RespirationData, Sleep, SleepDurationsData, SleepHypnogramSample, SleepLevel, SleepMetadata,
+    SleepUploadType, UploadType,
 };
 
 use super::{day_bounds, device, is_manual, non_negative, sum, ts, wire};
@@ -171,6 +171,49 @@ fn minutes(value: Option<i64>) -> Option<f64> {
 }
 
 /// One sleep session with its hypnogram; `None` for a point that is not a sleep.
+/// The sleeps among `points`, each main sleep with its night's breathing rate. Google files
+/// `daily-respiratory-rate` under the date of the main sleep it measured (the day the
+/// sleep ends), so a rate joins the longest sleep that is not a nap and ends on that
+/// local day; a rate with no such sleep among the points is left out.
+pub fn sleeps(points: &[wire::DataPoint]) -> Vec<Sleep> {
+    let mut sleeps: Vec<Sleep> = points.iter().filter_map(sleep).collect();
+    let rates = points
+        .iter()
+        .filter_map(|point| point.daily_respiratory_rate.as_ref());
+    for rate in rates {
+        let (Some(date), Some(breaths)) =
+            (rate.date.naive(), non_negative(rate.breaths_per_minute))
+        else {
+            continue;
+        };
+        let main = sleeps
+            .iter_mut()
+            .filter(|sleep| {
+                sleep.metadata.is_nap != Some(true) && sleep.metadata.end_time.local_date() == date
+            })
+            .max_by_key(|sleep| in_bed_seconds(sleep));
+        if let Some(main) = main {
+            main.respiration_data = Some(RespirationData {
+                breaths_data: Some(BreathsData {
+                    avg_breaths_per_min: Some(breaths),
+                    ..BreathsData::default()
+                }),
+                ..RespirationData::default()
+            });
+        }
+    }
+    sleeps
+}
+
+fn in_bed_seconds(sleep: &Sleep) -> i64 {
+    let start = sleep.metadata.start_time.to_datetime();
+    let end = sleep.metadata.end_time.to_datetime();
+    start
+        .zip(end)
+        .map_or(0, |(start, end)| (end - start).num_seconds())
+}
+
+/// One sleep session as Terra's Sleep (without the nightly breathing rate, see [`sleeps`]).
 pub fn sleep(point: &wire::DataPoint) -> Option<Sleep> {
     let sleep = point.sleep.as_ref()?;
     let interval = &sleep.interval;

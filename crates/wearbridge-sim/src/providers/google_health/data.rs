@@ -77,9 +77,11 @@ fn filter_field(data_type: &str) -> Option<&'static str> {
         | "oxygen-saturation"
         | "core-body-temperature"
         | "height" => "sample_time.civil_time",
-        "daily-resting-heart-rate" | "daily-heart-rate-variability" | "daily-oxygen-saturation" => {
-            "date"
-        }
+        "daily-resting-heart-rate"
+        | "daily-heart-rate-variability"
+        | "daily-oxygen-saturation"
+        | "daily-vo2-max"
+        | "daily-respiratory-rate" => "date",
         _ => return None,
     })
 }
@@ -273,6 +275,24 @@ fn render(
                 measured(
                     "dailyHeartRateVariability",
                     json!({"date": date(day), "averageHeartRateVariabilityMilliseconds": sleep.hrv_rmssd_ms}),
+                ),
+            ),
+            "daily-vo2-max" => push(
+                sleep.end,
+                sleep.end,
+                measured(
+                    "dailyVo2Max",
+                    json!({"date": date(day),
+                       "vo2Max": sleep.vo2_max_estimate(person.profile().max_hr_bpm),
+                       "estimated": true}),
+                ),
+            ),
+            "daily-respiratory-rate" => push(
+                sleep.end,
+                sleep.end,
+                measured(
+                    "dailyRespiratoryRate",
+                    json!({"date": date(day), "breathsPerMinute": sleep.respiration_rate_brpm}),
                 ),
             ),
             "daily-oxygen-saturation" => {

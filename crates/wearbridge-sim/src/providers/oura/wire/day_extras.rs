@@ -21,8 +21,6 @@ const DAYTIME_END_S: i64 = 22 * 3_600;
 const STRESS_ABOVE_REST_BPM: u32 = 18;
 const RECOVERY_ABOVE_REST_BPM: u32 = 12;
 const INTERVAL_S: i64 = 900;
-/// Uth–Sørensen estimate: VO2 max ≈ 15.3 × HRmax / HRrest (Uth et al. 2004), mL/min/kg.
-const UTH_FACTOR: f64 = 15.3;
 
 /// `PublicSleepContributors`: four from the night; restfulness and timing are `null`
 /// (the person has no model for movement or chronotype).
@@ -169,13 +167,12 @@ pub(in crate::providers::oura) fn vo2_max(
     day: NaiveDate,
     night: &Sleep,
 ) -> Vo2MaxDoc {
-    let resting = f64::from(night.resting_hr_bpm.max(1));
     Vo2MaxDoc {
         id,
         meta: meta(night.end),
         day,
         timestamp: localized(night.end),
-        vo2_max: (UTH_FACTOR * person.profile().max_hr_bpm / resting).round() as i64,
+        vo2_max: night.vo2_max_estimate(person.profile().max_hr_bpm).round() as i64,
     }
 }
 
@@ -254,7 +251,7 @@ mod tests {
             assert!((1..=100).contains(&doc.score));
             let vo2 = vo2_max(&person, "id".to_owned(), today.date, &today.sleep);
             let expected =
-                UTH_FACTOR * person.profile().max_hr_bpm / f64::from(today.sleep.resting_hr_bpm);
+                15.3 * person.profile().max_hr_bpm / f64::from(today.sleep.resting_hr_bpm);
             assert_eq!(vo2.vo2_max, expected.round() as i64);
             assert!((20..=90).contains(&vo2.vo2_max), "{}", vo2.vo2_max);
         }
