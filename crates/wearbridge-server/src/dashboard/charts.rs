@@ -208,7 +208,7 @@ mod tests {
         ];
         let svg = line("Heart rate", &samples);
         assert!(
-            svg.contains("<polyline") && svg.contains("44.0,152.0") && svg.contains("640.0,8.0")
+            svg.contains("<polyline") && svg.contains("44.0,160.0") && svg.contains("640.0,8.0")
         );
         assert!(line("Heart rate", &[]).contains("no samples"));
     }

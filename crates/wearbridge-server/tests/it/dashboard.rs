@@ -648,12 +648,21 @@ backend_test!(a_widget_link_comes_with_a_qr_code, |app| {
         page.text
             .contains(r#"aria-label="QR code of the widget link""#)
     );
-    // Not in sandbox mode (no SANDBOX credentials): no demo button, and its route is 404.
-    assert!(!page.text.contains("/dashboard/connect/demo"));
-    let demo = browser
-        .post("/dashboard/connect/demo", &[("csrf", &csrf)])
-        .await;
-    assert_eq!(demo.status, StatusCode::NOT_FOUND);
+    // The test registry offers SANDBOX (sandbox mode): a demo user is one click away, a
+    // widget session offering only SANDBOX.
+    assert!(page.text.contains("/dashboard/connect/demo"));
+    let demo = browser.post("/dashboard/connect/demo", &[("csrf", &csrf)]).await;
+    assert_eq!(demo.status, StatusCode::SEE_OTHER);
+    let link = demo.location.expect("to the widget");
+    let session_id = link.rsplit('/').next().unwrap_or_default();
+    let session = app
+        .store
+        .get_connect_session(session_id)
+        .await
+        .expect("read")
+        .expect("a widget session");
+    assert_eq!(session.providers.as_deref(), Some("SANDBOX"));
+    assert_eq!(session.reference_id.as_deref(), Some("demo-user"));
 });
 
 configured_test!(
