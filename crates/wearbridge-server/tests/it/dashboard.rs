@@ -651,7 +651,9 @@ backend_test!(a_widget_link_comes_with_a_qr_code, |app| {
     // The test registry offers SANDBOX (sandbox mode): a demo user is one click away, a
     // widget session offering only SANDBOX.
     assert!(page.text.contains("/dashboard/connect/demo"));
-    let demo = browser.post("/dashboard/connect/demo", &[("csrf", &csrf)]).await;
+    let demo = browser
+        .post("/dashboard/connect/demo", &[("csrf", &csrf)])
+        .await;
     assert_eq!(demo.status, StatusCode::SEE_OTHER);
     let link = demo.location.expect("to the widget");
     let session_id = link.rsplit('/').next().unwrap_or_default();
