@@ -132,13 +132,13 @@ pub struct DevSession {
 }
 
 impl DevSession {
-    fn from_signed(signed: Signed) -> Result<DevSession, Response> {
+    fn from_signed(signed: Signed) -> Result<DevSession, Redirect> {
         match signed.session.developer_id.clone() {
             Some(id) => Ok(DevSession {
                 developer: AuthDeveloper(id),
                 signed,
             }),
-            None => Err(Redirect::to("/dashboard/operator").into_response()),
+            None => Err(Redirect::to("/dashboard/operator")),
         }
     }
 
@@ -152,6 +152,7 @@ impl FromRequestParts<AppState> for DevSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         DevSession::from_signed(Signed::from_request_parts(parts, state).await?)
+            .map_err(IntoResponse::into_response)
     }
 }
 
@@ -188,7 +189,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
             )
             .into_response());
         }
-        let session = DevSession::from_signed(signed)?;
+        let session = DevSession::from_signed(signed).map_err(IntoResponse::into_response)?;
         let form = serde_urlencoded::from_bytes(&body).map_err(|error| {
             DashError::BadRequest(format!("the form could not be read: {error}")).into_response()
         })?;
