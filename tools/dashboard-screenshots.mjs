@@ -78,7 +78,9 @@ async function evaluate(session, expression) {
 // a real mouse press and release, and waits for the next page load.
 async function clickAndWait(session, finder, what) {
   const box = await evaluate(session, `(() => { const el = ${finder};
-    if (!el) return null; el.scrollIntoView(); const r = el.getBoundingClientRect();
+    if (!el) return null; el.scrollIntoView({ block: 'center' });
+    // The first line box: a link that wraps has no text at its bounding box's centre.
+    const r = el.getClientRects()[0] || el.getBoundingClientRect();
     return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()`);
   if (!box) throw new Error(`${what} not found on ${await evaluate(session, 'location.href')}`);
   const loaded = waitForEvent('Page.loadEventFired', session, `page load after clicking ${what}`);
