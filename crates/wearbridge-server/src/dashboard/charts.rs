@@ -69,6 +69,9 @@ pub fn bars(label: &str, unit: &str, days: &[NaiveDate], values: &[DayValue]) ->
             unit = escape(unit),
         );
     }
+    if values.is_empty() {
+        svg.push_str(r#"<text class="empty" x="50%" y="50%" text-anchor="middle">no data</text>"#);
+    }
     let first = days.first().map(ToString::to_string).unwrap_or_default();
     let last = days.last().map(ToString::to_string).unwrap_or_default();
     axis(&mut svg, top, 0.0, &first, &last);
@@ -194,7 +197,8 @@ mod tests {
         let svg = bars("Steps <per day>", "steps", &days, &values);
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("aria-label=\"Steps &lt;per day&gt;\""));
-        assert!(svg.contains("2026-03-01: 10 steps"));
+        assert!(svg.contains("2026-03-01: 10 steps") && !svg.contains("no data"));
+        assert!(bars("Steps", "steps", &days, &[]).contains("no data"));
     }
 
     #[test]
