@@ -146,6 +146,13 @@ async function main() {
     if (!userId) await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   if (!userId) throw new Error('no user with data after 60 s');
+  // And until its backfill completed, so the week shows data.
+  for (let i = 0; i < 120; i++) {
+    await open(s, `${baseUrl}/dashboard/users/${userId}`);
+    if (await evaluate(s, "document.body.textContent.includes(': completed')")) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  await open(s, `${baseUrl}/dashboard/users`);
   await shoot(s, 'users');
   await open(s, `${baseUrl}/dashboard/users/${userId}`);
   await shoot(s, 'user');
