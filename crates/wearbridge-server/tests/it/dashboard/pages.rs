@@ -284,3 +284,83 @@ backend_test!(every_asset_is_served_by_the_binary, |app| {
         "no external request"
     );
 });
+
+/// The sandbox adapters pointed at an address nobody listens on: enough to queue a
+/// re-pull (the adapter's type list), never reached by the assertions.
+fn unreachable_sandbox(
+    state: wearbridge_server::state::AppState,
+) -> wearbridge_server::state::AppState {
+    let unused = url::Url::parse("http://127.0.0.1:9/").expect("url");
+    let endpoints = wearbridge_sim::layout::endpoints(&unused);
+    state.with_providers(wearbridge_providers::Registry::new(
+        wearbridge_providers::ProvidersConfig::sandbox(endpoints),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_is_pulled_again_from_the_user_page() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        if let Some(app) = TestApp::spawn_adjusted(backend, |_| {}, unreachable_sandbox).await {
+            repull_from_the_user_page(&app).await;
+        }
+    }
+}
+
+async fn repull_from_the_user_page(app: &TestApp) {
+    let dev = app.developer("dash").await;
+    let user = app.user(&dev, None).await;
+    let browser = Browser::signed_in(app, &dev).await;
+    let path = format!("/dashboard/users/{user}/backfill");
+    let csrf = browser.csrf(&format!("/dashboard/users/{user}")).await;
+    let form = |start: &str, end: &str| -> Vec<(String, String)> {
+        [
+            ("csrf", csrf.as_str()),
+            ("start_date", start),
+            ("end_date", end),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+    let bad = browser
+        .post(&path, &pairs(&form("2024-13-01", "2024-01-07")))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.text.contains("start date must be a date"),
+        "{}",
+        bad.text
+    );
+    let backwards = browser
+        .post(&path, &pairs(&form("2024-01-07", "2024-01-01")))
+        .await;
+    assert!(
+        backwards
+            .text
+            .contains("end_date must not be before start_date")
+    );
+    let queued = browser
+        .post(&path, &pairs(&form("2024-01-01", "2024-01-07")))
+        .await;
+    assert_eq!(queued.status, StatusCode::SEE_OTHER, "{}", queued.text);
+    let page = browser
+        .get(queued.location.as_deref().expect("back to the user"))
+        .await;
+    assert!(
+        page.text
+            .contains("Re-pull 2024-01-01 to 2024-01-07: queued"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("Re-pull 2024-01-01 – 2024-01-07"),
+        "the job in the sync section"
+    );
+}
+
+fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
