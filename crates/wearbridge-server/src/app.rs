@@ -34,6 +34,7 @@ pub fn build_router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     let body_timeout = state.config.http.body_read_timeout();
     routes::router()
+        .merge(crate::dashboard::router(state.config.dashboard.enabled))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod connect;
 pub mod crypto;
+pub mod dashboard;
 pub mod dates;
 pub mod delivery;
 pub mod developers;

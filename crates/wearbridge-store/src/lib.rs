@@ -26,6 +26,7 @@ pub mod changes;
 mod connect;
 pub mod connections;
 pub mod coverage;
+pub mod dashboard;
 pub mod delivery;
 mod developers;
 mod error;

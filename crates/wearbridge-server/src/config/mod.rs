@@ -14,11 +14,13 @@ use url::Url;
 
 use crate::crypto::{Cipher, CryptoError, load_or_create_key_file};
 
+mod dashboard;
 mod http;
 mod rate_limits;
 mod sync;
 mod webhooks;
 
+pub use dashboard::DashboardConfig;
 pub use http::HttpLimits;
 pub use rate_limits::{DEFAULT_DAY_UNITS_PER_HOUR, RateLimitConfig};
 pub use sync::{
@@ -77,6 +79,9 @@ pub struct Config {
     /// Slow and oversized clients (`[http]`; see [`HttpLimits`]).
     #[serde(default)]
     pub http: HttpLimits,
+    /// The web dashboard (`[dashboard]`; see [`DashboardConfig`]).
+    #[serde(default)]
+    pub dashboard: DashboardConfig,
     /// Provider app credentials by Terra id (`[providers.GARMIN] client_id = ...,
     /// client_secret = ..., webhook_secret = ...`). Outside sandbox mode a provider is
     /// offered only when it has credentials here.
@@ -138,6 +143,7 @@ impl Config {
             sync: SyncConfig::default(),
             rate_limits: RateLimitConfig::default(),
             http: HttpLimits::default(),
+            dashboard: DashboardConfig::default(),
             providers: std::collections::BTreeMap::new(),
         }
     }
@@ -177,6 +183,9 @@ impl Config {
             .validate()
             .map_err(|(key, message)| ConfigError::new(key, message))?;
         self.http
+            .validate()
+            .map_err(|(key, message)| ConfigError::new(key, message))?;
+        self.dashboard
             .validate()
             .map_err(|(key, message)| ConfigError::new(key, message))?;
         self.validate_providers()?;

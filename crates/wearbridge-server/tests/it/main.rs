@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod compression;
 mod connect;
+mod dashboard;
 mod data;
 mod fixtures;
 mod flows;
