@@ -101,6 +101,7 @@ mod tests {
                 format!("/static/icons/{}.svg", provider.id.to_ascii_lowercase())
             );
         }
-        assert!(!SAMSUNG.types.menstruation);
+        let samsung = sdk_provider("SAMSUNG").map(|p| p.types.menstruation);
+        assert_eq!(samsung, Some(false), "Samsung Health has no cycle data");
     }
 }
