@@ -9,6 +9,8 @@
 //!   revocation. IO here is provider HTTP only; each provider's mappers are pure functions
 //!   in their own module (no IO, no clock).
 //! * [`sandbox`]: the built-in SANDBOX provider, served by `wearbridge-sim`.
+//! * [`sdk`]: the mobile-SDK-only providers (APPLE, SAMSUNG, GOOGLEFIT): listed, never
+//!   called.
 //! * [`oura`]: Oura Ring API v2 (wire format and mappers so far).
 //! * [`workout`]: planned workouts written to providers that take them
 //!   ([`Provider::workout_calendar`]; Garmin's Training API).
@@ -28,6 +30,7 @@ pub mod push;
 pub mod record;
 pub mod registry;
 pub mod sandbox;
+pub mod sdk;
 pub mod strava;
 pub mod suunto;
 pub mod wahoo;

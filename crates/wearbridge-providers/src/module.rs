@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use url::Url;
+use wearbridge_model::DataType;
 
 use crate::Provider;
 use crate::limits::ProviderBudget;
@@ -52,6 +53,19 @@ impl DataTypeSupport {
         sleep: true,
         menstruation: true,
     };
+
+    /// Whether `data_type` is among the six; `athlete` and planned workouts never are.
+    pub fn supports(&self, data_type: DataType) -> bool {
+        match data_type {
+            DataType::Activity => self.activity,
+            DataType::Body => self.body,
+            DataType::Nutrition => self.nutrition,
+            DataType::Daily => self.daily,
+            DataType::Sleep => self.sleep,
+            DataType::Menstruation => self.menstruation,
+            DataType::Athlete | DataType::PlannedWorkout => false,
+        }
+    }
 }
 
 /// Static facts about one provider.
@@ -69,7 +83,8 @@ pub struct ProviderInfo {
     pub enabled: bool,
     pub types: DataTypeSupport,
     /// True for providers reachable only through the mobile SDKs (Apple Health and the
-    /// like); Terra lists those under `sdk_resource` instead of `providers`.
+    /// like, declared in [`crate::sdk`]); Terra lists those under `sdk_resource` instead
+    /// of `providers`.
     pub sdk_only: bool,
 }
 

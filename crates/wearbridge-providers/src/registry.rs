@@ -19,6 +19,8 @@ pub use crate::module::{
 /// SANDBOX's facts, declared in its folder like every provider's; re-exported here, where
 /// they used to live.
 pub use crate::sandbox::SANDBOX;
+/// The mobile-SDK providers, listed after the web providers by every registry.
+pub use crate::sdk::SDK_PROVIDERS;
 
 /// The set of providers this deployment knows, in a stable order, with the adapters of
 /// those it can talk to.
@@ -96,6 +98,7 @@ impl Registry {
                 }),
             }
         }
+        providers.extend_from_slice(SDK_PROVIDERS);
         Registry {
             providers,
             adapters,
@@ -105,7 +108,8 @@ impl Registry {
     /// The provider facts compiled into this build, with no adapters: enough for the
     /// `/v2/integrations` endpoints, not for connecting. Use [`Registry::new`] to connect.
     pub fn builtin() -> Registry {
-        Registry::from_providers(MODULES.iter().map(|module| module.info.clone()).collect())
+        let web = MODULES.iter().map(|module| module.info.clone());
+        Registry::from_providers(web.chain(SDK_PROVIDERS.iter().cloned()).collect())
     }
 
     /// A registry holding exactly `providers` and no adapters (tests of the listing).
@@ -116,7 +120,8 @@ impl Registry {
         }
     }
 
-    /// Every provider, in registration order.
+    /// Every provider, in registration order: the web providers, then the mobile-SDK ones
+    /// ([`SDK_PROVIDERS`]).
     pub fn all(&self) -> &[ProviderInfo] {
         &self.providers
     }
@@ -126,9 +131,19 @@ impl Registry {
         &self.providers
     }
 
-    /// The providers this deployment offers (credentials configured, or sandbox mode).
+    /// The web providers this deployment offers (credentials configured, or sandbox
+    /// mode): the ones the widget, polling and subscription renewals deal with. The
+    /// mobile-SDK providers, always offered and never called, are [`Registry::sdk`].
     pub fn enabled(&self) -> Vec<&ProviderInfo> {
-        self.providers.iter().filter(|p| p.enabled).collect()
+        self.providers
+            .iter()
+            .filter(|p| p.enabled && !p.sdk_only)
+            .collect()
+    }
+
+    /// The mobile-SDK providers (APPLE, SAMSUNG, GOOGLEFIT), in listing order.
+    pub fn sdk(&self) -> Vec<&ProviderInfo> {
+        self.providers.iter().filter(|p| p.sdk_only).collect()
     }
 
     /// Static facts of a provider, by Terra id, case-insensitively (Terra ids are
@@ -232,7 +247,9 @@ mod tests {
             registry.get("SANDBOX").is_none(),
             "builtin() holds no adapters"
         );
-        assert_eq!(registry.all().len(), MODULES.len());
+        assert_eq!(registry.all().len(), MODULES.len() + SDK_PROVIDERS.len());
+        let sdk: Vec<&str> = registry.sdk().iter().map(|p| p.id).collect();
+        assert_eq!(sdk, ["APPLE", "SAMSUNG", "GOOGLEFIT"]);
     }
 
     #[test]
@@ -381,6 +398,9 @@ mod tests {
         assert_eq!(registry.info("SANDBOX").map(|p| p.enabled), Some(false));
         assert!(registry.enabled().is_empty());
         assert!(registry.get("SANDBOX").is_none());
+        // The mobile-SDK providers need no configuration: listed and enabled, no adapter.
+        assert!(registry.sdk().iter().all(|p| p.enabled));
+        assert!(registry.get("APPLE").is_none());
         let debug = format!("{registry:?}");
         assert!(!debug.contains("secret"));
     }

@@ -8,15 +8,16 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 use wearbridge_model::{DataType, RecordError, TerraRecord, store_parts};
+use wearbridge_providers::TerraRecordData;
 use wearbridge_store::ids::{DeveloperId, UserId};
 use wearbridge_store::{NewRecord, Store, StoreError, UpsertOutcome};
 
 /// Why a record cannot be stored; each names the field so a client can fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("record {index}: has no identity (metadata.summary_id or metadata.start_time)")]
+    #[error("data[{index}].metadata: has no identity (summary_id or start_time)")]
     MissingIdentity { index: usize },
-    #[error("record {index}: could not be serialized: {source}")]
+    #[error("data[{index}]: could not be serialized: {source}")]
     Serialize {
         index: usize,
         source: serde_json::Error,
@@ -49,9 +50,47 @@ pub async fn store_records(
     Ok(outcomes)
 }
 
-/// Parses one JSON value into a model record, naming its position on failure.
+/// Parses one JSON value into a model record, naming its position and the field at
+/// fault on failure (`data[2].metadata.start_time: invalid type: ...`).
 pub fn parse_record<T: TerraRecord>(value: Value, index: usize) -> Result<T, String> {
-    serde_json::from_value(value).map_err(|error| format!("data[{index}]: {error}"))
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let field = if path == "." {
+            String::new()
+        } else {
+            format!(".{path}")
+        };
+        format!("data[{index}]{field}: {}", error.into_inner())
+    })
+}
+
+/// A posted batch of one type, checked whole: each record parsed into the model type
+/// and given its identity. The first bad record fails the batch (its index and field in
+/// the message), so a caller stores all of a request or nothing. Shared by the `/v2`
+/// writes and the SDK ingest endpoint.
+#[derive(Debug)]
+pub struct CheckedBatch {
+    /// The records' identities (Terra's `log_ids`), in request order.
+    pub log_ids: Vec<String>,
+    pub records: Vec<TerraRecordData>,
+}
+
+/// Checks every value of `data` as a `T` record; see [`CheckedBatch`].
+pub fn check_batch<T>(data: Vec<Value>) -> Result<CheckedBatch, String>
+where
+    T: TerraRecord + Into<TerraRecordData>,
+{
+    let mut batch = CheckedBatch {
+        log_ids: Vec::with_capacity(data.len()),
+        records: Vec::with_capacity(data.len()),
+    };
+    for (index, value) in data.into_iter().enumerate() {
+        let record: T = parse_record(value, index)?;
+        let row = prepare_record(&record, index).map_err(|error| error.to_string())?;
+        batch.log_ids.push(row.identity);
+        batch.records.push(record.into());
+    }
+    Ok(batch)
 }
 
 /// What [`ingest_records`] did.

@@ -6,12 +6,12 @@
 //! `/api/widget/session`, each alias with its own `operationId` (`<id>_api`), so the
 //! document lists exactly what the router serves.
 
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, integrations, ops, planned_workout,
-    provider_push, sync_status, users, widget, workouts, writes,
+    provider_push, sdk_ingest, sync_status, users, widget, workouts, writes,
 };
 
 #[derive(OpenApi)]
@@ -27,13 +27,14 @@ use crate::routes::{
         (name = "users", description = "Connected users"),
         (name = "workouts", description = "Workout templates and planned workouts, pushed to the user's provider"),
         (name = "integrations", description = "Providers offered by this deployment"),
+        (name = "sdk", description = "Mobile-SDK data ingest: phones post Apple Health, Samsung Health and Health Connect records (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "sync", description = "Provider push notifications and backfill progress (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "operations", description = "Health, readiness, metrics")
     )
 )]
 struct BaseApi;
 
-/// Terra's two credential headers.
+/// Terra's two credential headers, and the mobile-SDK ingest credential.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -46,6 +47,17 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("x-api-key"))),
+        );
+        components.add_security_scheme(
+            "sdk_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The `ingest_token` of POST /v2/auth/sdk/connect (one device, one user)",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -67,6 +79,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(provider_push::ProviderPushApi::openapi());
     document.merge(sync_status::SyncStatusApi::openapi());
     document.merge(backfill::RepullApi::openapi());
+    document.merge(sdk_ingest::SdkIngestApi::openapi());
     document.merge(widget::WidgetApi::openapi());
     add_aliases(&mut document);
     document

@@ -37,6 +37,7 @@ pub mod rate_limits;
 mod records;
 mod rows;
 pub mod schedule;
+mod sdk_credentials;
 pub mod sessions;
 pub mod sync;
 #[cfg(feature = "testing")]

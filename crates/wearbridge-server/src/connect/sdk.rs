@@ -1,8 +1,10 @@
 //! Mobile-SDK connections: `generateAuthToken` issues a short-lived single-use token; the
 //! app on the device exchanges it for a user of an SDK provider (Apple Health, Samsung
-//! Health, Health Connect), which holds no OAuth tokens on our side. Ingesting the phone's
-//! data comes with a later issue.
+//! Health, Health Connect), which holds no OAuth tokens on our side, and receives that
+//! user's ingest credential: what it presents to post the phone's data
+//! (`routes/sdk_ingest.rs`) without ever holding the developer's API key.
 
+use wearbridge_providers::sdk::{sdk_provider, sdk_provider_list};
 use wearbridge_store::ids::DeveloperId;
 use wearbridge_store::{NewUser, User};
 
@@ -12,15 +14,12 @@ use crate::events;
 use crate::secrets::{random_secret, secret_hash};
 use crate::services::Services;
 
-/// Terra's ids of the providers reachable only through the mobile SDKs (terra-api-notes F).
-pub const SDK_PROVIDERS: [&str; 3] = ["APPLE", "SAMSUNG", "HEALTH_CONNECT"];
-
 /// Why a device could not exchange its token.
 #[derive(Debug, thiserror::Error)]
 pub enum SdkConnectError {
     #[error("the auth token is unknown, already used or expired")]
     InvalidToken,
-    #[error("{0:?} is not an SDK provider (expected one of APPLE, SAMSUNG, HEALTH_CONNECT)")]
+    #[error("{0:?} is not an SDK provider (expected one of {list})", list = sdk_provider_list())]
     NotAnSdkProvider(String),
     #[error(transparent)]
     Connect(#[from] ConnectError),
@@ -45,17 +44,26 @@ pub async fn generate_token(
     Ok((token, SDK_TOKEN_TTL.as_secs()))
 }
 
-/// Consumes `token` and creates the device's user, with an `auth` success event.
+/// A device's new connection: its user and the ingest credential (shown once; only its
+/// hash is stored).
+#[derive(Debug)]
+pub struct DeviceConnection {
+    pub user: User,
+    pub ingest_token: String,
+}
+
+/// Consumes `token` and creates the device's user and its ingest credential, with an
+/// `auth` success event, in one transaction. `provider` may be an alias
+/// (`HEALTH_CONNECT`); the user gets Terra's id (`GOOGLEFIT`).
 pub async fn connect_device(
     services: &Services,
     token: &str,
     provider: &str,
     reference_id: Option<String>,
-) -> Result<User, SdkConnectError> {
-    let provider = SDK_PROVIDERS
-        .into_iter()
-        .find(|known| known.eq_ignore_ascii_case(provider))
-        .ok_or_else(|| SdkConnectError::NotAnSdkProvider(provider.to_owned()))?;
+) -> Result<DeviceConnection, SdkConnectError> {
+    let provider = sdk_provider(provider)
+        .ok_or_else(|| SdkConnectError::NotAnSdkProvider(provider.to_owned()))?
+        .id;
     let consumed = services
         .store
         .consume_sdk_auth_token(&secret_hash(token))
@@ -77,8 +85,29 @@ pub async fn connect_device(
         )
         .await
         .map_err(ConnectError::from)?;
+    let ingest_token = random_secret();
+    tx.insert_sdk_credential(
+        &secret_hash(&ingest_token),
+        &dev,
+        &user.id,
+        services.now_micros(),
+    )
+    .await
+    .map_err(ConnectError::from)?;
     let event = events::auth_success(&user, None).map_err(ConnectError::from)?;
     tx.append_event(&event).await.map_err(ConnectError::from)?;
     tx.commit().await.map_err(ConnectError::from)?;
-    Ok(user)
+    Ok(DeviceConnection { user, ingest_token })
+}
+
+/// The live user whose ingest credential is `token`; `None` when the token is unknown or
+/// its user was deauthenticated.
+pub async fn credential_user(
+    services: &Services,
+    token: &str,
+) -> Result<Option<User>, ConnectError> {
+    Ok(services
+        .store
+        .sdk_credential_user(&secret_hash(token))
+        .await?)
 }

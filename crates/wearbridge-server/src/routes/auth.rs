@@ -252,7 +252,8 @@ async fn generate_auth_token(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct SdkConnectRequest {
     token: String,
-    /// `APPLE`, `SAMSUNG` or `HEALTH_CONNECT`.
+    /// `APPLE`, `SAMSUNG` or `GOOGLEFIT` (any letter case; `HEALTH_CONNECT`, the name
+    /// before issue 16, is accepted for `GOOGLEFIT`).
     resource: String,
     #[serde(default)]
     reference_id: Option<String>,
@@ -262,11 +263,16 @@ struct SdkConnectRequest {
 struct SdkConnectResponse {
     status: &'static str,
     user_id: String,
+    /// Terra's provider id (`GOOGLEFIT` for an alias).
     resource: String,
+    /// The device's credential for `POST /wearbridge/v1/sdk/data/{type}` (send as
+    /// `Authorization: Bearer <ingest_token>`). 64 hex characters, shown once, valid
+    /// until the user is deauthenticated; keep it in the device's secure storage.
+    ingest_token: String,
 }
 
 /// `POST /v2/auth/sdk/connect` with `{token, resource, reference_id?}`; no developer
-/// headers: the token is the credential.
+/// headers: the token is the credential. Answers the user and its ingest credential.
 #[utoipa::path(
     post,
     path = "/v2/auth/sdk/connect",
@@ -274,7 +280,7 @@ struct SdkConnectResponse {
     tag = "authentication",
     request_body = SdkConnectRequest,
     responses(
-        (status = 200, description = "The device's user was created", body = SdkConnectResponse),
+        (status = 200, description = "The device's user was created; `ingest_token` lets the device post its data", body = SdkConnectResponse),
         (status = 400, description = "Not an SDK provider, or a malformed body", body = ErrorBody),
         (status = 401, description = "Unknown, used or expired token", body = ErrorBody),
     )
@@ -285,7 +291,7 @@ async fn sdk_connect(
 ) -> Result<Json<SdkConnectResponse>, ApiError> {
     let request: SdkConnectRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))?;
-    let user = connect_device(
+    let connected = connect_device(
         &state.services(),
         &request.token,
         &request.resource,
@@ -299,8 +305,9 @@ async fn sdk_connect(
     })?;
     Ok(Json(SdkConnectResponse {
         status: "success",
-        user_id: user.id.to_string(),
-        resource: user.provider,
+        user_id: connected.user.id.to_string(),
+        resource: connected.user.provider,
+        ingest_token: connected.ingest_token,
     }))
 }
 

@@ -13,6 +13,7 @@ pub mod params;
 pub mod planned_workout;
 pub mod provider_push;
 pub mod rate_limit;
+pub mod sdk_ingest;
 pub mod sync_status;
 pub mod users;
 pub mod widget;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(widget::router())
         .merge(sync_status::router())
         .merge(backfill::router())
+        .merge(sdk_ingest::router())
 }
 
 /// Every route of Terra's v2 API (paths starting `/v2/`), the same handlers on both

@@ -24,7 +24,7 @@ use wearbridge_model::{Activity, Body, DataType, Nutrition, TerraRecord};
 use crate::auth::AuthDeveloper;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{JsonBody, QueryParams};
-use crate::ingest::{IngestRecordsError, ingest_records, parse_record, prepare_record};
+use crate::ingest::{CheckedBatch, IngestRecordsError, check_batch, ingest_records};
 use crate::routes::params::{USER_NOT_FOUND, lookup_user, require};
 use crate::state::AppState;
 use wearbridge_model::TerraUser;
@@ -96,7 +96,7 @@ async fn write_target(
 
 /// Parses, validates and stores the posted records of one type, announcing the new and
 /// changed ones with data events.
-async fn write_records<T: TerraRecord + Into<TerraRecordData> + Clone>(
+async fn write_records<T: TerraRecord + Into<TerraRecordData>>(
     state: &AppState,
     developer: &AuthDeveloper,
     query: &WriteQuery,
@@ -104,22 +104,12 @@ async fn write_records<T: TerraRecord + Into<TerraRecordData> + Clone>(
     message: &'static str,
 ) -> Result<(StatusCode, Json<WriteResponse>), ApiError> {
     check_batch_size(body.data.len(), "data")?;
-    let mut log_ids = Vec::with_capacity(body.data.len());
-    let mut records = Vec::with_capacity(body.data.len());
-    for (index, value) in body.data.into_iter().enumerate() {
-        let record: T = parse_record(value, index).map_err(ApiError::BadRequest)?;
-        let row = prepare_record(&record, index)
-            .map_err(|error| ApiError::bad_request(error.to_string()))?;
-        log_ids.push(row.identity);
-        records.push(record.into());
-    }
+    let CheckedBatch { log_ids, records } =
+        check_batch::<T>(body.data).map_err(ApiError::BadRequest)?;
     let user = write_target(state, developer, query, body.user_id.as_deref()).await?;
     ingest_records(&state.store, &user, records, None)
         .await
-        .map_err(|error| match error {
-            IngestRecordsError::Store(StoreError::NotFound) => ApiError::not_found(USER_NOT_FOUND),
-            other => ApiError::internal(other),
-        })?;
+        .map_err(ingest_failure)?;
     Ok((
         StatusCode::CREATED,
         Json(WriteResponse {
@@ -130,7 +120,17 @@ async fn write_records<T: TerraRecord + Into<TerraRecordData> + Clone>(
     ))
 }
 
-fn check_batch_size(len: usize, field: &str) -> Result<(), ApiError> {
+/// A failed [`ingest_records`] as an HTTP answer: the user vanished mid-request is a
+/// 404, anything else ours.
+pub fn ingest_failure(error: IngestRecordsError) -> ApiError {
+    match error {
+        IngestRecordsError::Store(StoreError::NotFound) => ApiError::not_found(USER_NOT_FOUND),
+        other => ApiError::internal(other),
+    }
+}
+
+/// At least one record and at most [`MAX_RECORDS_PER_WRITE`], or a 400 naming `field`.
+pub fn check_batch_size(len: usize, field: &str) -> Result<(), ApiError> {
     if len == 0 {
         return Err(ApiError::bad_request(format!("{field} must not be empty")));
     }

@@ -29,14 +29,50 @@ backend_test!(integrations_are_public_and_list_every_provider, |app| {
     ] {
         assert!(ids.contains(&id), "{id} is registered");
     }
-    assert_eq!(list["sdk_resource"], serde_json::json!([]));
+    // The mobile-SDK providers need no configuration: always listed, by Terra's ids.
+    assert_eq!(
+        list["sdk_resource"],
+        serde_json::json!(["APPLE", "SAMSUNG", "GOOGLEFIT"])
+    );
     assert_eq!(list["status"], "success");
+
+    let web_only = app
+        .anonymous()
+        .get("/v2/integrations/detailed", 200)
+        .await
+        .valid("api/v2/Integrations_ListDetailed.200");
+    let listed = |body: &serde_json::Value| -> Vec<String> {
+        body["providers"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter_map(|p| p["provider"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(listed(&web_only), ids, "sdk defaults to false");
 
     let detailed = app
         .with_headers(&[("dev-id", "anything")])
         .get("/v2/integrations/detailed?sdk=true", 200)
         .await
         .valid("api/v2/Integrations_ListDetailed.200");
+    let mut with_sdk = ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+    with_sdk.extend(["APPLE", "SAMSUNG", "GOOGLEFIT"].map(str::to_owned));
+    assert_eq!(listed(&detailed), with_sdk);
+    let samsung = detailed["providers"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["provider"] == "SAMSUNG"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        samsung,
+        serde_json::json!({"provider": "SAMSUNG", "name": "Samsung Health",
+            "icon": samsung["icon"], "setup": "API_KEYS_MANAGED", "enabled": true,
+            "types": {"activity": true, "body": true, "nutrition": true,
+                "daily": true, "sleep": true, "menstruation": false}})
+    );
     let sandbox = &detailed["providers"][0];
     assert_eq!(sandbox["provider"], "SANDBOX");
     assert_eq!(sandbox["setup"], "API_KEYS_MANAGED");

@@ -34,6 +34,7 @@ mod provider_widget;
 mod provider_withings;
 mod rate_limits;
 mod read_cache;
+mod sdk_ingest;
 mod slow_clients;
 mod sync;
 mod users;
