@@ -28,6 +28,7 @@ pub use body::{BodyMeasurement, CyclePhase, FlowLevel, Meal, MealType, Menstruat
 pub use glucose::GlucoseReading;
 pub use sleep::{Sleep, SleepStage, SleepStageSpan, TimedValue};
 pub use time::{UtcOffset, rfc3339};
+pub(crate) use time::local as local_instant;
 
 /// A deterministic synthetic person.
 #[derive(Clone, Debug)]
