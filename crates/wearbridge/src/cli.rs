@@ -17,6 +17,7 @@ use crate::events::{self, EventsCommand};
 use crate::providers_cmd::{self, ProvidersCommand};
 use crate::sandbox;
 use crate::settings::{self, Overrides};
+use crate::sim_cmd::{self, SimCommand};
 use crate::users::{self, UsersCommand};
 
 /// Wearbridge: a self-hostable server speaking Terra's v2 wearables API.
@@ -55,6 +56,9 @@ enum Command {
     /// Check this deployment's configuration (encryption key, public URL, webhook
     /// targets, provider credentials, database, migrations) and say what is wrong.
     Doctor(DatabaseArgs),
+    /// Simulator tools (render the synthetic person offline).
+    #[command(subcommand)]
+    Sim(SimCommand),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -155,6 +159,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::doctor::run_doctor(config_file, database_overrides(database)).await
         }
         Some(Command::Providers(command)) => providers_cmd::run_providers(command),
+        Some(Command::Sim(command)) => sim_cmd::run_sim(command),
         Some(Command::Users { command, database }) => {
             let config = settings::load(config_file, database_overrides(database))?;
             let store = open_store(&config).await?;

@@ -7,6 +7,7 @@ mod events;
 mod providers_cmd;
 mod sandbox;
 mod settings;
+mod sim_cmd;
 mod users;
 
 use std::process::ExitCode;
