@@ -10,7 +10,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, integrations, ops, planned_workout,
+    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, imports, integrations, ops, planned_workout,
     provider_push, sync_status, users, widget, workouts, writes,
 };
 
@@ -27,6 +27,7 @@ use crate::routes::{
         (name = "users", description = "Connected users"),
         (name = "workouts", description = "Workout templates and planned workouts, pushed to the user's provider"),
         (name = "integrations", description = "Providers offered by this deployment"),
+        (name = "imports", description = "Imports of files users exported themselves: Apple Health (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "sync", description = "Provider push notifications and backfill progress (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "operations", description = "Health, readiness, metrics")
     )
@@ -67,6 +68,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(provider_push::ProviderPushApi::openapi());
     document.merge(sync_status::SyncStatusApi::openapi());
     document.merge(backfill::RepullApi::openapi());
+    document.merge(imports::ImportsApi::openapi());
     document.merge(widget::WidgetApi::openapi());
     add_aliases(&mut document);
     document

@@ -4,6 +4,7 @@
 mod cli;
 mod doctor;
 mod events;
+mod import_cmd;
 mod providers_cmd;
 mod sandbox;
 mod settings;
