@@ -85,7 +85,7 @@ impl<W: Write> XmlOut<W> {
             let at = spec.start + chrono::TimeDelta::seconds(second);
             self.raw("   <InstantaneousBeatsPerMinute")?;
             self.attr("bpm", &bpm.to_string())?;
-            self.attr("time", &at.format("%-I:%M:%S%.2f %p").to_string())?;
+            self.attr("time", &at.format("%-I:%M:%S.00 %p").to_string())?;
             self.raw("/>\n")?;
         }
         self.raw("  </HeartRateVariabilityMetadataList>\n </Record>\n")
