@@ -118,10 +118,6 @@ impl<R: BufRead> XmlStream<R> {
         self.reader.get_ref().bytes
     }
 
-    fn line(&self) -> u64 {
-        self.reader.get_ref().newlines + 1
-    }
-
     /// The next element event; `None` at a clean end of the document. A document that
     /// ends with elements still open is truncated.
     pub fn next_node(&mut self) -> Result<Option<Node>, ExportError> {
@@ -134,15 +130,16 @@ impl<R: BufRead> XmlStream<R> {
                     line: self.reader.get_ref().newlines + 1,
                     message: format!("malformed XML: {error}"),
                 })?;
+            let line = self.reader.get_ref().newlines + 1;
             match event {
                 Event::Start(start) => {
-                    let element = element(&start, self.line(), false)?;
+                    let element = element(&start, line, false)?;
                     self.depth += 1;
                     self.seen_root = true;
                     return Ok(Some(Node::Open(element)));
                 }
                 Event::Empty(start) => {
-                    let element = element(&start, self.line(), true)?;
+                    let element = element(&start, line, true)?;
                     self.seen_root = true;
                     return Ok(Some(Node::Open(element)));
                 }
@@ -151,16 +148,16 @@ impl<R: BufRead> XmlStream<R> {
                     let name = String::from_utf8_lossy(end.name().as_ref()).into_owned();
                     return Ok(Some(Node::Close {
                         name,
-                        line: self.line(),
+                        line: line,
                     }));
                 }
                 Event::Eof if self.depth > 0 || !self.seen_root => {
-                    return Err(ExportError::Truncated { line: self.line() });
+                    return Err(ExportError::Truncated { line: line });
                 }
                 Event::Eof => return Ok(None),
                 Event::Text(text) if !text.iter().all(u8::is_ascii_whitespace) => {
                     return Err(ExportError::Invalid {
-                        line: self.line(),
+                        line: line,
                         message: "unexpected text between elements".to_owned(),
                     });
                 }
