@@ -10,8 +10,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, imports, integrations, ops, planned_workout,
-    provider_push, sync_status, users, widget, workouts, writes,
+    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, imports, integrations, ops,
+    planned_workout, provider_push, sync_status, users, widget, workouts, writes,
 };
 
 #[derive(OpenApi)]

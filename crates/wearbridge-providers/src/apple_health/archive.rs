@@ -7,10 +7,10 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
+use super::ExportError;
 use super::collect::{Collected, collect};
 use super::gpx::{RoutePoint, route_points};
 use super::map::RouteSource;
-use super::ExportError;
 
 /// An opened export.
 pub enum ExportFile {
@@ -53,7 +53,10 @@ impl ExportFile {
     /// Streams and validates the whole export (stage one).
     pub fn collect(&self, progress: impl FnMut(u64)) -> Result<Collected, ExportError> {
         match self {
-            Self::Xml(path) => collect(BufReader::with_capacity(1 << 20, File::open(path)?), progress),
+            Self::Xml(path) => collect(
+                BufReader::with_capacity(1 << 20, File::open(path)?),
+                progress,
+            ),
             Self::Zip {
                 archive, xml_entry, ..
             } => {
@@ -79,7 +82,9 @@ fn main_entry(archive: &zip::ZipArchive<File>) -> Result<String, ExportError> {
     }
     names
         .iter()
-        .filter(|n| n.ends_with(".xml") && !n.contains("export_cda") && !n.contains("/electrocardiograms/"))
+        .filter(|n| {
+            n.ends_with(".xml") && !n.contains("export_cda") && !n.contains("/electrocardiograms/")
+        })
         .map(|n| (*n).to_owned())
         .next()
         .ok_or_else(|| ExportError::Archive("no export.xml in the archive".to_owned()))

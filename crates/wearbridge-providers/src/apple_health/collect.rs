@@ -10,11 +10,11 @@ use std::io::BufRead;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use super::ExportError;
 use super::dates::parse_apple_date;
 use super::dedup::{Sample, priority};
 use super::units::{Measured, NUTRIENTS, Summed, nutrient_index, to_terra};
 use super::xml::{Element, Node, XmlStream};
-use super::ExportError;
 
 pub type Instant = DateTime<FixedOffset>;
 

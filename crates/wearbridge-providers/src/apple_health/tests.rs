@@ -21,7 +21,9 @@ fn export(days: u32) -> Vec<u8> {
         days,
     };
     let mut bytes = Vec::new();
-    write_export(&options, &mut bytes).map(|_| bytes).unwrap_or_default()
+    write_export(&options, &mut bytes)
+        .map(|_| bytes)
+        .unwrap_or_default()
 }
 
 fn mapped(bytes: &[u8]) -> Vec<TerraRecordData> {
@@ -51,14 +53,25 @@ fn daily_totals_are_the_persons_counted_once_across_watch_and_iphone() {
         let distance = daily.distance_data.clone().unwrap_or_default();
         assert_eq!(distance.steps, Some(i64::from(day.total_steps())), "{date}");
         let metres = distance.distance_meters.unwrap_or_default();
-        assert!(close(metres, day.distance_m(), 0.5), "{date}: {metres} vs {}", day.distance_m());
+        assert!(
+            close(metres, day.distance_m(), 0.5),
+            "{date}: {metres} vs {}",
+            day.distance_m()
+        );
         let calories = daily.calories_data.clone().unwrap_or_default();
         let active = calories.net_activity_calories.unwrap_or_default();
         assert!(close(active, day.active_kcal(), 0.05), "{date}: {active}");
         let total = calories.total_burned_calories.unwrap_or_default();
         assert!(close(total, day.total_kcal(), 0.05), "{date}: {total}");
-        let summary = daily.heart_rate_data.clone().and_then(|h| h.summary).unwrap_or_default();
-        assert_eq!(summary.resting_hr_bpm, Some(f64::from(day.resting_hr_bpm())));
+        let summary = daily
+            .heart_rate_data
+            .clone()
+            .and_then(|h| h.summary)
+            .unwrap_or_default();
+        assert_eq!(
+            summary.resting_hr_bpm,
+            Some(f64::from(day.resting_hr_bpm()))
+        );
     }
 }
 
@@ -75,9 +88,18 @@ fn nights_have_the_persons_stages_and_workouts_its_workouts() {
                 let night = person.sleep_ending_on(date);
                 let durations = sleep.sleep_durations_data.clone().unwrap_or_default();
                 let asleep = durations.asleep.unwrap_or_default();
-                assert_eq!(asleep.duration_deep_sleep_state_seconds, Some(night.deep_s as f64));
-                assert_eq!(asleep.duration_rem_sleep_state_seconds, Some(night.rem_s as f64));
-                assert_eq!(asleep.duration_light_sleep_state_seconds, Some(night.light_s as f64));
+                assert_eq!(
+                    asleep.duration_deep_sleep_state_seconds,
+                    Some(night.deep_s as f64)
+                );
+                assert_eq!(
+                    asleep.duration_rem_sleep_state_seconds,
+                    Some(night.rem_s as f64)
+                );
+                assert_eq!(
+                    asleep.duration_light_sleep_state_seconds,
+                    Some(night.light_s as f64)
+                );
                 let in_bed = durations.other.and_then(|o| o.duration_in_bed_seconds);
                 assert_eq!(in_bed, Some(night.in_bed_s as f64));
                 nights += 1;
@@ -92,9 +114,20 @@ fn nights_have_the_persons_stages_and_workouts_its_workouts() {
                 };
                 let summary = activity.distance_data.clone().and_then(|d| d.summary);
                 let metres = summary.and_then(|s| s.distance_meters).unwrap_or_default();
-                assert!(close(metres, if workout.kind.is_outdoor() { workout.distance_m } else { 0.0 }, 0.01));
+                assert!(close(
+                    metres,
+                    if workout.kind.is_outdoor() {
+                        workout.distance_m
+                    } else {
+                        0.0
+                    },
+                    0.01
+                ));
                 let hr = activity.heart_rate_data.clone().and_then(|h| h.summary);
-                assert_eq!(hr.and_then(|h| h.max_hr_bpm), Some(f64::from(workout.max_hr_bpm)));
+                assert_eq!(
+                    hr.and_then(|h| h.max_hr_bpm),
+                    Some(f64::from(workout.max_hr_bpm))
+                );
                 activities += 1;
             }
             _ => {}
@@ -121,7 +154,10 @@ fn a_truncated_export_names_its_last_line() {
     let lines = cut.iter().filter(|b| **b == b'\n').count() as u64;
     let error = collect(cut, |_| {}).err();
     let line = error.as_ref().and_then(ExportError::line);
-    assert!(matches!(line, Some(l) if l + 1 >= lines && l <= lines + 1), "{error:?} vs {lines}");
+    assert!(
+        matches!(line, Some(l) if l + 1 >= lines && l <= lines + 1),
+        "{error:?} vs {lines}"
+    );
 }
 
 #[test]
@@ -137,12 +173,20 @@ fn a_bad_date_names_its_line() {
     }
     let broken = lines.join("\n");
     let error = collect(broken.as_bytes(), |_| {}).err();
-    assert_eq!(error.as_ref().and_then(ExportError::line), Some(target as u64 + 1), "{error:?}");
+    assert_eq!(
+        error.as_ref().and_then(ExportError::line),
+        Some(target as u64 + 1),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn malformed_xml_names_its_line() {
     let text = "<?xml version=\"1.0\"?>\n<HealthData locale=\"en_US\">\n <ExportDate value=\"2026-01-01 00:00:00 +0000\"/>\n <Record type=\"x\" <oops/>\n</HealthData>\n";
     let error = collect(text.as_bytes(), |_| {}).err();
-    assert_eq!(error.as_ref().and_then(ExportError::line), Some(4), "{error:?}");
+    assert_eq!(
+        error.as_ref().and_then(ExportError::line),
+        Some(4),
+        "{error:?}"
+    );
 }

@@ -90,8 +90,8 @@ pub fn nutrient_index(kind: &str) -> Option<usize> {
 pub fn to_terra(value: f64, unit: &str) -> Option<f64> {
     Some(match unit {
         // Counts, rates and Terra-native units pass through.
-        "count" | "count/min" | "ms" | "kcal" | "Cal" | "kg" | "mmHg" | "mg/dL" | "degC"
-        | "g" | "mg" | "mL" | "m" | "cm" => value,
+        "count" | "count/min" | "ms" | "kcal" | "Cal" | "kg" | "mmHg" | "mg/dL" | "degC" | "g"
+        | "mg" | "mL" | "m" | "cm" => value,
         "%" => value * 100.0,
         "km" => value * 1000.0,
         "mi" => value * 1609.344,

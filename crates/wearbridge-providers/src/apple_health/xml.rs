@@ -146,10 +146,7 @@ impl<R: BufRead> XmlStream<R> {
                 Event::End(end) => {
                     self.depth = self.depth.saturating_sub(1);
                     let name = String::from_utf8_lossy(end.name().as_ref()).into_owned();
-                    return Ok(Some(Node::Close {
-                        name,
-                        line: line,
-                    }));
+                    return Ok(Some(Node::Close { name, line: line }));
                 }
                 Event::Eof if self.depth > 0 || !self.seen_root => {
                     return Err(ExportError::Truncated { line: line });

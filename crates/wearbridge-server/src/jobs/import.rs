@@ -52,7 +52,9 @@ impl Job for ImportJob {
             return Ok(Outcome::Done);
         }
         let Some(user) = store.get_user(&row.developer_id, &row.user_id).await? else {
-            store.finish_import(&row.id, Err("the user is gone")).await?;
+            store
+                .finish_import(&row.id, Err("the user is gone"))
+                .await?;
             return Ok(Outcome::Done);
         };
         store.set_import_progress(&row.id, 0, 0).await?;
@@ -68,7 +70,9 @@ impl Job for ImportJob {
                 store.finish_import(&row.id, Ok(&json)).await?;
             }
             Err(ImportError::Export(error)) => {
-                store.finish_import(&row.id, Err(&error.to_string())).await?;
+                store
+                    .finish_import(&row.id, Err(&error.to_string()))
+                    .await?;
             }
             Err(other) => return Err(JobError::Retry(other.to_string())),
         }

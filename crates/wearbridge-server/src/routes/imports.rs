@@ -111,7 +111,12 @@ async fn upload(
         import_id: import_id.clone(),
     };
     let now = state.clock.now().timestamp_micros();
-    let job = new_job::<ImportJob>(&payload, Some(format!("import:{import_id}")), now, Some((developer.id(), &user.id)))?;
+    let job = new_job::<ImportJob>(
+        &payload,
+        Some(format!("import:{import_id}")),
+        now,
+        Some((developer.id(), &user.id)),
+    )?;
     store.enqueue_job(&job).await?;
     QUEUED.notify_waiters();
     let row = store
@@ -136,9 +141,13 @@ fn target(query: &ImportQuery) -> Result<ImportTarget, ApiError> {
 /// an empty body is a 400 and leaves no file.
 async fn save_body(body: Body, path: &std::path::Path) -> Result<u64, ApiError> {
     if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(ApiError::internal)?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(ApiError::internal)?;
     }
-    let mut file = tokio::fs::File::create(path).await.map_err(ApiError::internal)?;
+    let mut file = tokio::fs::File::create(path)
+        .await
+        .map_err(ApiError::internal)?;
     let mut stream = body.into_data_stream();
     let mut written = 0_u64;
     while let Some(chunk) = stream.next().await {
@@ -146,7 +155,9 @@ async fn save_body(body: Body, path: &std::path::Path) -> Result<u64, ApiError> 
             Ok(chunk) => chunk,
             Err(error) => {
                 let _ = tokio::fs::remove_file(path).await;
-                return Err(ApiError::bad_request(format!("cannot read the body: {error}")));
+                return Err(ApiError::bad_request(format!(
+                    "cannot read the body: {error}"
+                )));
             }
         };
         file.write_all(&chunk).await.map_err(ApiError::internal)?;
@@ -155,7 +166,9 @@ async fn save_body(body: Body, path: &std::path::Path) -> Result<u64, ApiError> 
     file.flush().await.map_err(ApiError::internal)?;
     if written == 0 {
         let _ = tokio::fs::remove_file(path).await;
-        return Err(ApiError::bad_request("the body is empty: send the export file"));
+        return Err(ApiError::bad_request(
+            "the body is empty: send the export file",
+        ));
     }
     Ok(written)
 }

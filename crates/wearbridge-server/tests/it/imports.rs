@@ -53,7 +53,10 @@ async fn upload(client: &Client<'_>, query: &str, body: Vec<u8>) -> Value {
         .await
         .json();
     assert_eq!(accepted["state"], "queued");
-    let id = accepted["import_id"].as_str().expect("an import id").to_owned();
+    let id = accepted["import_id"]
+        .as_str()
+        .expect("an import id")
+        .to_owned();
     finished(client, &id).await
 }
 
@@ -63,7 +66,11 @@ async fn event_count(app: &TestApp, dev_id: &str) -> usize {
         limit: Some(10_000),
         ..EventFilter::default()
     };
-    app.store.list_events(&developer, filter).await.expect("events").len()
+    app.store
+        .list_events(&developer, filter)
+        .await
+        .expect("events")
+        .len()
 }
 
 backend_test!(an_uploaded_export_becomes_the_persons_days_once, |app| {
@@ -77,7 +84,9 @@ backend_test!(an_uploaded_export_becomes_the_persons_days_once, |app| {
     let path = format!(
         "/v2/daily?user_id={user_id}&start_date={}&end_date={}&to_webhook=false",
         first_day(),
-        first_day().checked_add_days(Days::new(1)).unwrap_or(first_day())
+        first_day()
+            .checked_add_days(Days::new(1))
+            .unwrap_or(first_day())
     );
     let daily = client.get(&path, 200).await.json();
     let days = daily["data"].as_array().expect("data");
@@ -86,7 +95,11 @@ backend_test!(an_uploaded_export_becomes_the_persons_days_once, |app| {
         let date = day["metadata"]["start_time"].as_str().unwrap_or_default();
         let date: NaiveDate = date.get(..10).unwrap_or_default().parse().expect("date");
         let steps = day["distance_data"]["steps"].as_i64();
-        assert_eq!(steps, Some(i64::from(person.day(date).total_steps())), "{date}");
+        assert_eq!(
+            steps,
+            Some(i64::from(person.day(date).total_steps())),
+            "{date}"
+        );
     }
     let events = event_count(&app, &developer.dev_id).await;
     assert!(events > 0);
@@ -153,7 +166,10 @@ backend_test!(bad_files_name_their_line_and_store_nothing, |app| {
     let developer = app.developer("importer").await;
     let client = app.client(&developer);
     let whole = export(1);
-    let truncated = whole.get(..whole.len() * 2 / 3).unwrap_or_default().to_vec();
+    let truncated = whole
+        .get(..whole.len() * 2 / 3)
+        .unwrap_or_default()
+        .to_vec();
     let failed = upload(&client, "", truncated).await;
     assert_eq!(failed["state"], "failed");
     let error = failed["error"].as_str().unwrap_or_default();
@@ -162,9 +178,20 @@ backend_test!(bad_files_name_their_line_and_store_nothing, |app| {
     broken = broken.replacen("startDate=\"2026-03-02", "startDate=\"2026/03/02", 1);
     let failed = upload(&client, "", broken.into_bytes()).await;
     assert_eq!(failed["state"], "failed");
-    assert!(failed["error"].as_str().unwrap_or_default().starts_with("line "));
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("line ")
+    );
     assert_eq!(event_count(&app, &developer.dev_id).await, 0);
     client
-        .raw(Method::POST, "/wearbridge/v1/imports/apple-health", "application/xml", Vec::new(), 400)
+        .raw(
+            Method::POST,
+            "/wearbridge/v1/imports/apple-health",
+            "application/xml",
+            Vec::new(),
+            400,
+        )
         .await;
 });

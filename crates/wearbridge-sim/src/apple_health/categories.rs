@@ -69,7 +69,11 @@ pub fn menstrual_flow<W: Write>(
     let Some(value) = flow_value(menstruation.flow) else {
         return Ok(());
     };
-    let start = if menstruation.cycle_day == 1 { "1" } else { "0" };
+    let start = if menstruation.cycle_day == 1 {
+        "1"
+    } else {
+        "0"
+    };
     let spec = RecordSpec {
         kind: "HKCategoryTypeIdentifierMenstrualFlow",
         unit: None,

@@ -5,10 +5,10 @@ use std::io::{self, Write};
 
 use chrono::Datelike;
 
+use super::Sources;
 use super::out::{RecordSpec, Source, XmlOut};
 use super::plus;
 use super::quantities::{Nutrient, dietary_spec};
-use super::Sources;
 use crate::person::Day;
 
 /// The person models no blood pressure; the scale's cuff reading every third day is

@@ -162,9 +162,9 @@ pub fn write_routes(options: &ExportOptions, dir: &std::path::Path) -> io::Resul
     Ok(count)
 }
 
-pub use workout::{activity_type, route_path};
 pub use categories::{flow_value, sleep_value};
 pub use correlations::blood_pressure_of;
+pub use workout::{activity_type, route_path};
 
 fn for_each_day(
     person: &Person,
@@ -196,7 +196,10 @@ fn write_header<W: Write>(
         Sex::Male => "HKBiologicalSexMale",
     };
     out.attr("HKCharacteristicTypeIdentifierBiologicalSex", sex)?;
-    out.attr("HKCharacteristicTypeIdentifierBloodType", "HKBloodTypeNotSet")?;
+    out.attr(
+        "HKCharacteristicTypeIdentifierBloodType",
+        "HKBloodTypeNotSet",
+    )?;
     out.attr(
         "HKCharacteristicTypeIdentifierFitzpatrickSkinType",
         "HKFitzpatrickSkinTypeNotSet",

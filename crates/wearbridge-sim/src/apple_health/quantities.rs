@@ -74,17 +74,29 @@ impl Nutrient {
     /// HealthKit type, unit and the meal's amount in that unit.
     pub fn of(self, meal: &Meal) -> (&'static str, &'static str, f64) {
         match self {
-            Self::Energy => ("HKQuantityTypeIdentifierDietaryEnergyConsumed", "kcal", meal.kcal),
+            Self::Energy => (
+                "HKQuantityTypeIdentifierDietaryEnergyConsumed",
+                "kcal",
+                meal.kcal,
+            ),
             Self::Carbohydrates => (
                 "HKQuantityTypeIdentifierDietaryCarbohydrates",
                 "g",
                 meal.carbohydrates_g,
             ),
-            Self::Protein => ("HKQuantityTypeIdentifierDietaryProtein", "g", meal.protein_g),
+            Self::Protein => (
+                "HKQuantityTypeIdentifierDietaryProtein",
+                "g",
+                meal.protein_g,
+            ),
             Self::Fat => ("HKQuantityTypeIdentifierDietaryFatTotal", "g", meal.fat_g),
             Self::Fiber => ("HKQuantityTypeIdentifierDietaryFiber", "g", meal.fiber_g),
             Self::Sugar => ("HKQuantityTypeIdentifierDietarySugar", "g", meal.sugar_g),
-            Self::Sodium => ("HKQuantityTypeIdentifierDietarySodium", "mg", meal.sodium_mg),
+            Self::Sodium => (
+                "HKQuantityTypeIdentifierDietarySodium",
+                "mg",
+                meal.sodium_mg,
+            ),
             Self::Water => ("HKQuantityTypeIdentifierDietaryWater", "mL", meal.water_ml),
         }
     }
@@ -327,6 +339,7 @@ fn dietary<W: Write>(
 pub fn dietary_spec<'a>(meal: &Meal, nutrient: Nutrient, source: &'a Source) -> RecordSpec<'a> {
     let (name, unit, value) = nutrient.of(meal);
     let mut spec = instant(name, unit, num(value, 3), source, meal.eaten_at);
-    spec.metadata.push(("meal", format!("{:?}", meal.meal_type)));
+    spec.metadata
+        .push(("meal", format!("{:?}", meal.meal_type)));
     spec
 }

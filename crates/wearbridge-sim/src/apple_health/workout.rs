@@ -95,7 +95,14 @@ fn segments<W: Write>(workout: &Workout, out: &mut XmlOut<W>) -> io::Result<()> 
 fn statistics<W: Write>(workout: &Workout, out: &mut XmlOut<W>) -> io::Result<()> {
     let (start, end) = (workout.start, workout.end);
     let basal = workout.total_kcal - workout.active_kcal;
-    stat_sum(out, "ActiveEnergyBurned", start, end, workout.active_kcal, "kcal")?;
+    stat_sum(
+        out,
+        "ActiveEnergyBurned",
+        start,
+        end,
+        workout.active_kcal,
+        "kcal",
+    )?;
     stat_sum(out, "BasalEnergyBurned", start, end, basal, "kcal")?;
     if workout.kind.is_outdoor() {
         let distance = match workout.kind {
@@ -105,7 +112,14 @@ fn statistics<W: Write>(workout: &Workout, out: &mut XmlOut<W>) -> io::Result<()
         stat_sum(out, distance, start, end, workout.distance_m / 1000.0, "km")?;
     }
     if workout.steps > 0 {
-        stat_sum(out, "StepCount", start, end, f64::from(workout.steps), "count")?;
+        stat_sum(
+            out,
+            "StepCount",
+            start,
+            end,
+            f64::from(workout.steps),
+            "count",
+        )?;
     }
     let samples = workout.samples();
     let min_hr = samples.iter().map(|s| s.hr_bpm).min().unwrap_or(0);
@@ -145,8 +159,16 @@ pub fn write_route_gpx<W: Write>(workout: &Workout, mut sink: W) -> io::Result<(
         sink,
         r#"<gpx version="1.1" creator="Apple Health Export" xmlns="http://www.topografix.com/GPX/1/1">"#
     )?;
-    writeln!(sink, "<metadata><time>{}</time></metadata>", utc(&workout.start))?;
-    writeln!(sink, "<trk><name>Route {}</name><trkseg>", workout.start.format("%Y-%m-%d %-I:%M%P"))?;
+    writeln!(
+        sink,
+        "<metadata><time>{}</time></metadata>",
+        utc(&workout.start)
+    )?;
+    writeln!(
+        sink,
+        "<trk><name>Route {}</name><trkseg>",
+        workout.start.format("%Y-%m-%d %-I:%M%P")
+    )?;
     for sample in workout.samples() {
         let Some(position) = sample.position else {
             continue;

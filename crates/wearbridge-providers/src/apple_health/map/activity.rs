@@ -53,9 +53,13 @@ pub fn activity(
     let stat = |kind: &str| workout.statistic(kind);
     let active = stat("ActiveEnergyBurned").and_then(|s| s.sum);
     let basal = stat("BasalEnergyBurned").and_then(|s| s.sum);
-    let distance = ["DistanceWalkingRunning", "DistanceCycling", "DistanceSwimming"]
-        .iter()
-        .find_map(|kind| stat(kind).and_then(|s| s.sum));
+    let distance = [
+        "DistanceWalkingRunning",
+        "DistanceCycling",
+        "DistanceSwimming",
+    ]
+    .iter()
+    .find_map(|kind| stat(kind).and_then(|s| s.sum));
     let heart = stat("HeartRate").unwrap_or_default();
     let samples = points_between(collected, start, end, |d| &d.heart_rate);
     let route = workout
@@ -68,7 +72,9 @@ pub fn activity(
             summary_id: format!(
                 "apple-workout-{}-{}",
                 start.timestamp(),
-                workout.activity_type.trim_start_matches("HKWorkoutActivityType")
+                workout
+                    .activity_type
+                    .trim_start_matches("HKWorkoutActivityType")
             ),
             start_time: ts(start),
             end_time: ts(end),
@@ -91,7 +97,9 @@ pub fn activity(
         distance_data: Some(DistanceData {
             summary: Some(DistanceDataSummary {
                 distance_meters: distance,
-                steps: stat("StepCount").and_then(|s| s.sum).map(|s| s.round() as i64),
+                steps: stat("StepCount")
+                    .and_then(|s| s.sum)
+                    .map(|s| s.round() as i64),
                 ..DistanceDataSummary::default()
             }),
             detailed: None,

@@ -68,7 +68,10 @@ fn ts(value: DateTime<FixedOffset>) -> Timestamp {
 
 /// Local midnight of `date` and of the next day at `offset`.
 fn day_bounds(date: NaiveDate, offset: FixedOffset) -> Option<(Timestamp, Timestamp)> {
-    let start = date.and_hms_opt(0, 0, 0)?.and_local_timezone(offset).single()?;
+    let start = date
+        .and_hms_opt(0, 0, 0)?
+        .and_local_timezone(offset)
+        .single()?;
     let end = date
         .checked_add_days(Days::new(1))?
         .and_hms_opt(0, 0, 0)?

@@ -39,7 +39,16 @@ fn round(value: f64) -> f64 {
 }
 
 fn macros(nutrients: &[f64; 8]) -> NutritionMacros {
-    let [kcal, carbohydrates, protein, fat, fiber, sugar, sodium, _water] = *nutrients;
+    let [
+        kcal,
+        carbohydrates,
+        protein,
+        fat,
+        fiber,
+        sugar,
+        sodium,
+        _water,
+    ] = *nutrients;
     NutritionMacros {
         calories: Some(round(kcal)),
         carbohydrates_g: Some(round(carbohydrates)),

@@ -98,8 +98,7 @@ pub fn sleep(night: &Night, collected: &Collected) -> Option<Sleep> {
         }),
         awake: Some(AwakeDurations {
             duration_awake_state_seconds: Some(awake),
-            sleep_latency_seconds: first_asleep
-                .map(|at| (at - night.start).num_seconds() as f64),
+            sleep_latency_seconds: first_asleep.map(|at| (at - night.start).num_seconds() as f64),
             ..AwakeDurations::default()
         }),
         other: Some(OtherSleepDurations {
