@@ -24,9 +24,12 @@ use crate::state::AppState;
 /// Whose export it is: `user_id`, or `reference_id` (the developer's APPLE user with it,
 /// created if none); neither creates a new APPLE user.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
+    /// Terra user id of an existing user of the developer.
     pub user_id: Option<String>,
+    /// The developer's reference id (its APPLE user, created if none).
     pub reference_id: Option<String>,
 }
 
@@ -119,11 +122,18 @@ async fn upload(
     )?;
     store.enqueue_job(&job).await?;
     QUEUED.notify_waiters();
-    let row = store
-        .get_import(developer.id(), &import_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the import row vanished")))?;
-    Ok((StatusCode::ACCEPTED, Json(row.into())))
+    // Built from what was stored, not read back: the job may already be running.
+    let status = ImportStatus {
+        import_id,
+        user_id: user.id.as_str().to_owned(),
+        state: "queued".to_owned(),
+        bytes_total: new.bytes_total,
+        bytes_read: 0,
+        records_stored: 0,
+        result: None,
+        error: None,
+    };
+    Ok((StatusCode::ACCEPTED, Json(status)))
 }
 
 fn target(query: &ImportQuery) -> Result<ImportTarget, ApiError> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::http::Method;
 use chrono::{Days, NaiveDate};
 use serde_json::Value;
-use wearbridge_server::imports::apple_health::import_file;
+use wearbridge_server::imports::apple_health::{ProgressFn, import_file};
 use wearbridge_sim::Person;
 use wearbridge_sim::apple_health::{ExportOptions, write_export};
 use wearbridge_store::EventFilter;
@@ -146,7 +146,7 @@ backend_test!(a_newer_export_adds_only_the_new_days, |app| {
         std::fs::write(&path, export(days)).expect("write export");
         path
     };
-    let quiet = Arc::new(|_| {});
+    let quiet: ProgressFn = Arc::new(|_| {});
     let first = import_file(&app.store, &user, path("two.xml", 2), quiet.clone())
         .await
         .expect("first import");
