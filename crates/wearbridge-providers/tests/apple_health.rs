@@ -71,7 +71,7 @@ fn the_night_the_correlations_and_the_route_come_through() {
         75.0 * 60.0
     );
     assert_eq!(
-        at(durations, "/asleep/duration_rem_sleep_state_seconds"),
+        at(durations, "/asleep/duration_REM_sleep_state_seconds"),
         50.0 * 60.0
     );
     assert_eq!(
