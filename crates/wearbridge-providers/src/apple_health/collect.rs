@@ -145,7 +145,7 @@ pub fn collect<R: BufRead>(
     let mut root_seen = false;
     while let Some(node) = stream.next_node()? {
         elements += 1;
-        if elements % 8192 == 0 {
+        if elements.is_multiple_of(8192) {
             progress(stream.bytes_read());
         }
         match node {

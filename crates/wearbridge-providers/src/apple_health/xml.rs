@@ -146,15 +146,15 @@ impl<R: BufRead> XmlStream<R> {
                 Event::End(end) => {
                     self.depth = self.depth.saturating_sub(1);
                     let name = String::from_utf8_lossy(end.name().as_ref()).into_owned();
-                    return Ok(Some(Node::Close { name, line: line }));
+                    return Ok(Some(Node::Close { name, line }));
                 }
                 Event::Eof if self.depth > 0 || !self.seen_root => {
-                    return Err(ExportError::Truncated { line: line });
+                    return Err(ExportError::Truncated { line });
                 }
                 Event::Eof => return Ok(None),
                 Event::Text(text) if !text.iter().all(u8::is_ascii_whitespace) => {
                     return Err(ExportError::Invalid {
-                        line: line,
+                        line,
                         message: "unexpected text between elements".to_owned(),
                     });
                 }
