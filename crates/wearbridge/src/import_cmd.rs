@@ -68,11 +68,9 @@ fn progress_reporter() -> Arc<dyn Fn(Progress) + Send + Sync> {
         if !terminal {
             return;
         }
-        let percent = if progress.bytes_total > 0 {
-            progress.bytes_read * 100 / progress.bytes_total
-        } else {
-            0
-        };
+        let percent = (progress.bytes_read.saturating_mul(100))
+            .checked_div(progress.bytes_total)
+            .unwrap_or(0);
         eprint!(
             "\rreading {percent:>3}% ({} MB), stored {} records",
             progress.bytes_read >> 20,
