@@ -15,6 +15,7 @@
 //! * [`workout`]: planned workouts written to providers that take them
 //!   ([`Provider::workout_calendar`]; Garmin's Training API).
 
+pub mod apple_health;
 pub mod config;
 pub mod dexcom;
 pub mod error;

@@ -21,6 +21,7 @@ pub mod encoding;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod imports;
 pub mod ingest;
 pub mod jobs;
 pub mod keyed_locks;

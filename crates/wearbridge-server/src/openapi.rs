@@ -10,8 +10,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, integrations, ops, planned_workout,
-    provider_push, sdk_ingest, sync_status, users, widget, workouts, writes,
+    CURRENT_BASE_PREFIX, auth, backfill, data, deliveries, imports, integrations, ops,
+    planned_workout, provider_push, sdk_ingest, sync_status, users, widget, workouts, writes,
 };
 
 #[derive(OpenApi)]
@@ -28,6 +28,7 @@ use crate::routes::{
         (name = "workouts", description = "Workout templates and planned workouts, pushed to the user's provider"),
         (name = "integrations", description = "Providers offered by this deployment"),
         (name = "sdk", description = "Mobile-SDK data ingest: phones post Apple Health, Samsung Health and Health Connect records (Wearbridge's own /wearbridge/v1 prefix)"),
+        (name = "imports", description = "Imports of files users exported themselves: Apple Health (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "sync", description = "Provider push notifications and backfill progress (Wearbridge's own /wearbridge/v1 prefix)"),
         (name = "operations", description = "Health, readiness, metrics")
     )
@@ -80,6 +81,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document.merge(sync_status::SyncStatusApi::openapi());
     document.merge(backfill::RepullApi::openapi());
     document.merge(sdk_ingest::SdkIngestApi::openapi());
+    document.merge(imports::ImportsApi::openapi());
     document.merge(widget::WidgetApi::openapi());
     add_aliases(&mut document);
     document

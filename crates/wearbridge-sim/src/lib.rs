@@ -18,6 +18,7 @@
 //! ```
 //! Standalone (`wearbridge sim`): `wearbridge_sim::serve(addr).await`.
 
+pub mod apple_health;
 mod control;
 pub mod faults;
 pub mod layout;

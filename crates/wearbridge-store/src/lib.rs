@@ -32,6 +32,7 @@ mod developers;
 mod error;
 mod events;
 pub mod ids;
+pub mod imports;
 mod jobs;
 pub mod rate_limits;
 mod records;

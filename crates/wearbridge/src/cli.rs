@@ -14,9 +14,11 @@ use wearbridge_server::state::AppState;
 use wearbridge_store::Store;
 
 use crate::events::{self, EventsCommand};
+use crate::import_cmd::{self, ImportCommand};
 use crate::providers_cmd::{self, ProvidersCommand};
 use crate::sandbox;
 use crate::settings::{self, Overrides};
+use crate::sim_cmd::{self, SimCommand};
 use crate::users::{self, UsersCommand};
 
 /// Wearbridge: a self-hostable server speaking Terra's v2 wearables API.
@@ -55,6 +57,16 @@ enum Command {
     /// Check this deployment's configuration (encryption key, public URL, webhook
     /// targets, provider credentials, database, migrations) and say what is wrong.
     Doctor(DatabaseArgs),
+    /// Import files users exported themselves (Apple Health).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Simulator tools (render the synthetic person offline).
+    #[command(subcommand)]
+    Sim(SimCommand),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -155,6 +167,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::doctor::run_doctor(config_file, database_overrides(database)).await
         }
         Some(Command::Providers(command)) => providers_cmd::run_providers(command),
+        Some(Command::Sim(command)) => sim_cmd::run_sim(command),
+        Some(Command::Import { command, database }) => {
+            let config = settings::load(config_file, database_overrides(database))?;
+            let store = open_store(&config).await?;
+            import_cmd::run_import(&store, command).await
+        }
         Some(Command::Users { command, database }) => {
             let config = settings::load(config_file, database_overrides(database))?;
             let store = open_store(&config).await?;

@@ -4,9 +4,11 @@
 mod cli;
 mod doctor;
 mod events;
+mod import_cmd;
 mod providers_cmd;
 mod sandbox;
 mod settings;
+mod sim_cmd;
 mod users;
 
 use std::process::ExitCode;

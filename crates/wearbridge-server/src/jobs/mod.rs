@@ -24,6 +24,7 @@ use crate::services::Services;
 pub mod backfill;
 pub mod data_request;
 pub mod fetch;
+pub mod import;
 pub mod poll;
 pub mod refresh;
 pub mod registry;

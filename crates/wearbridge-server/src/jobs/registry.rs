@@ -35,7 +35,15 @@ pub const DATA_REQUESTS: Lane = Lane {
     needs_webhooks: true,
 };
 
+/// File imports (Apple Health exports): long, so they wait behind nothing else.
+pub const IMPORTS: Lane = Lane {
+    name: "imports",
+    kinds: &[entry::<super::import::ImportJob>()],
+    wake: Some(&super::import::QUEUED),
+    needs_webhooks: false,
+};
+
 /// Every lane; `workers::start_workers` starts one loop per lane.
-pub fn lanes() -> [&'static Lane; 3] {
-    [&BACKFILL, &SYNC, &DATA_REQUESTS]
+pub fn lanes() -> [&'static Lane; 4] {
+    [&BACKFILL, &SYNC, &DATA_REQUESTS, &IMPORTS]
 }

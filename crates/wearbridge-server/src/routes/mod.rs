@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backfill;
 pub mod data;
 pub mod deliveries;
+pub mod imports;
 pub mod integrations;
 pub mod ops;
 pub mod params;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(sync_status::router())
         .merge(backfill::router())
         .merge(sdk_ingest::router())
+        .merge(imports::router())
 }
 
 /// Every route of Terra's v2 API (paths starting `/v2/`), the same handlers on both

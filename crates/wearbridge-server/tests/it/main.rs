@@ -14,6 +14,7 @@ mod data;
 mod fixtures;
 mod flows;
 mod fuzz;
+mod imports;
 mod integrations;
 mod on_demand;
 mod on_demand_history;

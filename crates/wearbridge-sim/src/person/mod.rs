@@ -27,6 +27,7 @@ pub use activity::{Interval, Workout, WorkoutKind, WorkoutSample, haversine_m};
 pub use body::{BodyMeasurement, CyclePhase, FlowLevel, Meal, MealType, MenstruationDay};
 pub use glucose::GlucoseReading;
 pub use sleep::{Sleep, SleepStage, SleepStageSpan, TimedValue};
+pub(crate) use time::local as local_instant;
 pub use time::{UtcOffset, rfc3339};
 
 /// A deterministic synthetic person.
