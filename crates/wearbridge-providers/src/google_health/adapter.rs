@@ -273,8 +273,9 @@ mod tests {
             end: day(7),
         };
         assert_eq!(provider.request_cost(DataType::Body, week), 8);
-        assert_eq!(provider.request_cost(DataType::Daily, week), 7);
-        assert_eq!(provider.request_cost(DataType::Sleep, week), 1);
+        // Daily reads `daily-vo2-max` too; Sleep reads `daily-respiratory-rate` with the sessions.
+        assert_eq!(provider.request_cost(DataType::Daily, week), 8);
+        assert_eq!(provider.request_cost(DataType::Sleep, week), 2);
         assert_eq!(provider.request_cost(DataType::Menstruation, week), 0);
     }
 }
