@@ -33,6 +33,9 @@ pub fn adapter(
         .providers
         .info(provider_id)
         .ok_or_else(|| ConnectError::UnknownProvider(provider_id.to_owned()))?;
+    if wearbridge_providers::sdk::sdk_provider(info.id).is_some() {
+        return Err(ConnectError::SdkOnly(info.id.to_owned()));
+    }
     let provider = services
         .providers
         .get(info.id)

@@ -39,6 +39,10 @@ pub enum ConnectError {
     UnknownProviderInList(String),
     #[error("provider {0} is not enabled on this deployment")]
     ProviderNotEnabled(String),
+    #[error(
+        "{0} is a mobile-SDK provider: its data comes from the phone (generateAuthToken, the SDK's connection, then POST /wearbridge/v1/sdk/data/{{type}}), not from a web authorization"
+    )]
+    SdkOnly(String),
     #[error("provider {0} is not offered by this session")]
     ProviderNotInSession(String),
     #[error("{field} must be an absolute URL ({reason})")]
@@ -64,6 +68,7 @@ impl From<ConnectError> for ApiError {
                 ApiError::not_found(error.to_string())
             }
             ConnectError::ProviderNotEnabled(_)
+            | ConnectError::SdkOnly(_)
             | ConnectError::UnknownProviderInList(_)
             | ConnectError::ProviderNotInSession(_)
             | ConnectError::InvalidRedirectUrl { .. }

@@ -194,6 +194,7 @@ fn failure_page(error: &ConnectError) -> Response {
     match error {
         ConnectError::UnknownProvider(_)
         | ConnectError::ProviderNotEnabled(_)
+        | ConnectError::SdkOnly(_)
         | ConnectError::ProviderNotInSession(_) => message(
             StatusCode::NOT_FOUND,
             t,

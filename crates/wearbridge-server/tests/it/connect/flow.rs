@@ -164,6 +164,21 @@ connect_test!(authenticate_user_reserves_the_user_id, |env| {
         404,
     )
     .await;
+    // A phone's provider has no web authorization: the answer says how it connects.
+    let sdk_only = env
+        .call(
+            &dev,
+            reqwest::Method::POST,
+            "/v2/auth/authenticateUser?resource=APPLE",
+            None,
+            400,
+        )
+        .await;
+    let message = sdk_only["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("mobile-SDK provider") && message.contains("generateAuthToken"),
+        "{sdk_only}"
+    );
 });
 
 connect_test!(denied_consent_redirects_to_the_failure_url, |env| {
